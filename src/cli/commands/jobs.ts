@@ -1,0 +1,175 @@
+/**
+ * The `jobs` noun and its verbs: flags as in shared/docs/cli-contract.md. Each action imports its
+ * runner lazily and hands it the context and typed options; the runner returns the exit code or
+ * throws a DataartsError.
+ */
+import { Command, Option } from 'commander';
+import type { Deps } from '../context.js';
+import { collect, contextFor, positiveInt, type RunState } from '../program.js';
+
+export interface JobsListOptions {
+  match: string[];
+}
+
+export interface ExportCommonOptions {
+  jobsOnly: boolean;
+  status: 'develop' | 'submit';
+  expressionTimeZone?: string;
+  output?: string;
+  layout: 'zip' | 'dir';
+  force: boolean;
+  concurrency?: number;
+}
+
+export interface JobsExportOptions extends ExportCommonOptions {
+  names: string[];
+  match: string[];
+  directory: string[];
+  all: boolean;
+  namesFrom?: string;
+}
+
+export interface JobsExportWorkspaceOptions extends ExportCommonOptions {
+  since?: string;
+  stateFile?: string;
+  full: boolean;
+  keep?: number;
+}
+
+export interface JobsImportOptions {
+  archive: string;
+  duplicatePolicy: 'skip' | 'overwrite';
+  targetStatus?: 'saved' | 'submitted' | 'production';
+  approver: string[];
+  executeUser?: string;
+  param: string[];
+  jobParam: string[];
+  expressionTimeZone?: string;
+  obsPath?: string;
+  stopRunning: boolean;
+  dryRun: boolean;
+  keepStaged: boolean;
+  wait: boolean;
+  timeout: number;
+  env?: string;
+  map: string[];
+}
+
+export interface JobsRefsOptions {
+  archive?: string;
+  fromWorkspace: boolean;
+  match: string[];
+}
+
+function exportCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--jobs-only', 'job definitions only, without their scripts and resources (exportDepend=false)', false)
+    .addOption(new Option('--status <status>', 'development-state or submitted version (exportStatus)').choices(['develop', 'submit']).default('develop'))
+    .option('--expression-time-zone <tz>', 'rewrite every expressionTimeZone to TZ (IANA name, GMT+H[:MM] or UTC)')
+    .option('-o, --output <path>', 'archive path (.zip), or a directory with --layout dir')
+    .addOption(new Option('--layout <layout>', 'one zip or an unpacked tree with the same paths').choices(['zip', 'dir']).default('zip'))
+    .option('--force', 'replace an existing output', false)
+    .option('--concurrency <n>', 'parallel export requests (default: chosen by the tool)', positiveInt('--concurrency'));
+}
+
+export function registerJobsCommands(program: Command, deps: Deps, state: RunState): void {
+  const jobs = program.command('jobs').description('list, export and import DataArts Factory jobs');
+
+  jobs
+    .command('list')
+    .description('list the jobs of the workspace (BATCH and REAL_TIME) with status and last update')
+    .option('--match <glob>', 'only jobs whose name matches (repeatable)', collect, [])
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Examples:
+  $ dataarts jobs list
+  $ dataarts jobs list --match 'ods_*' --json | jq '.jobs[].name'`)
+    .action(async (opts: JobsListOptions, cmd: Command) => {
+      const { runJobsList } = await import('../../commands/jobs-list.js');
+      state.exitCode = await runJobsList(contextFor(cmd, deps, state), opts);
+    });
+
+  exportCommonOptions(
+    jobs
+      .command('export')
+      .description('export the selected jobs into one archive (batch-export layout)')
+      .argument('[name...]', 'job names')
+      .option('--match <glob>', 'jobs whose name matches (repeatable)', collect, [])
+      .option('--directory <path>', 'jobs under a job-directory path, recursively (repeatable)', collect, [])
+      .option('--all', 'every job of the workspace', false)
+      .option('--names-from <file>', "job names one per line ('-' = stdin; '#' comments)"),
+  )
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Examples:
+  $ dataarts jobs export daily_load hourly_sync -o two.zip
+  $ dataarts jobs export --match 'ods_*' --directory /finance --jobs-only
+  $ dataarts jobs export --all --expression-time-zone Europe/Paris -o all.zip
+  $ git diff --name-only | sed 's/.job$//' | dataarts jobs export --names-from - --layout dir -o jobs/`)
+    .action(async (names: string[], opts: Omit<JobsExportOptions, 'names'>, cmd: Command) => {
+      const { runJobsExport } = await import('../../commands/jobs-export.js');
+      state.exitCode = await runJobsExport(contextFor(cmd, deps, state), { ...opts, names });
+    });
+
+  exportCommonOptions(
+    jobs
+      .command('export-workspace')
+      .description("export the workspace's changed jobs (incremental backups; at most 10,000 jobs)")
+      .option('--since <time>', 'jobs changed since an ISO 8601 time or a duration ago (24h, 7d, 30m)')
+      .option('--state-file <path>', 'remember the last successful export and continue from it')
+      .option('--full', 'every job of the workspace', false)
+      .option('--keep <n>', 'after success keep only the N newest archives this command wrote there', positiveInt('--keep')),
+  )
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Examples:
+  $ dataarts jobs export-workspace --full -o backup.zip
+  $ dataarts jobs export-workspace --since 24h
+  $ dataarts jobs export-workspace --state-file /var/lib/dataarts/state.json -o /backups/ --keep 14   # nightly cron`)
+    .action(async (opts: JobsExportWorkspaceOptions, cmd: Command) => {
+      const { runJobsExportWorkspace } = await import('../../commands/jobs-export-workspace.js');
+      state.exitCode = await runJobsExportWorkspace(contextFor(cmd, deps, state), opts);
+    });
+
+  jobs
+    .command('import')
+    .description('import an archive (zip or directory) into the workspace, after pre-checks')
+    .argument('<archive>', 'zip file or directory in the batch or single-job layout')
+    .addOption(new Option('--duplicate-policy <policy>', 'what to do with same-name jobs and scripts (sameNamePolicy)').choices(['skip', 'overwrite']).default('skip'))
+    .addOption(new Option('--target-status <status>', 'status of the imported jobs (targetStatus)').choices(['saved', 'submitted', 'production']))
+    .option('--approver <name>', 'approver (repeatable; approvers)', collect, [])
+    .option('--execute-user <name>', 'user that runs the jobs (executeUser)')
+    .option('--param <key=value>', 'parameter for every job (repeatable; params)', collect, [])
+    .option('--job-param <job:key=value>', 'parameter for one job (repeatable; jobsParam)', collect, [])
+    .option('--expression-time-zone <tz>', 'rewrite every expressionTimeZone before upload')
+    .option('--obs-path <obs://bucket/prefix/>', 'where the archive is staged in OBS (default: profile obsStagingPath)')
+    .option('--stop-running', 'stop same-name jobs that are not stopped before importing', false)
+    .option('--dry-run', 'check everything and print the plan; upload and import nothing', false)
+    .option('--keep-staged', 'leave the staged archive in OBS after the task ends', false)
+    .option('--no-wait', 'print the task id and return without polling')
+    .option('--timeout <seconds>', 'give up polling after this long', positiveInt('--timeout'), 600)
+    .option('--env <name>', "apply the config file's environments.NAME map")
+    .option('--map <kind:old=new>', 'rebind a reference (repeatable; wins over --env)', collect, [])
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Examples:
+  $ dataarts jobs import jobs.zip --obs-path obs://my-bucket/staging/ --dry-run
+  $ dataarts jobs import jobs.zip --duplicate-policy overwrite --stop-running --target-status submitted --approver alice
+  $ dataarts jobs import jobs.zip --expression-time-zone Asia/Shanghai --env prod`)
+    .action(async (archive: string, opts: Omit<JobsImportOptions, 'archive'>, cmd: Command) => {
+      const { runJobsImport } = await import('../../commands/jobs-import.js');
+      state.exitCode = await runJobsImport(contextFor(cmd, deps, state), { ...opts, archive });
+    });
+
+  jobs
+    .command('refs')
+    .description('list what each job and script refers to outside itself')
+    .argument('[archive]', 'zip file or directory (or use --from-workspace)')
+    .option('--from-workspace', 'read the jobs from the workspace instead of an archive', false)
+    .option('--match <glob>', 'with --from-workspace: jobs whose name matches (repeatable)', collect, [])
+    .option('--json', 'print one JSON document')
+    .action(async (archive: string | undefined, opts: Omit<JobsRefsOptions, 'archive'>, cmd: Command) => {
+      const { runJobsRefs } = await import('../../commands/jobs-refs.js');
+      state.exitCode = await runJobsRefs(contextFor(cmd, deps, state), { ...opts, archive });
+    });
+}

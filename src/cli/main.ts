@@ -1,0 +1,88 @@
+/**
+ * `run(argv, deps)`: parse, dispatch, map errors to exit codes. Never calls process.exit (the bin
+ * shim sets process.exitCode), so tests call it in-process.
+ */
+import os from 'node:os';
+import { CommanderError } from 'commander';
+import { CleanupRegistry, type Deps } from './context.js';
+import { createProgram, type RunState } from './program.js';
+import { processIO } from '../output/io.js';
+import { DataartsError, ExitCode, UsageError, exitCodeFor, InterruptedError } from '../errors.js';
+import { printJson } from '../output/render.js';
+import { redactText } from '../auth/redact.js';
+
+export interface RunOptions {
+  /** Install SIGINT/SIGTERM handlers (only the real process does). */
+  handleSignals?: boolean;
+}
+
+export function defaultDeps(signal: AbortSignal): Deps {
+  return {
+    io: processIO(),
+    env: process.env,
+    cwd: process.cwd(),
+    homedir: os.homedir(),
+    now: () => new Date(),
+    signal,
+    cleanup: new CleanupRegistry(),
+  };
+}
+
+export async function run(argv: string[], partial: Partial<Deps> = {}, options: RunOptions = { handleSignals: true }): Promise<number> {
+  const controller = new AbortController();
+  const deps: Deps = { ...defaultDeps(partial.signal ?? controller.signal), ...partial };
+  let interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+    if (interruptedBy) process.exit(sig === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM); // second signal: give up now
+    interruptedBy = sig;
+    controller.abort(new InterruptedError(sig));
+  };
+  const sigint = () => onSignal('SIGINT');
+  const sigterm = () => onSignal('SIGTERM');
+  if (options.handleSignals) {
+    process.on('SIGINT', sigint);
+    process.on('SIGTERM', sigterm);
+  }
+  const state: RunState = { json: argv.includes('--json') };
+  try {
+    const program = createProgram(deps, state);
+    await program.parseAsync(argv, { from: 'user' });
+    return state.exitCode ?? ExitCode.OK;
+  } catch (err) {
+    await deps.cleanup.runAll();
+    const abortReason = deps.signal.aborted ? deps.signal.reason : undefined;
+    const effective = abortReason instanceof InterruptedError ? abortReason : err;
+    return report(effective, deps, state.json);
+  } finally {
+    if (options.handleSignals) {
+      process.off('SIGINT', sigint);
+      process.off('SIGTERM', sigterm);
+    }
+  }
+}
+
+async function report(err: unknown, deps: Deps, json: boolean): Promise<number> {
+  if (err instanceof CommanderError) {
+    // Help and version requested: commander already printed them.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.OK;
+    // Commander has printed its own message to stderr (configureOutput); only the code is ours.
+    return ExitCode.USAGE;
+  }
+  const code = exitCodeFor(err);
+  const message = redactText(err instanceof Error ? err.message : String(err));
+  const hint = err instanceof DataartsError && err.hint ? redactText(err.hint) : undefined;
+  if (json && !(err instanceof UsageError)) {
+    const details = err instanceof DataartsError ? err.details : undefined;
+    await printJson(deps.io.stdout, { error: { message, hint, exitCode: code, ...(details === undefined ? {} : { details }) } });
+  }
+  const stderr = deps.io.stderr;
+  if (code === ExitCode.INTERNAL) {
+    stderr.write(`Error: unexpected internal error: ${message}\n`);
+    if (err instanceof Error && err.stack) stderr.write(`${redactText(err.stack)}\n`);
+    stderr.write('This is a bug in dataarts; please report it with the command you ran.\n');
+  } else {
+    stderr.write(`Error: ${message}\n`);
+    if (hint) stderr.write(`${hint}\n`);
+  }
+  return code;
+}

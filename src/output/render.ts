@@ -1,0 +1,22 @@
+/**
+ * Results on stdout: exactly one JSON document with --json, otherwise text lines or a table.
+ * Every command prints its result through here, so `--json` never mixes with anything else.
+ */
+import { writeOut } from './io.js';
+import type { Writable } from 'node:stream';
+
+export function printJson(stdout: Writable, value: unknown): Promise<void> {
+  return writeOut(stdout, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function printLines(stdout: Writable, lines: string[]): Promise<void> {
+  if (lines.length === 0) return Promise.resolve();
+  return writeOut(stdout, `${lines.join('\n')}\n`);
+}
+
+/** A plain, aligned text table (no box drawing: scripts `awk` it). */
+export function formatTable(headers: string[], rows: string[][]): string[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(headers), ...rows.map(line)];
+}
