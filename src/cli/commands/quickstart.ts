@@ -1,5 +1,33 @@
+/**
+ * `dataarts quickstart`: the README's first command. Starts the embedded emulator on a free loopback
+ * port, runs the real commands against it (list, export from one workspace, import into another),
+ * echoing each command line so the user sees what to type against the real service, then stops it.
+ */
 import type { Command } from 'commander';
 import type { Deps } from '../context.js';
-import type { RunState } from '../program.js';
-// Placeholder until the quick start lands.
-export function registerQuickstartCommand(_program: Command, _deps: Deps, _state: RunState): void {}
+import { contextFor, positiveInt, type RunState } from '../program.js';
+
+export interface QuickstartOptions {
+  jobs: number;
+  keep: boolean;
+}
+
+export function registerQuickstartCommand(program: Command, deps: Deps, state: RunState): void {
+  program
+    .command('quickstart')
+    .description('try dataarts end to end against the embedded emulator (no cloud account needed)')
+    .option('--jobs <n>', 'jobs to seed into the source workspace', positiveInt('--jobs'), 40)
+    .option('--keep', 'keep the working directory with the exported archive', false)
+    .addHelpText('after', `
+Starts the emulator on 127.0.0.1 (a free port), then runs:
+  dataarts jobs list --match 'job_0000*'
+  dataarts jobs export --all -o <tmp>/dev-jobs.zip            (workspace dev)
+  dataarts jobs import <tmp>/dev-jobs.zip --dry-run            (workspace prod)
+  dataarts jobs import <tmp>/dev-jobs.zip --obs-path obs://dataarts-staging/quickstart/
+  dataarts jobs list                                           (workspace prod)
+and stops the emulator.`)
+    .action(async (opts: QuickstartOptions, cmd: Command) => {
+      const { runQuickstart } = await import('../../commands/quickstart.js');
+      state.exitCode = await runQuickstart(contextFor(cmd, deps, state), opts);
+    });
+}

@@ -1,0 +1,59 @@
+/**
+ * The quick start: a real round trip through the CLI's own commands against the embedded emulator.
+ * Each step is the same `run()` a user's shell would reach, with the environment a user would set.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { CommandContext } from '../cli/context.js';
+import type { QuickstartOptions } from '../cli/commands/quickstart.js';
+import { ExitCode } from '../errors.js';
+
+export async function runQuickstart(ctx: CommandContext, opts: QuickstartOptions): Promise<number> {
+  const { startEmulator } = await import('../emulator/index.js');
+  const { run } = await import('../cli/main.js');
+  const { ui } = ctx;
+  const emu = await startEmulator({ seedJobs: opts.jobs, seedWorkspace: 'dev', workspaces: ['dev', 'prod'] });
+  const workdir = await mkdtemp(path.join(os.tmpdir(), 'dataarts-quickstart-'));
+  try {
+    ui.info(`Emulator listening on ${emu.url} with ${opts.jobs} jobs in workspace 'dev' and none in 'prod'.`);
+    const c = emu.credentials;
+    const env: Record<string, string | undefined> = {
+      PATH: ctx.deps.env.PATH,
+      NO_COLOR: ctx.deps.env.NO_COLOR,
+      DATAARTS_ENDPOINT: emu.url,
+      DATAARTS_IAM_ENDPOINT: emu.url,
+      DATAARTS_OBS_ENDPOINT: emu.url,
+      DATAARTS_PROJECT_ID: c.projectId,
+      HUAWEICLOUD_SDK_AK: c.ak,
+      HUAWEICLOUD_SDK_SK: c.sk,
+    };
+    const archive = path.join(workdir, 'dev-jobs.zip');
+    const steps: { title: string; workspace: string; argv: string[]; okCodes?: number[] }[] = [
+      { title: 'List some jobs of the source workspace', workspace: 'dev', argv: ['jobs', 'list', '--match', 'job_0000*'] },
+      { title: 'Export every job (with scripts and resources) into one archive', workspace: 'dev', argv: ['jobs', 'export', '--all', '-o', archive, '--no-progress'] },
+      { title: 'Check the import into the target workspace, changing nothing', workspace: 'prod', argv: ['jobs', 'import', archive, '--dry-run'], okCodes: [0] },
+      { title: 'Import: stage in OBS, start the import, wait for the task', workspace: 'prod', argv: ['jobs', 'import', archive, '--obs-path', `obs://${c.bucket}/quickstart/`, '--no-progress'] },
+      { title: 'The jobs are now in the target workspace', workspace: 'prod', argv: ['jobs', 'list', '--match', 'job_0000*'] },
+    ];
+    for (const [i, step] of steps.entries()) {
+      ui.info(`\n[${i + 1}/${steps.length}] ${step.title}`);
+      ui.info(`$ DATAARTS_WORKSPACE=${step.workspace} dataarts ${step.argv.map(shellQuote).join(' ')}`);
+      const code = await run(step.argv, { io: ctx.deps.io, env: { ...env, DATAARTS_WORKSPACE: step.workspace }, cwd: workdir, signal: ctx.deps.signal }, { handleSignals: false });
+      if (!(step.okCodes ?? [0]).includes(code)) {
+        ui.error(`quick start step ${i + 1} failed with exit code ${code}`);
+        return code;
+      }
+    }
+    ui.info(`\nDone: ${opts.jobs} jobs went from workspace 'dev' to 'prod' through export, OBS staging and import.`);
+    if (opts.keep) ui.info(`Archive kept in ${workdir}`);
+    return ExitCode.OK;
+  } finally {
+    await emu.close();
+    if (!opts.keep) await rm(workdir, { recursive: true, force: true });
+  }
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
