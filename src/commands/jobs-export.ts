@@ -1,8 +1,84 @@
+/**
+ * `dataarts jobs export [NAME...]`: the selected jobs into one archive (contract "jobs export").
+ * Order matters: every local check (time zone, selectors, --names-from, existing output) runs
+ * before the first service call, and the selection is resolved before any export call.
+ */
+import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import type { JobsExportOptions } from '../cli/commands/jobs.js';
-import { DataartsError, ExitCode } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { normalizeTimeZone } from '../archive/timezone.js';
+import { isEmptyRequest, readNamesFrom, resolveSelection, type SelectionRequest } from '../export/selection.js';
+import { refuseExistingOutputs } from '../util/atomic.js';
+import { isOutputDirectory, uniqueDefaultPath, workspaceLabel } from '../export/output-path.js';
+import { manifestPathFor } from '../export/manifest.js';
+import { DEFAULT_CONCURRENCY } from '../export/batches.js';
+import { exportToArchive } from '../export/pipeline.js';
+import { printExportResult } from '../export/report.js';
+import { printJson } from '../output/render.js';
 
-// Placeholder: replaced by the real runner.
-export async function runJobsExport(_ctx: CommandContext, _opts: JobsExportOptions): Promise<number> {
-  throw new DataartsError('not implemented yet', ExitCode.INTERNAL);
+export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions): Promise<number> {
+  const expressionTimeZone = opts.expressionTimeZone === undefined ? undefined : normalizeTimeZone(opts.expressionTimeZone);
+  const request: SelectionRequest = { names: [...opts.names], match: opts.match ?? [], directories: opts.directory ?? [], all: opts.all };
+  if (isEmptyRequest(request) && opts.namesFrom === undefined) {
+    throw new UsageError('nothing selected', { hint: 'Give job names, --match GLOB, --directory PATH, --names-from FILE or --all.' });
+  }
+  if (opts.namesFrom !== undefined) request.names.push(...(await readNamesFrom(opts.namesFrom, ctx.deps.io.stdin)));
+
+  const { openSession } = await import('../api/session.js');
+  const session = await openSession(ctx);
+  try {
+    const workspace = workspaceLabel(session.config.workspace);
+    const output = await resolveOutput(ctx, opts, workspace);
+    await refuseExistingOutputs([output, manifestPathFor(output)], opts.force);
+
+    const selection = resolveSelection(await session.dataarts.listAllJobs(), request);
+    if (selection.jobs.length === 0) {
+      // An empty --match/--directory/--names-from selection is success with a warning (contract).
+      ctx.ui.warn('no job matched the selection; nothing was exported and no archive was written');
+      if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { path: null, layout: opts.layout, workspace, jobs: 0, scripts: 0, resources: 0, bytes: 0, sha256: null, manifest: null, jobList: [] });
+      return 0;
+    }
+
+    const result = await exportToArchive(ctx, session.dataarts, {
+      command: 'jobs export',
+      jobs: selection.jobs,
+      output,
+      layout: opts.layout,
+      force: opts.force,
+      exportDepend: !opts.jobsOnly,
+      exportStatus: opts.status === 'submit' ? 'SUBMIT' : 'DEVELOP',
+      expressionTimeZone,
+      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+      workspace,
+      selection: {
+        names: opts.names,
+        match: request.match,
+        directories: request.directories,
+        all: request.all,
+        namesFrom: opts.namesFrom ?? null,
+        jobsOnly: opts.jobsOnly,
+        status: opts.status,
+        expressionTimeZone: expressionTimeZone ?? null,
+      },
+    });
+    await printExportResult(ctx, result);
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * `-o` as given (relative to the working directory); a zip `-o` that is a directory (existing, or
+ * ending in '/') gets the default name inside it; no `-o`: the default name in the working directory.
+ */
+async function resolveOutput(ctx: CommandContext, opts: JobsExportOptions, workspace: string): Promise<string> {
+  const now = ctx.deps.now();
+  if (opts.output === undefined) return uniqueDefaultPath(ctx.deps.cwd, 'dataarts-jobs', workspace, now, opts.layout);
+  const resolved = path.resolve(ctx.deps.cwd, opts.output);
+  if (opts.layout === 'zip' && (await isOutputDirectory(opts.output, resolved))) {
+    return uniqueDefaultPath(resolved, 'dataarts-jobs', workspace, now, 'zip');
+  }
+  return resolved;
 }

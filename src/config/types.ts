@@ -21,6 +21,26 @@ export const MAP_KINDS = [
 export type MapKind = (typeof MAP_KINDS)[number];
 export type EnvironmentMap = Partial<Record<MapKind, Record<string, string>>>;
 
+/** How often and how patiently safe calls are retried (config `retry.*`, env DATAARTS_RETRY_*). */
+export interface RetryPolicy {
+  /** Total attempts including the first (1 = no retry). */
+  maxAttempts: number;
+  /** Base of the exponential backoff (full jitter: a random delay in [0, base * 2^n], capped). */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Least wait after a 429 that carries no Retry-After (the reference says back off 2-5 s). */
+  throttleFloorMs: number;
+}
+
+/** undici timeouts (config `timeouts.*`). */
+export interface Timeouts {
+  connectMs: number;
+  /** Time to the response headers. */
+  headersMs: number;
+  /** Longest silence while the body streams. */
+  bodyMs: number;
+}
+
 export interface ResolvedConfig {
   /** Selected profile name, if any. */
   profile?: string;
@@ -40,7 +60,11 @@ export interface ResolvedConfig {
   obsStagingPath?: string;
   /** Credentials: resolved lazily by `requireCredentials`, since `jobs refs ARCHIVE` needs none. */
   credentials?: Credentials;
+  /** AK/SK read from the profile's credentials file (already permission-checked and registered as secrets). */
+  fileCredentials?: Extract<Credentials, { kind: 'aksk' }>;
   caFile?: string;
   /** `environments.NAME` maps from the config file. */
   environments: Record<string, EnvironmentMap>;
+  retry: RetryPolicy;
+  timeouts: Timeouts;
 }

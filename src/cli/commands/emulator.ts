@@ -1,5 +1,66 @@
-import type { Command } from 'commander';
+/**
+ * `dataarts emulator`: run the local DataArts Factory emulator (flags only; the runner is
+ * src/emulator/cli.ts, imported lazily).
+ */
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Deps } from '../context.js';
-import type { RunState } from '../program.js';
-// Placeholder until the emulator lands (replaced by the emulator work).
-export function registerEmulatorCommand(_program: Command, _deps: Deps, _state: RunState): void {}
+import { collect, contextFor, positiveInt, type RunState } from '../program.js';
+
+export interface EmulatorCommandOptions {
+  port: number;
+  host: string;
+  seedJobs: number;
+  seed: number;
+  workspace: string[];
+  dataDir?: string;
+  latencyMs: number;
+  rateLimit: boolean;
+  faultRate: number;
+  faultKinds?: string;
+  listPageCap: number;
+  requestLog?: string;
+  importDelayMs: number;
+  json?: boolean;
+}
+
+function nonNegativeInt(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${flag} must be a non-negative integer, got '${value}'`);
+    return Number(value);
+  };
+}
+
+function rate(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`--fault-rate must be between 0 and 1, got '${value}'`);
+  return n;
+}
+
+export function registerEmulatorCommand(program: Command, deps: Deps, state: RunState): void {
+  program
+    .command('emulator')
+    .description('run the local DataArts Factory emulator (DataArts Factory v1, IAM and OBS on one loopback port)')
+    .option('--port <n>', 'port to listen on (0 = any free port)', nonNegativeInt('--port'), 0)
+    .option('--host <host>', 'loopback address: 127.0.0.1, ::1 or localhost', '127.0.0.1')
+    .option('--seed-jobs <n>', 'seed N jobs (with scripts and resources) into the default workspace', nonNegativeInt('--seed-jobs'), 0)
+    .option('--seed <n>', 'PRNG seed for seeding and fault injection', nonNegativeInt('--seed'), 1)
+    .option('--workspace <id>', 'another workspace that exists (repeatable)', collect, [])
+    .option('--data-dir <path>', 'persist the state as JSON in this directory')
+    .option('--latency-ms <n>', 'added to every DataArts response', nonNegativeInt('--latency-ms'), 0)
+    .option('--no-rate-limit', 'do not enforce the per-user request limits (429 APIG.0308)')
+    .option('--fault-rate <r>', 'share of DataArts calls that fail (0-1)', rate, 0)
+    .option('--fault-kinds <list>', 'comma-separated: 5xx,reset,429,truncate (default: all)')
+    .option('--list-page-cap <n>', 'most records per list page whatever limit asks', positiveInt('--list-page-cap'), 100)
+    .option('--request-log <file>', 'append every request as a JSON line to FILE')
+    .option('--import-delay-ms <n>', 'time an import task spends on each job', nonNegativeInt('--import-delay-ms'), 5)
+    .option('--json', 'print one JSON document (URL and credentials) instead of export lines')
+    .addHelpText('after', `
+Examples:
+  $ dataarts emulator --seed-jobs 50
+  $ eval "$(dataarts emulator --port 8790 --seed-jobs 250 --list-page-cap 100 &)"; sleep 1; dataarts jobs list
+  $ dataarts emulator --workspace prod --fault-rate 0.15 --fault-kinds 5xx,reset --request-log requests.jsonl`)
+    .action(async (opts: EmulatorCommandOptions, cmd: Command) => {
+      const { runEmulator } = await import('../../emulator/cli.js');
+      state.exitCode = await runEmulator(contextFor(cmd, deps, state), opts);
+    });
+}

@@ -1,0 +1,197 @@
+/**
+ * Hostile archives (issue 5 item 2), built at test time, plus the outside corpus of broken and
+ * encrypted zips: each must be refused by readArchive with ArchiveError (exit 4) naming the
+ * problem, quickly and without unbounded memory.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ArchiveError } from '../../src/errors.js';
+import { EXPORT_BATCH_LIMITS, IMPORT_LIMITS } from '../../src/archive/limits.js';
+import { readArchive } from '../../src/archive/model.js';
+import { forEachZipEntry } from '../../src/archive/zip-read.js';
+import {
+  buildBomb, buildZip, buildZipWithRawNames, jobText, makeTempDir, rawZip, removeDir, setFlagBits,
+  setUncompressedSize, writeZip,
+} from './helpers.js';
+
+const CORPUS = path.resolve(process.cwd(), '../shared/fixtures/zip-corpus');
+
+let dir: string;
+let counter = 0;
+beforeAll(async () => { dir = await makeTempDir(); });
+afterAll(async () => { await removeDir(dir); });
+
+async function refused(zip: Buffer | string): Promise<ArchiveError> {
+  const file = typeof zip === 'string' ? zip : await writeZip(dir, `case-${counter++}.zip`, zip);
+  const err = await readArchive(file).then(() => undefined, (e: unknown) => e);
+  if (!(err instanceof ArchiveError)) throw new Error(`expected ArchiveError, got ${String(err)}`);
+  expect(err.exitCode).toBe(4);
+  expect(err.refusals.length).toBeGreaterThan(0);
+  return err;
+}
+
+const good = jobText('a');
+
+describe('unsafe names, each named with its reason', () => {
+  test.each([
+    ['/etc/passwd.job', /absolute path/],
+    ['C:/x/y.job', /absolute path/],
+    ['jobs/../../evil.job', /'\.\.' path segment/],
+    ['jobs\\a\\a.job', /backslash/],
+    ['jobs/a/./a.job', /'\.' path segment/],
+    ['jobs/a\u0000b/a.job', /NUL/],
+    ['jobs/a\u0007/a.job', /control character/],
+  ])('%j', async (name, reason) => {
+    const zip = await buildZipWithRawNames([{ name: Buffer.from(name), data: good }]);
+    const err = await refused(zip);
+    expect(err.refusals).toContainEqual({ subject: name, reason: expect.stringMatching(reason) });
+    expect(err.message).toContain(JSON.stringify(name).slice(1, 5));
+  });
+
+  test('invalid UTF-8 name', async () => {
+    const raw = Buffer.concat([Buffer.from('jobs/'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('/x.job')]);
+    const err = await refused(await buildZipWithRawNames([{ name: raw, data: good }]));
+    expect(err.refusals[0]!.reason).toBe('entry name is not valid UTF-8');
+  });
+
+  test('every unsafe entry is reported, not just the first', async () => {
+    const zip = await buildZipWithRawNames([
+      { name: Buffer.from('/abs/a.job'), data: good },
+      { name: Buffer.from('jobs/../b.job'), data: good },
+    ]);
+    expect((await refused(zip)).refusals).toHaveLength(2);
+  });
+});
+
+describe('entry kinds and duplicates', () => {
+  test('symlink entry', async () => {
+    const zip = await buildZip([{ name: 'jobs/a/a.job', data: good }, { name: 'jobs/a/s.script', data: '/etc/passwd', mode: 0o120777 }]);
+    expect((await refused(zip)).refusals).toEqual([{ subject: 'jobs/a/s.script', reason: 'symbolic link entry' }]);
+  });
+
+  test('device / fifo entries', async () => {
+    const zip = await buildZip([{ name: 'jobs/a/a.job', data: good, mode: 0o010644 }]);
+    expect((await refused(zip)).refusals[0]!.reason).toMatch(/not a regular file/);
+  });
+
+  test('duplicate names, exact and by case', async () => {
+    const zip = await buildZip([
+      { name: 'jobs/a/a.job', data: good },
+      { name: 'jobs/a/a.job', data: good },
+      { name: 'jobs/A/a.job', data: good },
+    ]);
+    const err = await refused(zip);
+    expect(err.refusals).toEqual([
+      { subject: 'jobs/a/a.job', reason: 'duplicate entry name' },
+      { subject: 'jobs/A/a.job', reason: 'duplicate of "jobs/a/a.job" when case is ignored' },
+    ]);
+  });
+
+  test('encrypted entry', async () => {
+    const zip = setFlagBits(await buildZip([{ name: 'jobs/a/a.job', data: good }]), 1);
+    const err = await refused(zip);
+    expect(err.refusals.map((r) => r.reason).join()).toMatch(/encrypt/);
+  });
+
+  test('empty archive', async () => {
+    expect((await refused(await buildZip([]))).refusals[0]!.reason).toMatch(/empty archive/);
+  });
+
+  test('only directories is empty too', async () => {
+    expect((await refused(await buildZip([{ name: 'jobs/', directory: true }]))).refusals[0]!.reason).toMatch(/empty archive/);
+  });
+});
+
+describe('sizes, bombs, corruption', () => {
+  test('zip bomb declaring its size: refused from the header, before inflating', async () => {
+    const bomb = await buildBomb('jobs/a/a.job', 300);
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    const started = Date.now();
+    const err = await refused(bomb);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(err.refusals[0]!.reason).toMatch(/over the per-entry limit/);
+  });
+
+  test('zip bomb lying about its size: inflation stops at the cap, memory stays bounded', async () => {
+    const bomb = setUncompressedSize(await buildBomb('jobs/a/a.job', 300), 1000);
+    const rssBefore = process.memoryUsage().rss;
+    const started = Date.now();
+    const err = await refused(bomb);
+    const elapsed = Date.now() - started;
+    const grew = process.memoryUsage().rss - rssBefore;
+    expect(elapsed).toBeLessThan(3000);
+    expect(grew).toBeLessThan(120 * 1024 * 1024); // 300 MB were never held
+    expect(err.refusals[0]!.reason).toMatch(/limit|differs from the size in the header/);
+  });
+
+  test('compression-ratio cap under the looser batch limits', async () => {
+    const bomb = await buildBomb('jobs/a/a.job', 40);
+    const file = await writeZip(dir, 'ratio.zip', bomb);
+    const err = await forEachZipEntry(file, EXPORT_BATCH_LIMITS, () => undefined).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ArchiveError);
+    expect((err as ArchiveError).refusals[0]!.reason).toMatch(/compression ratio over 1000:1/);
+  });
+
+  test('total unpacked size counted across entries', async () => {
+    const big = Buffer.from(randomBytes(1536 * 1024).toString('hex')); // 3 MiB, deflates only ~2:1
+    const zip = await buildZip([0, 1, 2, 3].map((i) => ({ name: `jobs/j${i}/j${i}.job`, data: big })));
+    expect((await refused(zip)).refusals[0]!.reason).toMatch(/more than the limit of 10485760 bytes in total/);
+  });
+
+  test('real size differs from the header', async () => {
+    const zip = setUncompressedSize(await buildZip([{ name: 'jobs/a/a.job', data: good }]), 10);
+    expect((await refused(zip)).refusals[0]!.reason).toMatch(/size/);
+  });
+
+  test('CRC mismatch (yauzl does not check CRCs)', async () => {
+    const data = Buffer.from(good);
+    const zip = rawZip([{ name: 'jobs/a/a.job', method: 0, crc: 0x12345678, compressed: data, uncompressedSize: data.length }]);
+    expect((await refused(zip)).refusals[0]!.reason).toMatch(/CRC mismatch/);
+  });
+
+  test('too many entries', async () => {
+    const entries = Array.from({ length: IMPORT_LIMITS.maxEntries + 1 }, (_, i) => ({ name: `jobs/j/f${i}.script`, data: '', compress: false }));
+    const started = Date.now();
+    const err = await refused(await buildZip(entries));
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(err.refusals[0]!.reason).toMatch(/over the limit of 20000/);
+  });
+
+  test('zip file over 10 MB', async () => {
+    const file = path.join(dir, 'huge.zip');
+    await writeFile(file, Buffer.alloc(IMPORT_LIMITS.maxZipBytes + 1));
+    expect((await refused(file)).refusals[0]!.reason).toMatch(/over the 10485760-byte limit/);
+  });
+
+  test('not a zip', async () => {
+    const file = path.join(dir, 'text.zip');
+    await writeFile(file, 'this is plainly not a zip file\n'.repeat(10));
+    expect((await refused(file)).refusals[0]!.reason).toMatch(/not a readable zip file/);
+  });
+
+  test('truncated zip', async () => {
+    const zip = await buildZip([{ name: 'jobs/a/a.job', data: good }, { name: 'jobs/b/b.job', data: jobText('b') }]);
+    for (const keep of [zip.length - 10, Math.floor(zip.length / 2), 30]) {
+      const err = await refused(zip.subarray(0, keep));
+      expect(err.message).toMatch(/not a readable zip|corrupt/);
+    }
+  });
+});
+
+describe('outside corpus (yauzl test suite): every file refused', () => {
+  test('broken/ and encrypted/', async () => {
+    const files: string[] = [];
+    for (const sub of ['broken', 'encrypted']) {
+      for (const f of await readdir(path.join(CORPUS, sub))) files.push(path.join(CORPUS, sub, f));
+    }
+    expect(files.length).toBeGreaterThanOrEqual(26);
+    for (const file of files) {
+      const err = await refused(file);
+      // The message names a problem, not only the file.
+      expect(err.refusals[0]!.reason.length).toBeGreaterThan(8);
+      if (file.includes('encrypt')) expect(err.message).toMatch(/encrypt/);
+    }
+  });
+});

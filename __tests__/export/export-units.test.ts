@@ -1,0 +1,113 @@
+/** Pure pieces of the export: selection rules, --since parsing, names, atomic commit. */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseNameList, normalizeDirectory, resolveSelection } from '../../src/export/selection.js';
+import { parseSince } from '../../src/export/since.js';
+import { defaultOutputName, listOwnOutputs, utcStamp } from '../../src/export/output-path.js';
+import { planBatches } from '../../src/export/batches.js';
+import { commitPath, createStagingDir, refuseExistingOutputs } from '../../src/util/atomic.js';
+import { CleanupRegistry } from '../../src/cli/context.js';
+import { makeTempDir } from './helpers.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await makeTempDir('units');
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const job = (name: string, p = '/', jobType: 'BATCH' | 'REAL_TIME' = 'BATCH') => ({ name, jobType, status: 'STOPPED', path: p });
+
+describe('selection', () => {
+  const all = [job('a'), job('b', '/fin/daily'), job('c', '/fin'), job('d', '/finance'), job('rt', '/ops', 'REAL_TIME')];
+  test('names, globs, directories and --all combine as a union, sorted, without duplicates', () => {
+    const pick = (req: Partial<Parameters<typeof resolveSelection>[1]>) =>
+      resolveSelection(all, { names: [], match: [], directories: [], all: false, ...req }).jobs.map((j) => j.name);
+    expect(pick({ names: ['rt', 'a'], match: ['r*'] })).toEqual(['a', 'rt']);
+    expect(pick({ directories: ['/fin/'] })).toEqual(['b', 'c']);
+    expect(pick({ directories: ['fin//daily/'] })).toEqual(['b']);
+    expect(pick({ directories: ['/'] })).toEqual(['a', 'b', 'c', 'd', 'rt']);
+    expect(pick({ all: true, names: ['a'] })).toEqual(['a', 'b', 'c', 'd', 'rt']);
+    expect(pick({ match: ['zz*'] })).toEqual([]);
+  });
+  test('unknown names are one usage error naming all of them', () => {
+    expect(() => resolveSelection(all, { names: ['a', 'x1', 'x2'], match: [], directories: [], all: false })).toThrow(/x1, x2/);
+  });
+  test('name lists drop comments and blanks; directories normalise', () => {
+    expect(parseNameList('# c\n a \n\nb # x\r\n#\n')).toEqual(['a', 'b']);
+    expect(normalizeDirectory('a//b/')).toBe('/a/b');
+    expect(normalizeDirectory('/')).toBe('/');
+  });
+  test('batches hold at most 100 names', () => {
+    const names = Array.from({ length: 250 }, (_, i) => `j${i}`);
+    expect(planBatches(names).map((b) => b.length)).toEqual([100, 100, 50]);
+  });
+});
+
+describe('--since', () => {
+  const now = new Date('2026-11-21T12:00:00Z');
+  test.each([
+    ['24h', '2026-11-20T12:00:00.000Z'],
+    ['7d', '2026-11-14T12:00:00.000Z'],
+    ['30m', '2026-11-21T11:30:00.000Z'],
+    ['90s', '2026-11-21T11:58:30.000Z'],
+    ['2026-11-20', '2026-11-20T00:00:00.000Z'],
+    ['2026-11-20T06:00:00Z', '2026-11-20T06:00:00.000Z'],
+    ['2026-11-20T08:00+02:00', '2026-11-20T06:00:00.000Z'],
+    ['2026-11-20T06:00:00.5Z', '2026-11-20T06:00:00.500Z'],
+  ])('%s', (value, iso) => {
+    expect(new Date(parseSince(value, now)).toISOString()).toBe(iso);
+  });
+  test.each(['', 'yesterday', '24', '1y', '2026-02-30', '2026-13-01', '2026-11-20T25:00Z'])('%s is refused', (value) => {
+    expect(() => parseSince(value, now)).toThrow(/--since/);
+  });
+});
+
+describe('output names', () => {
+  test('default names carry the workspace and the UTC time; rotation sees only its own', async () => {
+    const stamp = utcStamp(new Date('2026-01-02T03:04:05.678Z'));
+    expect(stamp).toBe('20260102T030405Z');
+    expect(defaultOutputName('dataarts-jobs', 'ws1', stamp, 'zip')).toBe('dataarts-jobs-ws1-20260102T030405Z.zip');
+    expect(defaultOutputName('dataarts-workspace', 'ws1', stamp, 'dir', 3)).toBe('dataarts-workspace-ws1-20260102T030405Z-3');
+    const d = path.join(dir, 'rot');
+    await fs.mkdir(d);
+    for (const n of ['dataarts-workspace-w-20260102T030405Z-2.zip', 'dataarts-workspace-w-20260102T030405Z.zip', 'dataarts-workspace-w-20250102T030405Z.zip', 'dataarts-workspace-w2-20250102T030405Z.zip', 'x.zip']) {
+      await fs.writeFile(path.join(d, n), '');
+    }
+    expect((await listOwnOutputs(d, 'w', 'zip')).map((c) => path.basename(c.path))).toEqual([
+      'dataarts-workspace-w-20250102T030405Z.zip',
+      'dataarts-workspace-w-20260102T030405Z.zip',
+      'dataarts-workspace-w-20260102T030405Z-2.zip',
+    ]);
+  });
+});
+
+describe('atomic output', () => {
+  test('staging is removed by the cleanup registry; commit refuses to clobber without force', async () => {
+    const cleanup = new CleanupRegistry();
+    const target = path.join(dir, 'atomic', 'out.zip');
+    const staging = await createStagingDir(target, cleanup);
+    await fs.writeFile(staging.path('f'), 'new');
+    await cleanup.runAll();
+    expect(await fs.readdir(path.dirname(target))).toEqual([]);
+
+    const s2 = await createStagingDir(target, cleanup);
+    await fs.writeFile(s2.path('f'), 'one');
+    await commitPath(s2.path('f'), target, { force: false });
+    await fs.writeFile(s2.path('g'), 'two');
+    await expect(commitPath(s2.path('g'), target, { force: false })).rejects.toMatchObject({ exitCode: 4 });
+    await expect(refuseExistingOutputs([target], false)).rejects.toMatchObject({ exitCode: 4 });
+    await commitPath(s2.path('g'), target, { force: true });
+    expect(await fs.readFile(target, 'utf8')).toBe('two');
+    // A directory replaced by --force: old moved aside, new renamed in, old removed.
+    const treeTarget = path.join(dir, 'atomic', 'tree');
+    await fs.mkdir(path.join(treeTarget, 'old'), { recursive: true });
+    await fs.mkdir(s2.path('tree', 'new'), { recursive: true });
+    await commitPath(s2.path('tree'), treeTarget, { force: true });
+    expect(await fs.readdir(treeTarget)).toEqual(['new']);
+    await s2.dispose();
+    expect((await fs.readdir(path.dirname(target))).sort()).toEqual(['out.zip', 'tree']);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * Shared by the import tests: an emulator with a 'dev' workspace (seeded) and a 'prod' one (same
+ * connections, so references check out), the environment pointing the CLI at it, archives built
+ * from the emulator's stored texts (batch-export layout, independently of the tool), and
+ * questions about what reached the service.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import { DeterministicZipWriter, compareEntryNames } from '../../src/archive/zip-write.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+
+export { type Emulator };
+
+export const STAGING = 'obs://dataarts-staging/import-tests/';
+
+export async function startImportEmulator(options: EmulatorOptions & { seedJobs?: number } = {}): Promise<Emulator> {
+  const emu = await startEmulator({ port: 0, workspaces: ['dev', 'prod'], seedWorkspace: 'dev', seedJobs: 6, importDelayMs: 2, ...options });
+  for (const connection of emu.state.workspace('dev').connections.values()) emu.state.addConnection('prod', connection);
+  return emu;
+}
+
+export function importEnv(emu: Emulator, workspace = 'prod', extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATAARTS_ENDPOINT: emu.url,
+    DATAARTS_IAM_ENDPOINT: emu.url,
+    DATAARTS_OBS_ENDPOINT: emu.url,
+    DATAARTS_PROJECT_ID: emu.credentials.projectId,
+    DATAARTS_WORKSPACE: workspace,
+    HUAWEICLOUD_SDK_AK: emu.credentials.ak,
+    HUAWEICLOUD_SDK_SK: emu.credentials.sk,
+    DATAARTS_RETRY_BASE_MS: '2',
+    ...extra,
+  };
+}
+
+export function importCli(emu: Emulator, args: string[], options: { workspace?: string; env?: Record<string, string>; cwd?: string; signal?: AbortSignal } = {}): Promise<CliResult> {
+  return runCli(['jobs', 'import', ...args], {
+    env: importEnv(emu, options.workspace ?? 'prod', options.env),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+export async function tempDir(label: string): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), `dataarts-import-${label}-`));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+function refsOf(json: Record<string, unknown>, property: string): string[] {
+  const out = new Set<string>();
+  for (const node of (Array.isArray(json.nodes) ? json.nodes : []) as Record<string, unknown>[]) {
+    for (const p of (Array.isArray(node?.properties) ? node.properties : []) as Record<string, unknown>[]) {
+      if (p?.name === property && typeof p.value === 'string' && p.value !== '') out.add(p.value);
+    }
+  }
+  return [...out];
+}
+
+/** The batch-export entries of `names` in a workspace, from the emulator's stored texts. */
+export function workspaceEntries(emu: Emulator, workspace: string, names: string[]): Map<string, Buffer> {
+  const ws = emu.state.workspace(workspace);
+  const out = new Map<string, Buffer>();
+  for (const name of names) {
+    const job = ws.jobs.get(name)!;
+    out.set(`jobs/${name}/${name}.job`, Buffer.from(job.text));
+    const json = JSON.parse(job.text) as Record<string, unknown>;
+    for (const s of refsOf(json, 'scriptName')) {
+      const script = ws.scripts.get(s);
+      if (script) out.set(`jobs/${name}/${s}.script`, Buffer.from(script.text));
+    }
+    for (const r of refsOf(json, 'resourceName')) {
+      const resource = ws.resources.get(r);
+      if (resource) out.set(`jobs/${name}/${r}.resource`, Buffer.from(resource.text));
+    }
+  }
+  return out;
+}
+
+export async function writeZip(file: string, entries: Map<string, Buffer>): Promise<string> {
+  await rm(file, { force: true });
+  const writer = DeterministicZipWriter.open(file);
+  for (const name of [...entries.keys()].sort(compareEntryNames)) writer.add(name, entries.get(name)!);
+  await writer.finish();
+  return file;
+}
+
+/** An archive of jobs of the seeded 'dev' workspace (all of them by default). */
+export async function devArchive(emu: Emulator, dir: string, names?: string[], fileName = 'jobs.zip'): Promise<string> {
+  const all = names ?? [...emu.state.workspace('dev').jobs.keys()].sort();
+  return writeZip(path.join(dir, fileName), workspaceEntries(emu, 'dev', all));
+}
+
+export async function writeFileIn(dir: string, name: string, data: Buffer | string): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, data);
+  return file;
+}
+
+/** OBS uploads the emulator saw (any bucket). */
+export function obsPuts(emu: Emulator): number {
+  return emu.requests.filter((r) => r.method === 'PUT' && !r.path.startsWith('/v1/')).length;
+}
+
+/** Import calls that reached the wire (faulted ones included). */
+export function importRequests(emu: Emulator): number {
+  return emu.requests.filter((r) => r.method === 'POST' && /\/jobs\/import$/.test(r.path)).length;
+}
+
+export function stagedKeys(emu: Emulator): string[] {
+  return emu.state.obsKeys(emu.credentials.bucket);
+}

@@ -1,0 +1,99 @@
+/**
+ * Hostile or broken archives are refused by `jobs import` with exit 4, a message naming the entry
+ * and the problem, and nothing sent to the service at all (no OBS PUT, no import call): issue 4
+ * "Done when" and issue 5 item 2, end to end through the command, plus the outside zip corpus.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { buildBomb, buildZip, buildZipWithRawNames, jobText, rawZip, scriptText, setFlagBits, setUncompressedSize } from '../archive/helpers.js';
+import { importCli, removeDir, startImportEmulator, tempDir, writeFileIn, STAGING, type Emulator } from './helpers.js';
+
+const CORPUS = '/work/shared/fixtures/zip-corpus';
+
+let emu: Emulator;
+let dir: string;
+
+beforeAll(async () => {
+  emu = await startImportEmulator({ seedJobs: 1 });
+  emu.state.addConnection('prod', { name: 'hive1', type: 'HIVE', config: {} });
+  dir = await tempDir('hostile');
+});
+afterAll(async () => {
+  await emu.close();
+  await removeDir(dir);
+});
+
+async function expectRefused(file: string, mentions: RegExp, stage: 'reading' | 'planning' = 'reading'): Promise<void> {
+  emu.requests.length = 0;
+  const r = await importCli(emu, [file, '--obs-path', STAGING, '--duplicate-policy', 'overwrite']);
+  expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 4, stdout: '' });
+  expect(r.stderr).toMatch(mentions);
+  expect(r.stderr).not.toMatch(/internal error/);
+  if (stage === 'reading') {
+    // Refused while reading: nothing reached the service at all, not even a listing.
+    expect(emu.requests).toEqual([]);
+  } else {
+    // Refused by the plan: only reads reached the service; no upload, no import call.
+    expect(emu.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+  }
+  expect(emu.state.importCalls).toEqual([]);
+}
+
+const ok = (name: string) => ({ name: `jobs/${name}/${name}.job`, data: jobText(name) });
+
+describe('jobs import refuses hostile archives before any upload', () => {
+  test('unsafe paths: absolute, .., backslash', async () => {
+    await expectRefused(await writeFileIn(dir, 'abs.zip', await buildZipWithRawNames([{ name: Buffer.from('/etc/evil.job'), data: jobText('evil') }])), /evil/);
+    await expectRefused(await writeFileIn(dir, 'dotdot.zip', await buildZipWithRawNames([{ name: Buffer.from('jobs/../../evil.job'), data: jobText('evil') }])), /evil/);
+    await expectRefused(await writeFileIn(dir, 'backslash.zip', await buildZipWithRawNames([{ name: Buffer.from('jobs\\evil\\evil.job'), data: jobText('evil') }])), /evil/);
+  });
+
+  test('symlink entry, duplicate names, encrypted entries, lying sizes, empty archive, invalid UTF-8 name', async () => {
+    await expectRefused(await writeFileIn(dir, 'symlink.zip', await buildZip([ok('a'), { name: 'jobs/a/link.script', data: '/etc/passwd', mode: 0o120777 }])), /link/);
+    await expectRefused(await writeFileIn(dir, 'dup.zip', await buildZip([ok('a'), ok('a')])), /duplicate/i);
+    await expectRefused(await writeFileIn(dir, 'encrypted.zip', setFlagBits(await buildZip([ok('a')]), 1)), /encrypt/i);
+    await expectRefused(await writeFileIn(dir, 'sizes.zip', setUncompressedSize(await buildZip([ok('a')]), 10)), /a\.job|size/i);
+    await expectRefused(await writeFileIn(dir, 'empty.zip', await buildZip([])), /empty/i);
+    await expectRefused(await writeFileIn(dir, 'utf8.zip', await buildZipWithRawNames([{ name: Buffer.from([0x6a, 0x6f, 0x62, 0xff, 0xfe, 0x2e, 0x6a, 0x6f, 0x62]), data: jobText('x') }])), /UTF-8/);
+  });
+
+  test('bad JSON, a name mismatch, not a zip, a truncated zip', async () => {
+    await expectRefused(await writeFileIn(dir, 'badjson.zip', await buildZip([{ name: 'jobs/a/a.job', data: '{"name": "a", nodes: [' }])), /jobs\/a\/a\.job.*JSON/);
+    await expectRefused(await writeFileIn(dir, 'mismatch.zip', await buildZip([{ name: 'jobs/a/a.job', data: jobText('b') }])), /jobs\/a\/a\.job.*"b"/);
+    await expectRefused(await writeFileIn(dir, 'notzip.zip', 'this is not a zip file\n'), /not a readable zip/);
+    const whole = await buildZip([ok('a'), ok('b')]);
+    await expectRefused(await writeFileIn(dir, 'truncated.zip', whole.subarray(0, Math.floor(whole.length * 0.6))), /zip/i);
+  });
+
+  test('a zip bomb and oversize archives (zipped and unpacked), each naming the problem', async () => {
+    await expectRefused(await writeFileIn(dir, 'bomb.zip', await buildBomb('jobs/a/a.script', 300)), /jobs\/a\/a\.script/);
+    // One job whose scripts alone are over 10 MB unpacked (they deflate to almost nothing).
+    // Hex text deflates about 2:1: within the ratio cap, far over 10 MB unpacked, under 10 MB zipped.
+    const text = randomBytes(3 * 1024 * 1024).toString('hex');
+    await expectRefused(await writeFileIn(dir, 'unpacked.zip', await buildZip([
+      { name: 'jobs/big/big.job', data: jobText('big', { scripts: ['s1', 's2'] }) },
+      { name: 'jobs/big/s1.script', data: scriptText('s1', text) },
+      { name: 'jobs/big/s2.script', data: scriptText('s2', text) },
+    ])), /big \(the job with its scripts and resources alone is \d{7} bytes zipped and 1\d{7} bytes unpacked/, 'planning');
+    // One job over 10 MB zipped (incompressible scripts).
+    const noise = () => randomBytes(5 * 1024 * 1024).toString('base64');
+    await expectRefused(await writeFileIn(dir, 'zipped.zip', await buildZip([
+      { name: 'jobs/huge/huge.job', data: jobText('huge', { scripts: ['n1', 'n2'] }) },
+      { name: 'jobs/huge/n1.script', data: scriptText('n1', noise()) },
+      { name: 'jobs/huge/n2.script', data: scriptText('n2', noise()) },
+    ])), /huge \(the job with its scripts and resources alone is 1\d{7} bytes zipped/, 'planning');
+  });
+
+  test('a huge entry count', async () => {
+    // Assembled byte by byte: 50,001 empty stored entries (yazl would take far too long).
+    const entries = Array.from({ length: 50_001 }, (_, i) => ({ name: `jobs/j/${i}.script`, method: 0, crc: 0, compressed: Buffer.alloc(0), uncompressedSize: 0 }));
+    await expectRefused(await writeFileIn(dir, 'many.zip', rawZip(entries)), /50001 entries, over the limit/);
+  });
+
+  const corpus = ['broken', 'encrypted'].flatMap((sub) => readdirSync(path.join(CORPUS, sub)).map((f) => path.join(CORPUS, sub, f)));
+  test.each(corpus.map((f) => [path.relative(CORPUS, f), f]))('zip corpus: %s', async (_label, file) => {
+    await expectRefused(file, /./);
+  });
+});

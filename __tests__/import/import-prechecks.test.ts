@@ -1,0 +1,194 @@
+/**
+ * Pre-checks refuse before any upload (exit 4, naming job and reason), --stop-running, failures on
+ * the service side (exit 5), another import running, and --timeout.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import path from 'node:path';
+import {
+  devArchive, importCli, importRequests, obsPuts, removeDir, stagedKeys, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator,
+} from './helpers.js';
+
+let emu: Emulator;
+let dir: string;
+let names: string[];
+let batchJob: string;
+let realTimeJob: string;
+
+beforeAll(async () => {
+  emu = await startImportEmulator({ seedJobs: 8 });
+  dir = await tempDir('prechecks');
+  names = [...emu.state.workspace('dev').jobs.keys()].sort();
+  batchJob = names.find((n) => emu.state.workspace('dev').jobs.get(n)!.jobType === 'BATCH')!;
+  realTimeJob = names.find((n) => emu.state.workspace('dev').jobs.get(n)!.jobType === 'REAL_TIME')!;
+});
+afterAll(async () => {
+  await emu.close();
+  await removeDir(dir);
+});
+
+/** prod holds copies of two dev jobs (stopped, unlocked), with their scripts. */
+beforeEach(() => {
+  const prod = emu.state.workspace('prod');
+  prod.jobs.clear();
+  prod.scripts.clear();
+  prod.resources.clear();
+  prod.hardLock = false;
+  prod.lockedTags.clear();
+  prod.runningImport = undefined;
+  const dev = emu.state.workspace('dev');
+  for (const n of [batchJob, realTimeJob]) emu.state.putJob('prod', dev.jobs.get(n)!.text, { status: 'STOPPED', lockedBy: 'emulator-user' });
+  for (const s of dev.scripts.values()) emu.state.putScript('prod', s.text, { lockedBy: 'emulator-user' });
+  emu.state.importCalls.length = 0;
+  emu.requests.length = 0;
+  emu.state.buckets.get('dataarts-staging')!.clear();
+});
+
+describe('jobs import pre-checks', () => {
+  test('a running same-name job under overwrite is refused before any upload, and named', async () => {
+    emu.state.setJobStatus('prod', batchJob, 'SCHEDULING');
+    emu.state.setJobStatus('prod', realTimeJob, 'NORMAL');
+    const zip = await devArchive(emu, dir);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(batchJob);
+    expect(r.stderr).toContain(realTimeJob);
+    expect(r.stderr).toMatch(/not stopped \(status SCHEDULING\)/);
+    expect(obsPuts(emu)).toBe(0);
+    expect(importRequests(emu)).toBe(0);
+    // --json: the refusal as one document with each job and reason.
+    const json = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--json']);
+    expect(json.code).toBe(4);
+    const doc = JSON.parse(json.stdout) as { error: { details: { refusals: { subject: string; reason: string }[] } } };
+    expect(doc.error.details.refusals.map((x) => x.subject).sort()).toEqual([batchJob, realTimeJob].sort());
+    // --dry-run shows the same, exit 4, nothing uploaded.
+    const dry = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--dry-run']);
+    expect(dry.code).toBe(4);
+    expect(dry.stdout.split('\n').find((l) => l.startsWith(batchJob))).toMatch(/blocked\s+not stopped/);
+    expect(obsPuts(emu)).toBe(0);
+  });
+
+  test('--stop-running stops them (only them), waits for STOPPED, and the import goes on', async () => {
+    emu.state.setJobStatus('prod', batchJob, 'SCHEDULING');
+    emu.state.setJobStatus('prod', realTimeJob, 'NORMAL');
+    const zip = await devArchive(emu, dir);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running', '--json']);
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { stopped: string[]; jobs: { name: string; result: string }[] };
+    expect(doc.stopped.sort()).toEqual([batchJob, realTimeJob].sort());
+    expect(r.stderr).toContain('Stopped:');
+    expect(doc.jobs.find((j) => j.name === batchJob)!.result).toBe('overwritten');
+    expect(doc.jobs.find((j) => j.name === names.find((n) => n !== batchJob && n !== realTimeJob))!.result).toBe('created');
+    const stops = emu.requests.filter((q) => q.path.endsWith('/stop')).map((q) => decodeURIComponent(q.path.split('/')[4]!));
+    expect(stops.sort()).toEqual([batchJob, realTimeJob].sort());
+    // Every stop came before the upload.
+    const firstPut = emu.requests.findIndex((q) => q.method === 'PUT' && !q.path.startsWith('/v1/'));
+    expect(emu.requests.findIndex((q) => q.path.endsWith('/stop'))).toBeLessThan(firstPut);
+  });
+
+  test('--stop-running leaves stopped jobs alone', async () => {
+    const zip = await devArchive(emu, dir);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running']);
+    expect(r.code).toBe(0);
+    expect(emu.requests.filter((q) => q.path.endsWith('/stop'))).toEqual([]);
+  });
+
+  test('under SKIP a running same-name job is skipped, not blocked', async () => {
+    emu.state.setJobStatus('prod', batchJob, 'SCHEDULING');
+    const zip = await devArchive(emu, dir);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').find((l) => l.startsWith(batchJob))).toMatch(/^\S+\s+skipped\s/);
+    expect(emu.state.workspace('prod').jobs.get(batchJob)!.status).toBe('SCHEDULING');
+  });
+
+  test('a job locked by another user under hard lock is refused before upload (the service tells)', async () => {
+    emu.state.setHardLock('prod', true);
+    emu.state.lockJob('prod', batchJob, 'bob');
+    const zip = await devArchive(emu, dir);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(`${batchJob} (locked by another user (bob) under the hard-lock policy)`);
+    expect(obsPuts(emu)).toBe(0);
+    // Soft lock: no obstacle.
+    emu.state.setHardLock('prod', false);
+    expect((await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite'])).code).toBe(0);
+  });
+
+  test('a job failing on the service side (its script locked by another user) exits 5 naming the job and the reason', async () => {
+    emu.state.setHardLock('prod', true);
+    const job = JSON.parse(emu.state.workspace('dev').jobs.get(batchJob)!.text) as { nodes: { properties?: { name: string; value: string }[] }[] };
+    const script = job.nodes.flatMap((n) => n.properties ?? []).find((p) => p.name === 'scriptName')?.value;
+    expect(script).toBeDefined();
+    emu.state.lockScript('prod', script!, 'carol');
+    const zip = await devArchive(emu, dir, [batchJob], 'one.zip');
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite']);
+    expect(r.code).toBe(5);
+    expect(r.stdout).toMatch(new RegExp(`^${batchJob}\\s+failed\\s+script ${script} is locked by another user \\(carol\\)`));
+    expect(r.stderr).toContain(batchJob);
+    expect(r.stderr).toContain('carol');
+    expect(stagedKeys(emu)).toEqual([]);
+    const json = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--json']);
+    expect(json.code).toBe(5);
+    const doc = JSON.parse(json.stdout) as { status: string; jobs: { name: string; result: string; message: string }[] };
+    expect(doc.status).toBe('FAILED');
+    expect(doc.jobs).toEqual([{ name: batchJob, result: 'failed', message: expect.stringContaining('carol') }]);
+  });
+
+  test('a job carrying a locked tag fails service-side: exit 5', async () => {
+    const text = emu.state.workspace('dev').jobs.get(names[2]!)!.text;
+    const json = JSON.parse(text) as Record<string, unknown> & { basicConfig?: Record<string, unknown> };
+    json.basicConfig = { ...(json.basicConfig ?? {}), tags: ['frozen'] };
+    emu.state.lockTag('prod', 'frozen');
+    const entries = workspaceEntries(emu, 'dev', [names[2]!]);
+    entries.set(`jobs/${names[2]}/${names[2]}.job`, Buffer.from(JSON.stringify(json)));
+    const zip = await writeZip(path.join(dir, 'tagged.zip'), entries);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING]);
+    expect(r.code).toBe(5);
+    expect(r.stdout).toContain('frozen');
+  });
+
+  test('a script neither in the archive nor in the workspace blocks the job', async () => {
+    const entries = workspaceEntries(emu, 'dev', [batchJob]);
+    const scriptEntry = [...entries.keys()].find((k) => k.endsWith('.script'))!;
+    entries.delete(scriptEntry);
+    const zip = await writeZip(path.join(dir, 'noscript.zip'), entries);
+    // The workspace has it: fine (dry run).
+    expect((await importCli(emu, [zip, '--obs-path', STAGING, '--dry-run'])).code).toBe(0);
+    emu.state.workspace('prod').scripts.clear();
+    emu.state.workspace('prod').jobs.clear();
+    const r = await importCli(emu, [zip, '--obs-path', STAGING]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(`${batchJob} (runs script ${path.basename(scriptEntry, '.script')}, neither in the archive nor in the workspace)`);
+    expect(obsPuts(emu)).toBe(0);
+  });
+
+  test('another import already running: exit 4, and the staged object is removed', async () => {
+    emu.state.workspace('prod').runningImport = 'someone-elses-task';
+    const zip = await devArchive(emu, dir);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/another import is already running/);
+    expect(importRequests(emu)).toBe(1);
+    expect(stagedKeys(emu)).toEqual([]);
+  });
+
+  test('--timeout expiry exits 6 naming the task id and how to look it up', async () => {
+    const slow = await startImportEmulator({ seedJobs: 3, importDelayMs: 1500 });
+    try {
+      const zip = await devArchive(slow, dir, undefined, 'slow.zip');
+      const started = Date.now();
+      const r = await importCli(slow, [zip, '--obs-path', STAGING, '--timeout', '1']);
+      expect(r.code).toBe(6);
+      expect(Date.now() - started).toBeLessThan(5000);
+      const taskId = [...slow.state.tasks.keys()][0]!;
+      expect(r.stderr).toContain(taskId);
+      expect(r.stderr).toContain(`system-tasks/${taskId}`);
+      // The task is still reading from it, so the staged object stays, and the message says where.
+      expect(stagedKeys(slow)).toHaveLength(1);
+      expect(r.stderr).toContain(stagedKeys(slow)[0]!);
+    } finally {
+      await slow.close();
+    }
+  });
+});

@@ -1,0 +1,244 @@
+/**
+ * The DataArts Factory v1 calls the commands use (reference §2-7, §18), project-scoped and with the
+ * `workspace` header. Which calls are safe to repeat, and which rate class each belongs to, is
+ * decided here per method.
+ */
+import type { ResolvedConfig } from '../config/types.js';
+import { ServiceError } from '../errors.js';
+import type { Authenticator } from './auth.js';
+import { ApiError } from './errors.js';
+import type { HttpClient, HttpRequest, Method } from './http.js';
+import type { ApiClass } from './pacing.js';
+import { collectPages, type Page } from './paging.js';
+
+export type JobType = 'BATCH' | 'REAL_TIME';
+export const JOB_TYPES: readonly JobType[] = ['BATCH', 'REAL_TIME'];
+
+export interface JobSummary {
+  name: string;
+  jobType: JobType;
+  status: string;
+  path?: string;
+  lastUpdateTime?: number;
+  owner?: string;
+  createUser?: string;
+  lastUpdateUser?: string;
+  createTime?: number;
+}
+
+/** Show Job answer: the Create Job body (§9) plus `id`; unknown keys kept as they are. */
+export type JobDetails = Record<string, unknown> & { name: string };
+
+export interface Connection {
+  name: string;
+  type: string;
+  config?: Record<string, unknown>;
+  description?: string;
+}
+
+export interface ImportJobsRequest {
+  path: string;
+  params?: Record<string, string>;
+  sameNamePolicy?: 'SKIP' | 'OVERWRITE';
+  jobsParam?: { name: string; params: Record<string, string> }[];
+  executeUser?: string;
+  targetStatus?: 'SAVED' | 'SUBMITTED' | 'PRODUCTION';
+  approvers?: { approverName: string }[];
+  resources?: { name: string; type: string; replace: string }[];
+}
+
+export interface SystemTask {
+  id: string;
+  name: string;
+  status: 'RUNNING' | 'SUCCESSFUL' | 'FAILED' | 'WARNING';
+  message?: string;
+  startTime: number;
+  endTime?: number;
+  lastUpdate: number;
+  projectId?: string;
+  subtasks: { id: string; name: string; status: string; message?: string; lastUpdate?: number }[];
+}
+
+export interface ExportOptions {
+  exportDepend: boolean;
+  exportStatus: 'DEVELOP' | 'SUBMIT';
+}
+
+export const BATCH_EXPORT_MAX = 100;
+
+/** Encode one path segment (job names may hold characters that are not URL-safe). */
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+export interface DataArtsClientDeps {
+  http: HttpClient;
+  auth: Authenticator;
+  config: Pick<ResolvedConfig, 'endpoint' | 'projectId' | 'workspace'>;
+}
+
+interface CallSpec {
+  method: Method;
+  /** Path below `/v1/{project_id}`, segments already encoded. */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  apiClass: ApiClass;
+  safe: boolean;
+  accept?: string;
+}
+
+export class DataArtsClient {
+  constructor(private readonly deps: DataArtsClientDeps) {}
+
+  private request(spec: CallSpec): HttpRequest {
+    const { config, auth } = this.deps;
+    const url = new URL(`${config.endpoint}/v1/${seg(config.projectId)}${spec.path}`);
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json;charset=UTF-8',
+      Accept: spec.accept ?? 'application/json',
+      'X-Project-Id': config.projectId,
+    };
+    if (config.workspace !== undefined) headers['workspace'] = config.workspace;
+    return {
+      method: spec.method,
+      url: url.toString(),
+      headers,
+      body: spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body), 'utf8'),
+      apiClass: spec.apiClass,
+      safe: spec.safe,
+      authKind: auth.kind,
+      authorize: (req) => auth.authorize(req),
+      onUnauthorized: auth.onUnauthorized,
+    };
+  }
+
+  private json<T>(spec: CallSpec): Promise<T> {
+    return this.deps.http.sendJson<T>(this.request(spec));
+  }
+
+  /** `undefined` when the service answers with `notFoundCode`. */
+  private async orUndefined<T>(call: Promise<T>, notFoundCode: string): Promise<T | undefined> {
+    try {
+      return await call;
+    } catch (err) {
+      if (err instanceof ApiError && err.errorCode === notFoundCode) return undefined;
+      throw err;
+    }
+  }
+
+  async listJobs(jobType: JobType, opts: { jobName?: string } = {}): Promise<JobSummary[]> {
+    const jobs = await collectPages<JobSummary>(`${jobType} jobs`, async (offset, limit): Promise<Page<JobSummary>> => {
+      const res = await this.json<{ total?: number; jobs?: Record<string, unknown>[] }>({
+        method: 'GET',
+        path: '/jobs',
+        query: { jobType, offset, limit, jobName: opts.jobName },
+        apiClass: 'dlf30',
+        safe: true,
+      });
+      if (!Array.isArray(res.jobs ?? [])) throw new ServiceError(`listing ${jobType} jobs: 'jobs' is not a list`);
+      return { total: res.total as number, items: (res.jobs ?? []).map((j) => toJobSummary(j, jobType)) };
+    });
+    return jobs;
+  }
+
+  /** Both job types, sorted by name (code-point order, so the order does not depend on a locale). */
+  async listAllJobs(): Promise<JobSummary[]> {
+    const lists = await Promise.all(JOB_TYPES.map((t) => this.listJobs(t)));
+    return lists.flat().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  getJob(name: string): Promise<JobDetails | undefined> {
+    return this.orUndefined(this.json<JobDetails>({ method: 'GET', path: `/jobs/${seg(name)}`, apiClass: 'dlf10', safe: true }), 'DLF.0100');
+  }
+
+  async getJobStatus(name: string): Promise<{ name: string; status: string }> {
+    const res = await this.json<{ name?: string; status?: string }>({ method: 'GET', path: `/jobs/${seg(name)}/status`, apiClass: 'dlf30', safe: true });
+    return { name: res.name ?? name, status: String(res.status ?? '') };
+  }
+
+  /** Stopping a stopped job is harmless, so stop is retried like a read. */
+  async stopJob(name: string): Promise<void> {
+    await this.json({ method: 'POST', path: `/jobs/${seg(name)}/stop`, apiClass: 'dlf30', safe: true });
+  }
+
+  async batchExport(names: string[], opts: ExportOptions, destFile: string): Promise<{ bytes: number }> {
+    if (names.length === 0 || names.length > BATCH_EXPORT_MAX) {
+      throw new RangeError(`batchExport takes 1 to ${BATCH_EXPORT_MAX} names, got ${names.length}`);
+    }
+    const req = this.request({
+      method: 'POST',
+      path: '/jobs/batch-export',
+      body: { jobList: names, exportDepend: opts.exportDepend, exportStatus: opts.exportStatus },
+      apiClass: 'dlf10',
+      safe: true,
+      accept: 'application/octet-stream',
+    });
+    return this.deps.http.download(req, destFile);
+  }
+
+  async exportJob(name: string, opts: ExportOptions, destFile: string): Promise<{ bytes: number }> {
+    const req = this.request({
+      method: 'POST',
+      path: `/jobs/${seg(name)}/export`,
+      body: { exportDepend: opts.exportDepend, exportStatus: opts.exportStatus },
+      apiClass: 'dlf10',
+      safe: true,
+      accept: 'application/octet-stream',
+    });
+    return this.deps.http.download(req, destFile);
+  }
+
+  /** Sent exactly once: a repeated import could apply twice, so no retry whatever happens. */
+  async importJobs(body: ImportJobsRequest): Promise<{ taskId: string }> {
+    const res = await this.json<{ taskId?: string }>({ method: 'POST', path: '/jobs/import', body, apiClass: 'dlf10', safe: false });
+    if (typeof res.taskId !== 'string' || res.taskId === '') throw new ServiceError('the import call answered without a taskId');
+    return { taskId: res.taskId };
+  }
+
+  async getSystemTask(taskId: string): Promise<SystemTask> {
+    const res = await this.json<SystemTask & { subTasks?: SystemTask['subtasks'] }>({ method: 'GET', path: `/system-tasks/${seg(taskId)}`, apiClass: 'dlf10', safe: true });
+    // `subtasks` is canonical; the Go SDK spells it `subTasks` (reference §6).
+    return { ...res, subtasks: res.subtasks ?? res.subTasks ?? [] };
+  }
+
+  getScript(name: string): Promise<Record<string, unknown> | undefined> {
+    return this.orUndefined(this.json<Record<string, unknown>>({ method: 'GET', path: `/scripts/${seg(name)}`, apiClass: 'dlf30', safe: true }), 'DLF.6201');
+  }
+
+  listConnections(): Promise<Connection[]> {
+    return collectPages<Connection>('connections', async (offset, limit) => {
+      const res = await this.json<{ total?: number; connections?: Connection[] }>({
+        method: 'GET',
+        path: '/connections',
+        query: { offset, limit },
+        apiClass: 'dlf30',
+        safe: true,
+      });
+      return { total: res.total as number, items: res.connections ?? [] };
+    });
+  }
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function toJobSummary(j: Record<string, unknown>, listedAs: JobType): JobSummary {
+  const jobType = j.jobType === 'BATCH' || j.jobType === 'REAL_TIME' ? j.jobType : listedAs;
+  return {
+    name: String(j.name),
+    jobType,
+    status: String(j.status ?? ''),
+    path: str(j.path),
+    lastUpdateTime: num(j.lastUpdateTime),
+    owner: str(j.owner),
+    createUser: str(j.createUser),
+    lastUpdateUser: str(j.lastUpdateUser),
+    createTime: num(j.createTime),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Client-side pacing: each API class is held to the reference's per-user rate limit (§0), shared by
+ * every concurrent request of the process, plus an overall cap on requests in flight. A bulk run
+ * then spaces its calls out instead of being throttled (429) by the gateway.
+ */
+import { abortableSleep } from './sleep.js';
+
+/** Rate classes of the reference's endpoint table (requests per second per user). */
+export type ApiClass = 'dlf10' | 'dlf30' | 'none';
+export const API_CLASS_RATES: Record<Exclude<ApiClass, 'none'>, number> = { dlf10: 10, dlf30: 30 };
+
+export interface PacerOptions {
+  /** Requests in flight at once, all classes together. */
+  maxConcurrent: number;
+  rates?: Partial<Record<Exclude<ApiClass, 'none'>, number>>;
+  now?: () => number;
+}
+
+export class Pacer {
+  private readonly nextSlot = new Map<ApiClass, number>();
+  private readonly rates: Record<Exclude<ApiClass, 'none'>, number>;
+  private readonly now: () => number;
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly options: PacerOptions) {
+    this.rates = { ...API_CLASS_RATES, ...(options.rates ?? {}) };
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Wait for a concurrency slot and the class's next start time. Returns the release function,
+   * which must be called once the request (body included) is done.
+   */
+  async acquire(cls: ApiClass, signal?: AbortSignal): Promise<() => void> {
+    if (this.inFlight >= this.options.maxConcurrent) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.inFlight++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.inFlight--;
+      this.waiting.shift()?.();
+    };
+    try {
+      if (cls !== 'none') {
+        // Even spacing (no burst): start times 1/rate apart, reserved before sleeping so concurrent
+        // callers queue up behind each other.
+        const interval = 1000 / this.rates[cls];
+        const now = this.now();
+        const slot = Math.max(now, this.nextSlot.get(cls) ?? 0);
+        this.nextSlot.set(cls, slot + interval);
+        if (slot > now) await abortableSleep(slot - now, signal);
+      }
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return release;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Everything a command needs to talk to the service, built once per run: the resolved config, the
+ * credentials, one transport (created on the first request, so a run that never reaches the network
+ * never loads undici), and the DataArts and OBS clients on top.
+ */
+import type { CommandContext } from '../cli/context.js';
+import { loadConfig, requireCredentials } from '../config/load.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { createAuthenticator } from './auth.js';
+import { DataArtsClient } from './dataarts.js';
+import { HttpClient } from './http.js';
+import { ObsClient } from './obs.js';
+import { Pacer } from './pacing.js';
+import { createTransport, isLoopbackHost, type Transport } from './transport.js';
+
+export interface Session {
+  config: ResolvedConfig;
+  dataarts: DataArtsClient;
+  obs: ObsClient;
+  close(): Promise<void>;
+}
+
+/** Requests in flight at once across the whole run (the pacer's rate limits do the rest). */
+export const MAX_CONCURRENT_REQUESTS = 8;
+
+export async function openSession(ctx: CommandContext): Promise<Session> {
+  const config = await loadConfig(ctx);
+  const credentials = requireCredentials(config, ctx.deps.env);
+  config.credentials = credentials;
+  warnAboutPlainHttp(ctx, config);
+
+  let transport: Promise<Transport> | undefined;
+  const getTransport = () => (transport ??= createTransport({ env: ctx.deps.env, timeouts: config.timeouts, caFile: config.caFile }));
+  const http = new HttpClient({
+    transport: getTransport,
+    pacer: new Pacer({ maxConcurrent: MAX_CONCURRENT_REQUESTS }),
+    retry: config.retry,
+    signal: ctx.deps.signal,
+    debug: (line) => ctx.ui.debug(line),
+  });
+  const now = ctx.deps.now;
+  const auth = createAuthenticator(credentials, { http, now, iamEndpoint: config.iamEndpoint, projectId: config.projectId });
+  ctx.ui.debug(`config: ${config.configFile ?? 'no config file'}${config.profile ? `, profile ${config.profile}` : ''}; credentials: ${credentials.kind} from ${credentials.source}`);
+  return {
+    config,
+    dataarts: new DataArtsClient({ http, auth, config }),
+    obs: new ObsClient({ http, now, config, credentials }),
+    close: async () => {
+      if (transport) await (await transport).close();
+    },
+  };
+}
+
+/** An `http://` endpoint off this machine sends credentials (signatures, tokens, passwords) in the clear. */
+function warnAboutPlainHttp(ctx: CommandContext, config: ResolvedConfig): void {
+  const seen = new Set<string>();
+  for (const endpoint of [config.endpoint, config.iamEndpoint, config.obsEndpoint]) {
+    const url = new URL(endpoint);
+    if (url.protocol !== 'http:' || isLoopbackHost(url.hostname) || seen.has(url.host)) continue;
+    seen.add(url.host);
+    ctx.ui.warn(`${url.origin} is plain http: credentials and data travel unencrypted. Use https unless this network is trusted.`);
+  }
+}

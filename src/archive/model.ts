@@ -1,0 +1,309 @@
+/**
+ * An archive (zip or directory) as jobs, scripts and resources, in either of the service's layouts
+ * (reference §2 single export, §3 batch export):
+ *
+ *   batch:  jobs/{job}/{job}.job, with that job's {script}.script and {resource}.resource beside it
+ *   single: jobs/{job}.job, scripts/{script}.script, resources/{resource}.resource
+ *
+ * Every problem found (unsafe entries, stray files, bad JSON, name mismatches, conflicting copies
+ * of a script) is collected and thrown together as one ArchiveError, so the user fixes everything
+ * at once.
+ */
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ArchiveError, type Refusal } from '../errors.js';
+import { IMPORT_LIMITS, type ArchiveLimits } from './limits.js';
+import { entryNameProblem } from './safe-path.js';
+import { compareEntryNames } from './zip-write.js';
+import { readZipEntries, type ZipEntryData } from './zip-read.js';
+
+export type ArchiveLayout = 'batch' | 'single';
+export type ArchiveFileKind = 'job' | 'script' | 'resource';
+
+export interface ArchiveFile {
+  kind: ArchiveFileKind;
+  /** The object's name (file name without extension; equals the JSON's `name`). */
+  name: string;
+  /** Entry path inside the archive. */
+  entry: string;
+  data: Buffer;
+  json: Record<string, unknown>;
+}
+
+export interface ArchiveJob extends ArchiveFile {
+  kind: 'job';
+  jobType: 'BATCH' | 'REAL_TIME';
+  directory?: string;
+  /** Scripts the job's nodes name (`properties[].name === 'scriptName'`), sorted, unique. */
+  scriptNames: string[];
+  /** Resources the job's nodes name (`properties[].name === 'resourceName'` (inferred)), sorted, unique. */
+  resourceNames: string[];
+  /**
+   * Entries that travel with this job: in the batch layout every other file of its folder; in the
+   * single layout the entries of the scripts and resources it names that the archive holds
+   * (inferred), so an archive can be split either way without losing a job's dependencies.
+   */
+  companions: string[];
+}
+
+export interface ArchiveModel {
+  source: string;
+  layout: ArchiveLayout;
+  jobs: ArchiveJob[];
+  /** One per script name (the batch layout may carry identical copies in several job folders). */
+  scripts: ArchiveFile[];
+  resources: ArchiveFile[];
+  /** Every file entry, sorted by compareEntryNames. */
+  entries: { name: string; size: number }[];
+  unpackedBytes: number;
+  /** Size of the zip file; absent for a directory. */
+  zipBytes?: number;
+}
+
+const EXTENSION: Record<ArchiveFileKind, string> = { job: '.job', script: '.script', resource: '.resource' };
+const SINGLE_FOLDER: Record<ArchiveFileKind, string> = { job: 'jobs', script: 'scripts', resource: 'resources' };
+
+/** Entry path of a job file. */
+export function jobFileEntry(layout: ArchiveLayout, jobName: string): string {
+  return layout === 'batch' ? `jobs/${jobName}/${jobName}.job` : `jobs/${jobName}.job`;
+}
+
+/** Entry path of a script or resource file; the batch layout needs the job it travels with. */
+export function dependencyFileEntry(layout: ArchiveLayout, kind: 'script' | 'resource', name: string, jobName?: string): string {
+  if (layout === 'batch') {
+    if (jobName === undefined) throw new Error('dependencyFileEntry: the batch layout needs the job name');
+    return `jobs/${jobName}/${name}${EXTENSION[kind]}`;
+  }
+  return `${SINGLE_FOLDER[kind]}/${name}${EXTENSION[kind]}`;
+}
+
+/** Reads and checks a zip file or a directory; throws one ArchiveError listing every problem. */
+export async function readArchive(pathToZipOrDir: string, limits: ArchiveLimits = IMPORT_LIMITS): Promise<ArchiveModel> {
+  // The path the user names may itself be a symlink (their choice); nothing inside it may be.
+  const info = await stat(pathToZipOrDir).catch((err: NodeJS.ErrnoException) => {
+    throw new ArchiveError(`cannot read archive ${pathToZipOrDir}: ${err.code ?? err.message}`, [{ subject: pathToZipOrDir, reason: `cannot read: ${err.code ?? err.message}` }]);
+  });
+  let files: ZipEntryData[];
+  let zipBytes: number | undefined;
+  if (info.isDirectory()) {
+    files = await readDirectoryEntries(pathToZipOrDir, limits);
+  } else {
+    files = await readZipEntries(pathToZipOrDir, limits);
+    zipBytes = info.size;
+  }
+  return buildModel(pathToZipOrDir, files, zipBytes);
+}
+
+/** Builds the model from already-read entries (exposed for callers that hold entries in memory). */
+export function buildModel(source: string, files: ZipEntryData[], zipBytes?: number): ArchiveModel {
+  const problems: Refusal[] = [];
+  const problem = (subject: string, reason: string) => problems.push({ subject, reason });
+  const sorted = files.slice().sort((a, b) => compareEntryNames(a.name, b.name));
+
+  const isBatchEntry = (name: string) => name.startsWith('jobs/') && name.split('/').length >= 3;
+  const isSingleEntry = (name: string) => !isBatchEntry(name);
+  const layout: ArchiveLayout = sorted.some((f) => isBatchEntry(f.name)) ? 'batch' : 'single';
+  if (sorted.length === 0) problem(source, 'empty archive: no files');
+
+  const jobs: ArchiveJob[] = [];
+  const scriptsByName = new Map<string, ArchiveFile>();
+  const resourcesByName = new Map<string, ArchiveFile>();
+  const jobFolders = new Map<string, ZipEntryData[]>();
+
+  const addDependency = (file: ArchiveFile, byName: Map<string, ArchiveFile>) => {
+    const existing = byName.get(file.name);
+    if (existing === undefined) byName.set(file.name, file);
+    else if (!existing.data.equals(file.data)) {
+      problem(file.entry, `${file.kind} ${JSON.stringify(file.name)} differs from the copy in ${existing.entry}`);
+    } else if (layout === 'single') {
+      problem(file.entry, `duplicate ${file.kind} ${JSON.stringify(file.name)}`);
+    }
+  };
+
+  for (const file of sorted) {
+    const segments = file.name.split('/');
+    if (layout === 'batch') {
+      if (segments[0] !== 'jobs') { problem(file.name, 'unexpected entry outside jobs/ in a batch-layout archive'); continue; }
+      if (isSingleEntry(file.name)) { problem(file.name, 'single-layout entry in a batch-layout archive (expected jobs/{job}/{job}.job)'); continue; }
+      if (segments.length !== 3) { problem(file.name, 'unexpected nesting (expected jobs/{job}/{file})'); continue; }
+      const folder = segments[1]!;
+      const list = jobFolders.get(folder) ?? [];
+      list.push(file);
+      jobFolders.set(folder, list);
+    } else {
+      const kind = segments.length === 2 ? kindOfSingleEntry(segments[0]!, segments[1]!) : undefined;
+      if (kind === undefined) { problem(file.name, 'unexpected entry (expected jobs/{job}.job, scripts/{script}.script or resources/{resource}.resource)'); continue; }
+      const parsed = parseFile(kind, file, problem);
+      if (parsed === undefined) continue;
+      if (kind === 'job') {
+        const job = toJob(parsed, problem);
+        if (job) jobs.push(job);
+      } else addDependency(parsed, kind === 'script' ? scriptsByName : resourcesByName);
+    }
+  }
+
+  for (const [folder, folderFiles] of jobFolders) {
+    const jobEntry = `jobs/${folder}/${folder}.job`;
+    if (!folderFiles.some((f) => f.name === jobEntry)) problem(`jobs/${folder}/`, `job folder has no ${folder}.job`);
+    const companions: string[] = [];
+    let job: ArchiveJob | undefined;
+    for (const file of folderFiles) {
+      const base = path.posix.basename(file.name);
+      const kind = kindOfFileName(base);
+      if (kind === undefined || (kind === 'job' && file.name !== jobEntry)) {
+        problem(file.name, kind === 'job' ? `a job file in folder jobs/${folder}/ must be named ${folder}.job` : 'unexpected file (expected .job, .script or .resource)');
+        continue;
+      }
+      const parsed = parseFile(kind, file, problem);
+      if (parsed === undefined) continue;
+      if (kind === 'job') job = toJob(parsed, problem);
+      else {
+        companions.push(file.name);
+        addDependency(parsed, kind === 'script' ? scriptsByName : resourcesByName);
+      }
+    }
+    if (job) { job.companions = companions; jobs.push(job); }
+  }
+
+  if (layout === 'single') {
+    for (const job of jobs) {
+      job.companions = [
+        ...job.scriptNames.map((n) => scriptsByName.get(n)?.entry),
+        ...job.resourceNames.map((n) => resourcesByName.get(n)?.entry),
+      ].filter((e): e is string => e !== undefined).sort(compareEntryNames);
+    }
+  }
+  if (sorted.length > 0 && jobs.length === 0 && problems.length === 0) problem(source, 'archive holds no job');
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 10).map((r) => `${r.subject}: ${r.reason}`).join('; ');
+    const more = problems.length > 10 ? `; and ${problems.length - 10} more` : '';
+    throw new ArchiveError(`archive ${source} refused (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${shown}${more}`, problems, {
+      hint: 'fix the listed entries; nothing was imported or changed',
+    });
+  }
+  jobs.sort((a, b) => compareEntryNames(a.name, b.name));
+  const byName = (a: ArchiveFile, b: ArchiveFile) => compareEntryNames(a.name, b.name);
+  return {
+    source,
+    layout,
+    jobs,
+    scripts: [...scriptsByName.values()].sort(byName),
+    resources: [...resourcesByName.values()].sort(byName),
+    entries: sorted.map((f) => ({ name: f.name, size: f.data.length })),
+    unpackedBytes: sorted.reduce((sum, f) => sum + f.data.length, 0),
+    ...(zipBytes === undefined ? {} : { zipBytes }),
+  };
+}
+
+function kindOfFileName(base: string): ArchiveFileKind | undefined {
+  for (const kind of ['job', 'script', 'resource'] as const) {
+    if (base.endsWith(EXTENSION[kind]) && base.length > EXTENSION[kind].length) return kind;
+  }
+  return undefined;
+}
+
+function kindOfSingleEntry(folder: string, base: string): ArchiveFileKind | undefined {
+  const kind = kindOfFileName(base);
+  return kind !== undefined && SINGLE_FOLDER[kind] === folder ? kind : undefined;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseFile(kind: ArchiveFileKind, file: ZipEntryData, problem: (subject: string, reason: string) => void): ArchiveFile | undefined {
+  const base = path.posix.basename(file.name);
+  const name = base.slice(0, -EXTENSION[kind].length);
+  let text: string;
+  try {
+    text = strictUtf8.decode(file.data);
+  } catch {
+    problem(file.name, 'not valid UTF-8 text');
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    problem(file.name, `not valid JSON: ${(err as Error).message}`);
+    return undefined;
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    problem(file.name, 'not a JSON object');
+    return undefined;
+  }
+  const record = json as Record<string, unknown>;
+  if (record.name !== name) {
+    problem(file.name, `${kind} name ${JSON.stringify(record.name)} does not match the file name ${JSON.stringify(name)}`);
+    return undefined;
+  }
+  return { kind, name, entry: file.name, data: file.data, json: record };
+}
+
+function toJob(file: ArchiveFile, problem: (subject: string, reason: string) => void): ArchiveJob | undefined {
+  const processType = file.json.processType;
+  if (processType !== 'BATCH' && processType !== 'REAL_TIME') {
+    problem(file.entry, `processType must be BATCH or REAL_TIME, found ${JSON.stringify(processType)}`);
+    return undefined;
+  }
+  const scripts = new Set<string>();
+  const resources = new Set<string>();
+  const nodes = Array.isArray(file.json.nodes) ? file.json.nodes : [];
+  for (const node of nodes) {
+    const properties = (node as { properties?: unknown } | null)?.properties;
+    if (!Array.isArray(properties)) continue;
+    for (const property of properties) {
+      const { name, value } = (property ?? {}) as { name?: unknown; value?: unknown };
+      if (typeof value !== 'string' || value === '') continue;
+      if (name === 'scriptName') scripts.add(value);
+      else if (name === 'resourceName') resources.add(value);
+    }
+  }
+  const directory = typeof file.json.directory === 'string' ? file.json.directory : undefined;
+  return {
+    ...file,
+    kind: 'job',
+    jobType: processType,
+    ...(directory === undefined ? {} : { directory }),
+    scriptNames: [...scripts].sort(compareEntryNames),
+    resourceNames: [...resources].sort(compareEntryNames),
+    companions: [],
+  };
+}
+
+/**
+ * Reads a directory in an archive layout: lstat walk, symlinks and other non-regular files are
+ * refused (never followed), names judged like zip entry names, and the same caps as a zip.
+ */
+async function readDirectoryEntries(root: string, limits: ArchiveLimits): Promise<ZipEntryData[]> {
+  const problems: Refusal[] = [];
+  const files: ZipEntryData[] = [];
+  let count = 0;
+  let total = 0;
+  const refuse = (): never => {
+    const shown = problems.slice(0, 10).map((r) => `${r.subject}: ${r.reason}`).join('; ');
+    throw new ArchiveError(`archive directory ${root} refused (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${shown}`, problems);
+  };
+  const walk = async (relative: string): Promise<void> => {
+    const names = (await readdir(path.join(root, relative))).sort(compareEntryNames);
+    for (const base of names) {
+      const name = relative === '' ? base : `${relative}/${base}`;
+      count += 1;
+      if (count > limits.maxEntries) { problems.push({ subject: root, reason: `more than ${limits.maxEntries} entries` }); refuse(); }
+      const nameProblem = entryNameProblem(name);
+      if (nameProblem !== undefined) { problems.push({ subject: name, reason: nameProblem }); continue; }
+      const info = await lstat(path.join(root, name));
+      if (info.isSymbolicLink()) { problems.push({ subject: name, reason: 'symbolic link (not followed)' }); continue; }
+      if (info.isDirectory()) { await walk(name); continue; }
+      if (!info.isFile()) { problems.push({ subject: name, reason: 'not a regular file' }); continue; }
+      if (info.size > limits.maxEntryBytes) { problems.push({ subject: name, reason: `${info.size} bytes, over the per-entry limit of ${limits.maxEntryBytes}` }); refuse(); }
+      const data = await readFile(path.join(root, name));
+      // Count what was read, not what lstat said: the file may have grown meanwhile.
+      total += data.length;
+      if (data.length > limits.maxEntryBytes) { problems.push({ subject: name, reason: `over the per-entry limit of ${limits.maxEntryBytes} bytes` }); refuse(); }
+      if (total > limits.maxUnpackedBytes) { problems.push({ subject: root, reason: `more than ${limits.maxUnpackedBytes} bytes in total` }); refuse(); }
+      files.push({ name, data });
+    }
+  };
+  await walk('');
+  if (problems.length > 0) refuse();
+  return files;
+}

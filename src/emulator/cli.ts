@@ -1,0 +1,80 @@
+/** Runner of `dataarts emulator`: start, print the URL and credentials, serve until a signal. */
+import fs from 'node:fs';
+import { UsageError } from '../errors.js';
+import type { CommandContext } from '../cli/context.js';
+import type { EmulatorCommandOptions } from '../cli/commands/emulator.js';
+import { printJson, printLines } from '../output/render.js';
+import type { FaultKind } from './faults.js';
+import { startEmulator, type Emulator } from './index.js';
+
+const KINDS: FaultKind[] = ['5xx', 'reset', '429', 'truncate'];
+
+function parseKinds(list: string | undefined): FaultKind[] | undefined {
+  if (list === undefined) return undefined;
+  const kinds = list.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  for (const k of kinds) if (!KINDS.includes(k as FaultKind)) throw new UsageError(`--fault-kinds: unknown kind '${k}' (use ${KINDS.join(', ')})`);
+  return kinds as FaultKind[];
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:@=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The environment a client needs, as shell lines and as a JSON document. */
+export function connectionInfo(emu: Emulator) {
+  const c = emu.credentials;
+  return {
+    url: emu.url,
+    env: {
+      DATAARTS_ENDPOINT: emu.url,
+      DATAARTS_IAM_ENDPOINT: emu.url,
+      DATAARTS_OBS_ENDPOINT: emu.url,
+      DATAARTS_PROJECT_ID: c.projectId,
+      HUAWEICLOUD_SDK_AK: c.ak,
+      HUAWEICLOUD_SDK_SK: c.sk,
+    },
+    iamUser: { username: c.username, password: c.password, domain: c.domain },
+    obsStaging: `obs://${c.bucket}/`,
+  };
+}
+
+export async function runEmulator(ctx: CommandContext, opts: EmulatorCommandOptions): Promise<number> {
+  const kinds = parseKinds(opts.faultKinds);
+  const log = opts.requestLog ? fs.createWriteStream(opts.requestLog, { flags: 'a' }) : undefined;
+  const emu = await startEmulator({
+    port: opts.port,
+    host: opts.host,
+    seedJobs: opts.seedJobs,
+    seed: opts.seed,
+    workspaces: opts.workspace,
+    dataDir: opts.dataDir,
+    latencyMs: opts.latencyMs,
+    rateLimits: opts.rateLimit,
+    faults: opts.faultRate > 0 ? { rate: opts.faultRate, kinds } : undefined,
+    listPageCap: opts.listPageCap,
+    importDelayMs: opts.importDelayMs,
+    onRequest: log ? (entry) => log.write(`${JSON.stringify(entry)}\n`) : undefined,
+  });
+  try {
+    const info = connectionInfo(emu);
+    if (ctx.globals.json) {
+      await printJson(ctx.deps.io.stdout, info);
+    } else {
+      await printLines(ctx.deps.io.stdout, [
+        `# DataArts Factory emulator listening on ${emu.url} (stop with Ctrl-C)`,
+        ...Object.entries(info.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
+        `# IAM user instead of AK/SK: DATAARTS_USERNAME=${shellQuote(info.iamUser.username)} DATAARTS_PASSWORD=${shellQuote(info.iamUser.password)} DATAARTS_DOMAIN=${shellQuote(info.iamUser.domain)}`,
+        `# OBS staging bucket: ${info.obsStaging}`,
+      ]);
+    }
+    ctx.ui.info(`emulator running on ${emu.url}; workspaces: ${[...emu.state.workspaces.keys()].join(', ')}`);
+    await new Promise<void>((resolve) => {
+      if (ctx.deps.signal.aborted) return resolve();
+      ctx.deps.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    await emu.close();
+    if (log) await new Promise<void>((resolve) => log.end(() => resolve()));
+  }
+  return 0;
+}

@@ -1,0 +1,297 @@
+/**
+ * check-file, import (an asynchronous system task with one subtask per job) and system-tasks
+ * (reference §4-§6, §15, §16, §18).
+ */
+import {
+  APPROVAL_REQUIRED_ERROR,
+  IMPORT_ALREADY_RUNNING_ERROR,
+  IMPORT_MAX_UNPACKED_BYTES,
+  IMPORT_MAX_ZIPPED_BYTES,
+  IMPORT_SIZE_LIMIT_ERROR,
+  IMPORT_SUBTASK_MESSAGES as MSG,
+  importSubtaskName,
+  importTaskName,
+  REBIND_FIELDS,
+  SUBTASK_PENDING_STATUS,
+  type InferredError,
+} from '../api/service-inferred.js';
+import { interpretArchive, type ArchiveFile, type ArchiveJob, type ImportArchive } from './archive.js';
+import type { DlfContext } from './dataarts.js';
+import { newTaskId } from './dataarts.js';
+import { dlfError, HttpError, jsonBody, sendJson } from './http.js';
+import { parseLossless, stringifyLossless } from './json-text.js';
+import type { EmulatorState, SystemTaskRecord, Workspace } from './state.js';
+import { readZip, ZipTooLargeError } from './zip.js';
+
+const inferred = (e: InferredError) => new HttpError(e.status, e.errorCode, e.message);
+
+/** Load and interpret the archive an `obs://bucket/key` path names. */
+async function loadArchive(state: EmulatorState, path: unknown): Promise<ImportArchive> {
+  const m = typeof path === 'string' ? /^obs:\/\/([^/]+)\/(.+)$/.exec(path) : null;
+  if (!m) throw dlfError('DLF.0803', 'The OBS path is invalid.');
+  if (!state.buckets.has(m[1]!)) throw dlfError('DLF.1242', 'The OBS bucket does not exist.');
+  const data = state.obsObject(m[1]!, m[2]!);
+  if (!data) throw dlfError('DLF.0815', 'Fail to read OBS file.');
+  if (data.length > IMPORT_MAX_ZIPPED_BYTES) throw inferred(IMPORT_SIZE_LIMIT_ERROR);
+  let files: Map<string, Buffer>;
+  try {
+    files = await readZip(data, IMPORT_MAX_UNPACKED_BYTES);
+  } catch (err) {
+    if (err instanceof ZipTooLargeError) throw inferred(IMPORT_SIZE_LIMIT_ERROR);
+    throw dlfError('DLF.0815', 'Fail to read OBS file.');
+  }
+  return interpretArchive(files);
+}
+
+function tryParse(text: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function paramsMap(job: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of Array.isArray(job.params) ? (job.params as Record<string, unknown>[]) : []) {
+    if (typeof p?.name === 'string') out[p.name] = String(p.value ?? '');
+  }
+  return out;
+}
+
+export async function checkFile(ctx: DlfContext): Promise<void> {
+  const archive = await loadArchive(ctx.state, jsonBody(ctx.ex).path);
+  const jobs = archive.jobs.map((j) => {
+    const json = tryParse(j.text) ?? {};
+    return { name: j.name, path: typeof json.directory === 'string' ? json.directory : '/', params: paramsMap(json) };
+  });
+  const scripts = [...archive.jobs.flatMap((j) => j.scripts), ...archive.looseScripts].map((s) => {
+    const json = tryParse(s.text) ?? {};
+    return { name: s.name, path: typeof json.directory === 'string' ? json.directory : '/' };
+  });
+  sendJson(ctx.ex, 200, { jobs, scripts });
+}
+
+interface ImportRequest {
+  path: string;
+  params: Record<string, string>;
+  sameNamePolicy: 'SKIP' | 'OVERWRITE';
+  jobsParam: Map<string, Record<string, string>>;
+  executeUser?: string;
+  targetStatus?: string;
+  resources: { name: string; type: string; replace: string }[];
+}
+
+function stringMap(value: unknown, field: string): Record<string, string> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw dlfError('DLF.3051', `The request parameter is invalid: ${field}.`);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+}
+
+function parseImportRequest(body: Record<string, unknown>, ws: Workspace): ImportRequest {
+  const policy = body.sameNamePolicy ?? 'SKIP';
+  if (policy !== 'SKIP' && policy !== 'OVERWRITE') throw dlfError('DLF.3051', 'The request parameter is invalid: sameNamePolicy.');
+  const targetStatus = body.targetStatus;
+  if (targetStatus !== undefined && !['SAVED', 'SUBMITTED', 'PRODUCTION'].includes(targetStatus as string)) throw dlfError('DLF.3051', 'The request parameter is invalid: targetStatus.');
+  if (ws.approval && (targetStatus === undefined || !Array.isArray(body.approvers) || body.approvers.length === 0)) throw inferred(APPROVAL_REQUIRED_ERROR);
+  const jobsParam = new Map<string, Record<string, string>>();
+  if (body.jobsParam !== undefined) {
+    if (!Array.isArray(body.jobsParam)) throw dlfError('DLF.3051', 'The request parameter is invalid: jobsParam.');
+    for (const jp of body.jobsParam as Record<string, unknown>[]) {
+      if (typeof jp?.name !== 'string') throw dlfError('DLF.3051', 'The request parameter is invalid: jobsParam.name.');
+      jobsParam.set(jp.name, stringMap(jp.params, 'jobsParam.params'));
+    }
+  }
+  const resources: ImportRequest['resources'] = [];
+  if (body.resources !== undefined) {
+    if (!Array.isArray(body.resources)) throw dlfError('DLF.3051', 'The request parameter is invalid: resources.');
+    for (const r of body.resources as Record<string, unknown>[]) {
+      if (typeof r?.name !== 'string' || typeof r.type !== 'string' || !(r.type in REBIND_FIELDS)) throw dlfError('DLF.3051', 'The request parameter is invalid: resources.');
+      if (typeof r.replace === 'string') resources.push({ name: r.name, type: r.type, replace: r.replace });
+    }
+  }
+  return {
+    path: body.path as string,
+    params: stringMap(body.params, 'params'),
+    sameNamePolicy: policy,
+    jobsParam,
+    executeUser: typeof body.executeUser === 'string' ? body.executeUser : undefined,
+    targetStatus: targetStatus as string | undefined,
+    resources,
+  };
+}
+
+/** Rewrite references named by the `resources` rebinding list, anywhere in a definition. */
+function rebind(value: unknown, rules: ImportRequest['resources']): boolean {
+  let changed = false;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const obj = node as Record<string, unknown>;
+    for (const rule of rules) {
+      const fields = REBIND_FIELDS[rule.type]!;
+      // Node properties: {name: 'connectionName', value: 'dev_dws'}
+      if (typeof obj.name === 'string' && fields.includes(obj.name) && obj.value === rule.name) {
+        obj.value = rule.replace;
+        changed = true;
+      }
+      for (const f of fields) {
+        if (obj[f] === rule.name) {
+          obj[f] = rule.replace;
+          changed = true;
+        }
+      }
+    }
+    for (const v of Object.values(obj)) visit(v);
+  };
+  visit(value);
+  return changed;
+}
+
+function setParams(job: Record<string, unknown>, values: Record<string, string>): void {
+  const params = Array.isArray(job.params) ? (job.params as Record<string, unknown>[]) : [];
+  for (const [name, value] of Object.entries(values)) {
+    const existing = params.find((p) => p?.name === name);
+    if (existing) existing.value = value;
+    else params.push({ name, value, type: 'variable' }); // (inferred) unknown names are added
+  }
+  job.params = params;
+}
+
+/** The job text to store: the archive text unless something had to change in it. */
+function preparedJobText(text: string, name: string, req: ImportRequest): string {
+  const perJob = req.jobsParam.get(name);
+  const needsEdit = Object.keys(req.params).length > 0 || perJob !== undefined || req.executeUser !== undefined || req.resources.length > 0;
+  if (!needsEdit) return text;
+  const job = parseLossless(text) as Record<string, unknown>;
+  let changed = false;
+  if (Object.keys(req.params).length > 0) setParams(job, req.params), (changed = true);
+  if (perJob) setParams(job, perJob), (changed = true);
+  if (req.executeUser !== undefined) {
+    job.basicConfig = { ...((job.basicConfig as Record<string, unknown>) ?? {}), executeUser: req.executeUser };
+    changed = true;
+  }
+  if (rebind(job, req.resources)) changed = true;
+  return changed ? stringifyLossless(job) : text;
+}
+
+function preparedScriptText(text: string, req: ImportRequest): string {
+  if (req.resources.length === 0) return text;
+  const script = parseLossless(text);
+  return rebind(script, req.resources) ? stringifyLossless(script) : text;
+}
+
+/** Why a job cannot be imported, or undefined. Checks the job and the scripts it brings. */
+function refusal(ws: Workspace, user: string, job: ArchiveJob, json: Record<string, unknown>, req: ImportRequest): string | undefined {
+  const existing = ws.jobs.get(job.name);
+  if (existing && req.sameNamePolicy === 'OVERWRITE') {
+    if (existing.status !== 'STOPPED') return MSG.notStopped(job.name, existing.status);
+    if (ws.hardLock && existing.lockedBy !== undefined && existing.lockedBy !== user) return MSG.lockedByOther('job', job.name, existing.lockedBy);
+  }
+  if (req.sameNamePolicy === 'OVERWRITE' && ws.hardLock) {
+    for (const s of job.scripts) {
+      const script = ws.scripts.get(s.name);
+      if (script?.lockedBy !== undefined && script.lockedBy !== user) return MSG.lockedByOther('script', s.name, script.lockedBy);
+    }
+  }
+  const basic = (json.basicConfig ?? {}) as Record<string, unknown>;
+  const tags = Array.isArray(basic.tags) ? (basic.tags as unknown[]).filter((t): t is string => typeof t === 'string') : [];
+  const locked = tags.filter((t) => ws.lockedTags.has(t));
+  if (locked.length > 0) return MSG.lockedTag(job.name, locked);
+  return undefined;
+}
+
+function importDependents(state: EmulatorState, ws: Workspace, user: string, files: ArchiveFile[], kind: 'script' | 'resource', req: ImportRequest): void {
+  for (const file of files) {
+    const exists = kind === 'script' ? ws.scripts.has(file.name) : ws.resources.has(file.name);
+    if (exists && req.sameNamePolicy === 'SKIP') continue;
+    const text = kind === 'script' ? preparedScriptText(file.text, req) : file.text;
+    if (!tryParse(text)) continue;
+    if (kind === 'script') state.putScript(ws.id, text, { lockedBy: user });
+    else state.putResource(ws.id, text, { lockedBy: user });
+  }
+}
+
+/** Process one job of the task; returns the subtask status and message. */
+function importOne(state: EmulatorState, ws: Workspace, user: string, job: ArchiveJob, req: ImportRequest): { ok: boolean; message: string } {
+  const json = tryParse(job.text);
+  if (!json) return { ok: false, message: MSG.invalidJob(job.entry, 'not a JSON object') };
+  if (json.name !== job.name) return { ok: false, message: MSG.invalidJob(job.entry, `the job name inside is ${JSON.stringify(json.name)}`) };
+  const existing = ws.jobs.get(job.name);
+  if (existing && req.sameNamePolicy === 'SKIP') return { ok: true, message: MSG.skipped(job.name) };
+  const reason = refusal(ws, user, job, json, req);
+  if (reason) return { ok: false, message: reason };
+  importDependents(state, ws, user, job.scripts, 'script', req);
+  importDependents(state, ws, user, job.resources, 'resource', req);
+  const text = preparedJobText(job.text, job.name, req);
+  // Import overwrites the development state and submits a new version (reference §15).
+  state.putJob(ws.id, text, {
+    status: existing?.status ?? 'STOPPED',
+    lockedBy: user,
+    createUser: user,
+    submittedText: text,
+    targetStatus: req.targetStatus,
+  });
+  return { ok: true, message: existing ? MSG.overwritten(job.name) : MSG.created(job.name) };
+}
+
+export interface ImportRuntime {
+  importDelayMs: number;
+  later(ms: number, fn: () => void): void;
+}
+
+export async function startImport(ctx: DlfContext, runtime: ImportRuntime): Promise<void> {
+  const body = jsonBody(ctx.ex);
+  ctx.state.importCalls.push(body);
+  if (ctx.ws.runningImport !== undefined) throw inferred(IMPORT_ALREADY_RUNNING_ERROR);
+  const req = parseImportRequest(body, ctx.ws);
+  const archive = await loadArchive(ctx.state, body.path);
+  // Re-check after the await: another call may have started meanwhile.
+  if (ctx.ws.runningImport !== undefined) throw inferred(IMPORT_ALREADY_RUNNING_ERROR);
+  const now = ctx.state.now();
+  const taskId = newTaskId();
+  const task: SystemTaskRecord = {
+    id: taskId,
+    name: importTaskName(req.path),
+    status: 'RUNNING',
+    startTime: now,
+    lastUpdate: now,
+    projectId: ctx.projectId,
+    workspace: ctx.ws.id,
+    subtasks: archive.jobs.map((j) => ({ id: newTaskId(), name: importSubtaskName(j.name), status: SUBTASK_PENDING_STATUS, lastUpdate: now, taskId, startTime: now })),
+  };
+  ctx.state.tasks.set(taskId, task);
+  ctx.ws.runningImport = taskId;
+  const { state, ws, user } = ctx;
+  let index = 0;
+  const step = (): void => {
+    const t = state.now();
+    if (index < archive.jobs.length) {
+      const outcome = importOne(state, ws, user, archive.jobs[index]!, req);
+      Object.assign(task.subtasks[index]!, { status: outcome.ok ? 'SUCCESSFUL' : 'FAILED', message: outcome.message, lastUpdate: t, endTime: t });
+      task.lastUpdate = t;
+      index += 1;
+      return runtime.later(runtime.importDelayMs, step);
+    }
+    importDependents(state, ws, user, archive.looseScripts, 'script', req);
+    importDependents(state, ws, user, archive.looseResources, 'resource', req);
+    const failed = task.subtasks.filter((s) => s.status === 'FAILED').length;
+    // (inferred) FAILED when any subtask failed.
+    task.status = failed > 0 ? 'FAILED' : 'SUCCESSFUL';
+    task.message = failed > 0 ? `${failed} of ${task.subtasks.length} jobs failed to import.` : `${task.subtasks.length} jobs imported.`;
+    task.endTime = t;
+    task.lastUpdate = t;
+    ws.runningImport = undefined;
+    state.changed();
+  };
+  runtime.later(runtime.importDelayMs, step);
+  sendJson(ctx.ex, 200, { taskId });
+}
+
+export function getSystemTask(ctx: DlfContext, id: string): void {
+  const task = ctx.state.tasks.get(id);
+  if (!task || task.projectId !== ctx.projectId) throw dlfError('DLF.0810', 'The queried task does not exist.');
+  const { workspace: _ws, ...view } = task;
+  sendJson(ctx.ex, 200, view);
+}

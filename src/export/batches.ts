@@ -1,0 +1,257 @@
+/**
+ * Fetch the selected jobs through batch-export (≤100 names a call), several calls at a time, and
+ * merge the checked batches, in archive order, into one sink (the zip writer or a staging tree).
+ *
+ * Every batch zip is streamed by the client into its own temp file (never held in memory), read
+ * with the hostile-safe reader and checked: readable, safe names, every requested job present as
+ * jobs/{job}/{job}.job, nothing outside the requested jobs' folders. A batch that fails the check
+ * is fetched again (a bounded number of times) and never merged.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { forEachZipEntry } from '../archive/zip-read.js';
+import { EXPORT_BATCH_LIMITS } from '../archive/limits.js';
+import { rewriteExpressionTimeZone } from '../archive/timezone.js';
+import { resolveInside } from '../archive/safe-path.js';
+import { DataartsError, ServiceError } from '../errors.js';
+import { compareEntryNames } from '../archive/zip-write.js';
+import type { StagingDir } from '../util/atomic.js';
+
+/** The service's documented per-call maximum (reference §3). */
+export const BATCH_SIZE = 100;
+/**
+ * Export calls in flight at once (inferred). The client paces batch-export at 10 calls/s; with
+ * ~20-100 ms per call, 4 in flight keep that pace busy without holding more temp files than needed.
+ */
+export const DEFAULT_CONCURRENCY = 4;
+/** How many times one batch is fetched when its zip fails the checks (inferred). */
+export const MAX_BATCH_FETCHES = 3;
+
+export interface BatchExporter {
+  batchExport(
+    names: string[],
+    opts: { exportDepend: boolean; exportStatus: 'DEVELOP' | 'SUBMIT' },
+    destFile: string,
+  ): Promise<{ bytes: number }>;
+}
+
+export interface FetchOptions {
+  exportDepend: boolean;
+  exportStatus: 'DEVELOP' | 'SUBMIT';
+  /** Normalised time zone to write into every expressionTimeZone, if asked. */
+  expressionTimeZone?: string;
+  concurrency: number;
+  signal: AbortSignal;
+  /** Called after each batch is safely unpacked, with the number of jobs done so far. */
+  onProgress?: (jobsDone: number) => void;
+}
+
+/** One file of the staged tree: its archive entry name, size and digest (after any rewrite). */
+export interface StagedEntry {
+  name: string;
+  job: string;
+  size: number;
+  sha256: string;
+}
+
+/** Where merged entries go, in archive order: the zip writer, or files under a staging tree. */
+export interface EntrySink {
+  add(name: string, data: Buffer): Promise<void> | void;
+}
+
+export interface MergeResult {
+  entries: StagedEntry[];
+  /** Number of expressionTimeZone fields rewritten. */
+  timeZoneChanges: number;
+}
+
+/**
+ * The order of job folders in the archive. Every entry of job J starts with `jobs/J/`, so a job's
+ * entries are contiguous and folders sort by `J + '/'` (not by J: `a-b/` < `a/` because '-' < '/').
+ * Batches cut from this order therefore hold consecutive ranges of the final archive, which lets
+ * the merge append batch after batch.
+ */
+export function archiveOrder(names: string[]): string[] {
+  return [...names].sort((a, b) => compareEntryNames(`${a}/`, `${b}/`));
+}
+
+/** Split names (already in archive order) into batches of at most BATCH_SIZE. */
+export function planBatches(names: string[], size = BATCH_SIZE): string[][] {
+  const batches: string[][] = [];
+  for (let i = 0; i < names.length; i += size) batches.push(names.slice(i, i + size));
+  return batches;
+}
+
+/** A batch whose zip did not pass the checks (fetched again, never merged). */
+class BadBatchError extends Error {}
+
+interface FetchedEntry {
+  name: string;
+  job: string;
+  data: Buffer;
+}
+
+/**
+ * Fetch every batch (several in flight) and hand the entries to `sink` in archive order, batch by
+ * batch, as soon as a batch and all batches before it are in: merging overlaps the rate-limited
+ * fetching. Memory holds at most `window` checked batches (≤100 jobs each) waiting for their turn.
+ * On the first failure no new batch starts, in-flight ones finish, and the error is thrown.
+ */
+export async function fetchAndMerge(
+  client: BatchExporter,
+  batches: string[][],
+  staging: StagingDir,
+  sink: EntrySink,
+  options: FetchOptions,
+): Promise<MergeResult> {
+  const window = Math.max(2, options.concurrency * 2);
+  const ready = new Map<number, FetchedEntry[]>();
+  const result: MergeResult = { entries: [], timeZoneChanges: 0 };
+  let next = 0;
+  let merged = 0;
+  let jobsDone = 0;
+  let failure: unknown;
+  let merging: Promise<void> = Promise.resolve();
+  let wakeWaiters: (() => void)[] = [];
+  const wake = () => {
+    const w = wakeWaiters;
+    wakeWaiters = [];
+    for (const f of w) f();
+  };
+
+  // Append every batch that is next in line; runs on one promise chain, so entries go in order.
+  const drain = async () => {
+    while (failure === undefined && ready.has(merged)) {
+      const entries = ready.get(merged)!;
+      ready.delete(merged);
+      const jobs = new Set<string>();
+      for (const e of entries.sort((a, b) => compareEntryNames(a.name, b.name))) {
+        options.signal.throwIfAborted();
+        await sink.add(e.name, e.data);
+        result.entries.push({ name: e.name, job: e.job, size: e.data.length, sha256: createHash('sha256').update(e.data).digest('hex') });
+        jobs.add(e.job);
+      }
+      merged++;
+      jobsDone += jobs.size;
+      options.onProgress?.(jobsDone);
+      wake();
+    }
+  };
+
+  const worker = async () => {
+    while (failure === undefined && next < batches.length) {
+      if (next >= merged + window) {
+        // Too far ahead of the merge: wait for it rather than pile batches up in memory.
+        await new Promise<void>((resolve) => wakeWaiters.push(resolve));
+        continue;
+      }
+      options.signal.throwIfAborted();
+      const index = next++;
+      try {
+        const fetched = await fetchOneBatch(client, batches[index]!, index, staging, options);
+        result.timeZoneChanges += fetched.timeZoneChanges;
+        ready.set(index, fetched.entries);
+        // Not awaited: this worker fetches on while the merge appends (errors land in `failure`).
+        merging = merging.then(drain).catch((err: unknown) => {
+          failure ??= err;
+          wake();
+        });
+      } catch (err) {
+        failure ??= err;
+        wake();
+      }
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, batches.length)) }, worker);
+  await Promise.all(workers);
+  await merging;
+  if (options.signal.aborted) throw options.signal.reason;
+  if (failure !== undefined) throw failure;
+  if (merged !== batches.length) throw new Error(`internal: merged ${merged} of ${batches.length} batches`);
+  return result;
+}
+
+async function fetchOneBatch(
+  client: BatchExporter,
+  names: string[],
+  index: number,
+  staging: StagingDir,
+  options: FetchOptions,
+): Promise<{ entries: FetchedEntry[]; timeZoneChanges: number }> {
+  const zipPath = staging.path(`batch-${String(index + 1).padStart(4, '0')}.zip`);
+  let lastProblem = '';
+  try {
+    for (let attempt = 1; attempt <= MAX_BATCH_FETCHES; attempt++) {
+      options.signal.throwIfAborted();
+      await fs.rm(zipPath, { force: true });
+      await client.batchExport(names, { exportDepend: options.exportDepend, exportStatus: options.exportStatus }, zipPath);
+      try {
+        return await readBatch(zipPath, names, options.expressionTimeZone);
+      } catch (err) {
+        if (!(err instanceof BadBatchError) && !(err instanceof DataartsError && err.exitCode === 4)) throw err;
+        lastProblem = err.message;
+      }
+    }
+  } finally {
+    await fs.rm(zipPath, { force: true });
+  }
+  throw new ServiceError(
+    `the service returned an unusable archive for batch ${index + 1} (${names[0]} … ${names[names.length - 1]}) ${MAX_BATCH_FETCHES} times: ${lastProblem}`,
+    { hint: 'Nothing was written. Try again later; if it persists, export fewer jobs at a time.' },
+  );
+}
+
+/**
+ * Read one batch zip with the hostile-safe reader (safe names, sizes, CRC, no duplicates) and
+ * check that every entry sits in a requested job's folder and every requested job is present.
+ * `.job` entries get the time-zone rewrite here, so nothing unchecked reaches the merge.
+ */
+async function readBatch(
+  zipPath: string,
+  names: string[],
+  expressionTimeZone: string | undefined,
+): Promise<{ entries: FetchedEntry[]; timeZoneChanges: number }> {
+  const requested = new Set(names);
+  const present = new Set<string>();
+  const entries: FetchedEntry[] = [];
+  let timeZoneChanges = 0;
+  await forEachZipEntry(zipPath, EXPORT_BATCH_LIMITS, (name: string, data: Buffer) => {
+    const parts = name.split('/');
+    if (parts.length !== 3 || parts[0] !== 'jobs' || !requested.has(parts[1]!) || parts[2] === '') {
+      throw new BadBatchError(`unexpected entry ${JSON.stringify(name)} (not inside a requested job's folder)`);
+    }
+    const job = parts[1]!;
+    if (parts[2] === `${job}.job`) present.add(job);
+    let bytes = data;
+    if (expressionTimeZone !== undefined && name.endsWith('.job')) {
+      const rewritten = rewriteExpressionTimeZone(data.toString('utf8'), expressionTimeZone);
+      if (rewritten.changed > 0) {
+        bytes = Buffer.from(rewritten.text, 'utf8');
+        timeZoneChanges += rewritten.changed;
+      }
+    }
+    entries.push({ name, job, data: bytes });
+  });
+  const missing = names.filter((n) => !present.has(n));
+  if (missing.length > 0) {
+    throw new BadBatchError(`job file missing for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+  }
+  return { entries, timeZoneChanges };
+}
+
+/** A sink writing entries as files under `root` (the `--layout dir` staging tree). */
+export function directorySink(root: string): EntrySink {
+  const made = new Set<string>();
+  return {
+    async add(name: string, data: Buffer) {
+      const target = resolveInside(root, name);
+      const parent = path.dirname(target);
+      if (!made.has(parent)) {
+        await fs.mkdir(parent, { recursive: true });
+        made.add(parent);
+      }
+      await fs.writeFile(target, data, { flag: 'wx' });
+    },
+  };
+}

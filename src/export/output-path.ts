@@ -1,0 +1,66 @@
+/**
+ * Where an export goes: explicit `-o`, or a default name that carries the workspace and the UTC
+ * time of the run, made unique with a `-N` suffix when a run in the same second already wrote one.
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { pathExists } from '../util/atomic.js';
+import { manifestPathFor } from './manifest.js';
+
+/** `2026-11-21T22:24:59.123Z` → `20261121T222459Z`. */
+export function utcStamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+/** The workspace as it may appear in a file name (the service's default workspace is 'default'). */
+export function workspaceLabel(workspace: string | undefined): string {
+  return (workspace ?? 'default').replace(/[^A-Za-z0-9._-]/g, '_') || 'default';
+}
+
+export type NamePrefix = 'dataarts-jobs' | 'dataarts-workspace';
+
+/** `{prefix}-{workspace}-{stamp}[-N][.zip]`. */
+export function defaultOutputName(prefix: NamePrefix, workspace: string, stamp: string, layout: 'zip' | 'dir', n = 1): string {
+  return `${prefix}-${workspace}-${stamp}${n > 1 ? `-${n}` : ''}${layout === 'zip' ? '.zip' : ''}`;
+}
+
+/** A default output path in `dir` that neither exists nor has a manifest beside it. */
+export async function uniqueDefaultPath(dir: string, prefix: NamePrefix, workspace: string, now: Date, layout: 'zip' | 'dir'): Promise<string> {
+  const stamp = utcStamp(now);
+  for (let n = 1; ; n++) {
+    const candidate = path.join(dir, defaultOutputName(prefix, workspace, stamp, layout, n));
+    if (!(await pathExists(candidate)) && !(await pathExists(manifestPathFor(candidate)))) return candidate;
+  }
+}
+
+/**
+ * Whether `-o` (as typed, and resolved) names a directory to put default-named outputs in: it ends
+ * in '/' or is an existing directory.
+ */
+export async function isOutputDirectory(typed: string, resolved: string): Promise<boolean> {
+  if (/[\\/]$/.test(typed)) return true;
+  const st = await fs.stat(resolved).catch(() => undefined);
+  return Boolean(st?.isDirectory());
+}
+
+export interface RotationCandidate {
+  path: string;
+  stamp: string;
+  n: number;
+}
+
+/**
+ * Outputs of `export-workspace` for this workspace in `dir` (only names this command generates:
+ * `dataarts-workspace-{workspace}-{YYYYMMDDTHHMMSSZ}[-N][.zip]`), oldest first.
+ */
+export async function listOwnOutputs(dir: string, workspace: string, layout: 'zip' | 'dir'): Promise<RotationCandidate[]> {
+  const escaped = workspace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`^dataarts-workspace-${escaped}-(\\d{8}T\\d{6}Z)(?:-(\\d+))?${layout === 'zip' ? '\\.zip' : ''}$`);
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const found: RotationCandidate[] = [];
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (m) found.push({ path: path.join(dir, name), stamp: m[1]!, n: m[2] ? Number(m[2]) : 1 });
+  }
+  return found.sort((a, b) => (a.stamp === b.stamp ? a.n - b.n : a.stamp < b.stamp ? -1 : 1));
+}

@@ -1,0 +1,107 @@
+/**
+ * The export pipeline shared by `jobs export` and `jobs export-workspace`: batches → checked,
+ * unpacked staging tree → deterministic zip (or the tree itself) + manifest → atomic commit.
+ * Everything is staged in a private directory beside the output and removed on any failure.
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import type { CommandContext } from '../cli/context.js';
+import type { JobSummary } from '../api/dataarts.js';
+import { commitPath, createStagingDir } from '../util/atomic.js';
+import { archiveOrder, fetchAndMerge, planBatches, type BatchExporter } from './batches.js';
+import { directoryOutput, zipOutput } from './archive-output.js';
+import { buildJobList, buildManifest, manifestPathFor, zipComment, type JobListItem } from './manifest.js';
+
+export interface ExportPlan {
+  command: 'jobs export' | 'jobs export-workspace';
+  /** Selected jobs (any order; batches are built from the sorted names). */
+  jobs: JobSummary[];
+  /** Absolute output path (zip file or directory). */
+  output: string;
+  layout: 'zip' | 'dir';
+  force: boolean;
+  exportDepend: boolean;
+  exportStatus: 'DEVELOP' | 'SUBMIT';
+  expressionTimeZone?: string;
+  concurrency: number;
+  workspace: string;
+  /** What was asked for, recorded in the manifest. */
+  selection: Record<string, unknown>;
+}
+
+export interface ExportResult {
+  path: string;
+  layout: 'zip' | 'dir';
+  workspace: string;
+  jobs: number;
+  scripts: number;
+  resources: number;
+  bytes: number;
+  sha256: string;
+  manifest: string;
+  expressionTimeZoneChanges: number;
+  jobList: JobListItem[];
+}
+
+export async function exportToArchive(ctx: CommandContext, client: BatchExporter, plan: ExportPlan): Promise<ExportResult> {
+  const { signal, cleanup } = ctx.deps;
+  const names = archiveOrder(plan.jobs.map((j) => j.name));
+  const manifestPath = manifestPathFor(plan.output);
+  const staging = await createStagingDir(plan.output, cleanup);
+  const progress = await ctx.ui.progress('Exporting jobs');
+  const treeRoot = staging.path('tree');
+  const builder =
+    plan.layout === 'zip'
+      ? zipOutput(staging.path('archive.zip'), zipComment(plan.command, plan.workspace, names.length))
+      : directoryOutput(treeRoot);
+  try {
+    progress.update(0, names.length);
+    const merged = await fetchAndMerge(client, planBatches(names), staging, builder.sink, {
+      exportDepend: plan.exportDepend,
+      exportStatus: plan.exportStatus,
+      expressionTimeZone: plan.expressionTimeZone,
+      concurrency: plan.concurrency,
+      signal,
+      onProgress: (done) => progress.update(done, names.length),
+    });
+    progress.stop();
+    const summary = await builder.finish(merged.entries);
+    const jobList = buildJobList(merged.entries, new Map(plan.jobs.map((j) => [j.name, j.jobType])));
+    const manifest = buildManifest({
+      command: plan.command,
+      workspace: plan.workspace,
+      layout: plan.layout,
+      archiveName: path.basename(plan.output),
+      selection: plan.selection,
+      generatedAt: ctx.deps.now(),
+      jobList,
+      entries: merged.entries,
+      bytes: summary.bytes,
+      sha256: summary.sha256,
+    });
+    await fs.writeFile(staging.path('manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+    signal.throwIfAborted();
+    await commitPath(plan.layout === 'zip' ? staging.path('archive.zip') : treeRoot, plan.output, { force: plan.force });
+    await commitPath(staging.path('manifest.json'), manifestPath, { force: plan.force });
+    return {
+      path: plan.output,
+      layout: plan.layout,
+      workspace: plan.workspace,
+      jobs: names.length,
+      scripts: new Set(jobList.flatMap((j) => j.scripts)).size,
+      resources: new Set(jobList.flatMap((j) => j.resources)).size,
+      bytes: summary.bytes,
+      sha256: summary.sha256,
+      manifest: manifestPath,
+      expressionTimeZoneChanges: merged.timeZoneChanges,
+      jobList,
+    };
+  } catch (err) {
+    progress.stop();
+    await builder.abort().catch(() => undefined);
+    throw err;
+  } finally {
+    await staging.dispose();
+  }
+}

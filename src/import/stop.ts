@@ -1,0 +1,39 @@
+/**
+ * `--stop-running`: stop the same-name jobs the import would overwrite and that are not stopped,
+ * then wait until the service lists them as STOPPED (batch jobs stop at once; real-time jobs pass
+ * through STOPPING (reference §7)). Jobs already stopped are never touched.
+ */
+import { ServiceError } from '../errors.js';
+import { backoff, sleep } from './backoff.js';
+import { isStopped } from './plan.js';
+
+export interface StopServices {
+  stopJob(name: string): Promise<void>;
+  /** The job's current list status, or undefined when it no longer exists. */
+  currentStatus(name: string, jobType: string): Promise<string | undefined>;
+}
+
+export interface StopOptions {
+  timeoutMs: number;
+  signal: AbortSignal;
+  now: () => number;
+}
+
+export async function stopAndWait(jobs: { name: string; type: string }[], services: StopServices, options: StopOptions): Promise<string[]> {
+  for (const job of jobs) await services.stopJob(job.name);
+  const deadline = options.now() + options.timeoutMs;
+  const delays = backoff(200, 2000);
+  let pending = jobs;
+  for (;;) {
+    const statuses = await Promise.all(pending.map((j) => services.currentStatus(j.name, j.type)));
+    pending = pending.filter((_, i) => statuses[i] !== undefined && !isStopped(statuses[i]!));
+    if (pending.length === 0) return jobs.map((j) => j.name);
+    const remaining = deadline - options.now();
+    if (remaining <= 0) {
+      throw new ServiceError(`asked the service to stop ${pending.map((j) => j.name).join(', ')}, but ${pending.length === 1 ? 'it is' : 'they are'} still not STOPPED after ${Math.round(options.timeoutMs / 1000)} s; nothing was uploaded`, {
+        hint: 'Check the jobs with `dataarts jobs list`, then run the import again (or raise --timeout).',
+      });
+    }
+    await sleep(Math.min(delays.next(), remaining), options.signal);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Inventory: every external reference of every job and script, read from the parsed JSON only
+ * (pure; no service calls). Where a field sits is recorded as a JSON path so the rewrite can find
+ * exactly that string again.
+ */
+import type { Reference, ReferenceKind, ReferenceSource } from './types.js';
+import { BASIC_CONFIG_KINDS, SCRIPT_FIELD_KINDS, eventFieldKind, nodePropertyKind } from './kinds.js';
+import { formatJsonPath, type PathSegment } from './json-path.js';
+
+type Json = Record<string, unknown>;
+
+function asObject(value: unknown): Json | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+interface Where {
+  job?: string;
+  node?: string;
+  script?: string;
+  entry?: string;
+}
+
+function reference(kind: ReferenceKind, name: string, where: Where, path: PathSegment[]): Reference {
+  const ref: Reference = { kind, name, field: formatJsonPath(path) };
+  if (where.job !== undefined) ref.job = where.job;
+  if (where.node !== undefined) ref.node = where.node;
+  if (where.script !== undefined) ref.script = where.script;
+  if (where.entry !== undefined) ref.entry = where.entry;
+  return ref;
+}
+
+/** References in an event trigger object (`schedule.event` or a node's `eventTrigger`). */
+function eventReferences(event: Json, where: Where, path: PathSegment[]): Reference[] {
+  const eventType = nonEmptyString(event.eventType);
+  if (!eventType) return [];
+  const hasTopic = nonEmptyString(event.topic) !== undefined;
+  const out: Reference[] = [];
+  for (const [field, value] of Object.entries(event)) {
+    const name = nonEmptyString(value);
+    const kind = name && eventFieldKind(eventType, field, hasTopic);
+    if (name && kind) out.push(reference(kind, name, where, [...path, field]));
+  }
+  return out;
+}
+
+function nodeReferences(node: Json, index: number, where: Where): Reference[] {
+  const nodeName = nonEmptyString(node.name) ?? `#${index}`;
+  const nodeWhere = { ...where, node: nodeName };
+  const nodeType = typeof node.type === 'string' ? node.type : '';
+  const out: Reference[] = [];
+  if (Array.isArray(node.properties)) {
+    node.properties.forEach((property, p) => {
+      const prop = asObject(property);
+      const propName = prop && nonEmptyString(prop.name);
+      const value = prop && nonEmptyString(prop.value);
+      const kind = propName && value && nodePropertyKind(nodeType, propName);
+      if (kind && value) out.push(reference(kind, value, nodeWhere, ['nodes', index, 'properties', p, 'value']));
+    });
+  }
+  const trigger = asObject(node.eventTrigger);
+  if (trigger) out.push(...eventReferences(trigger, nodeWhere, ['nodes', index, 'eventTrigger']));
+  return out;
+}
+
+/** Every reference in one job definition (`.job` content or Show Job output). */
+export function jobReferences(jobName: string, json: unknown, entry?: string): Reference[] {
+  const job = asObject(json);
+  if (!job) return [];
+  const where: Where = { job: jobName, entry };
+  const out: Reference[] = [];
+  const basic = asObject(job.basicConfig);
+  if (basic) {
+    for (const [field, kind] of Object.entries(BASIC_CONFIG_KINDS)) {
+      const name = nonEmptyString(basic[field]);
+      if (name) out.push(reference(kind, name, where, ['basicConfig', field]));
+    }
+  }
+  const event = asObject(asObject(job.schedule)?.event);
+  if (event) out.push(...eventReferences(event, where, ['schedule', 'event']));
+  if (Array.isArray(job.nodes)) {
+    job.nodes.forEach((node, i) => {
+      const n = asObject(node);
+      if (n) out.push(...nodeReferences(n, i, where));
+    });
+  }
+  return out;
+}
+
+/** Every reference in one script definition (`.script` content or Get Script output). */
+export function scriptReferences(scriptName: string, json: unknown, entry?: string): Reference[] {
+  const script = asObject(json);
+  if (!script) return [];
+  const where: Where = { script: scriptName, entry };
+  const out: Reference[] = [];
+  for (const [field, kind] of Object.entries(SCRIPT_FIELD_KINDS)) {
+    const name = nonEmptyString(script[field]);
+    if (name) out.push(reference(kind, name, where, [field]));
+  }
+  return out;
+}
+
+/** Sort for display and for stable JSON: job (script-level rows after jobs), node/script, kind, name, field. */
+export function compareReferences(a: Reference, b: Reference): number {
+  const key = (r: Reference) => [r.job === undefined ? 1 : 0, r.job ?? '', r.node ?? r.script ?? '', r.kind, r.name, r.field] as const;
+  const ka = key(a);
+  const kb = key(b);
+  for (let i = 0; i < ka.length; i++) {
+    const x = ka[i]!;
+    const y = kb[i]!;
+    if (x < y) return -1;
+    if (x > y) return 1;
+  }
+  return 0;
+}
+
+/** Every reference of every job and script of an archive (or a workspace read), sorted. */
+export function inventory(source: ReferenceSource): Reference[] {
+  const out: Reference[] = [];
+  for (const job of source.jobs) out.push(...jobReferences(job.name, job.json, job.entry));
+  for (const script of source.scripts) out.push(...scriptReferences(script.name, script.json, script.entry));
+  return out.sort(compareReferences);
+}
