@@ -10,6 +10,8 @@
  *    through the same client, against the tool's export of the same 500 jobs (in-process).
  *
  * Figures go to stdout. Usage: node bench/export.js [--jobs N] [--slice N] [--no-naive]
+ * Diagnostics: BENCH_SHOW_STDERR=1 prints the child's stderr, BENCH_VERBOSE=1 adds --verbose,
+ * BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' passes node flags to the child.
  */
 import { spawn } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
@@ -56,6 +58,7 @@ const env = {
 function runChild(argv) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const startedAt = Date.now();
     const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin/dataarts.js'), ...argv], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -74,7 +77,7 @@ function runChild(argv) {
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(timer);
-      resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000, peakRssMb: hwmKb / 1024 });
+      resolve({ code, stdout, stderr, startedAt, endedAt: Date.now(), seconds: (performance.now() - started) / 1000, peakRssMb: hwmKb / 1024 });
     });
   });
 }
@@ -98,14 +101,21 @@ async function runInProcess(argv) {
 
 try {
   const before = emu.requests.length;
-  const full = await runChild(['jobs', 'export', '--all', '-o', 'all.zip', '--no-progress']);
+  const full = await runChild(['jobs', 'export', '--all', '-o', 'all.zip', '--no-progress', ...(process.env.BENCH_VERBOSE ? ['--verbose'] : [])]);
+  if (process.env.BENCH_SHOW_STDERR) console.log(full.stderr);
   if (full.code !== 0) throw new Error(`jobs export --all failed (${full.code}): ${full.stderr}`);
   const calls = emu.requests.slice(before);
   const batchCalls = calls.filter((r) => r.path.endsWith('/jobs/batch-export')).length;
   const throttled = calls.filter((r) => r.status === 429).length;
   const size = (await fs.stat(path.join(work, 'all.zip'))).size;
+  // Phases from the emulator's request log: start-up + listing, the batch exports, and the tail (merge end, manifest, rename).
+  const exportTimes = calls.filter((r) => r.path.endsWith('/jobs/batch-export')).map((r) => r.time);
+  const firstExport = Math.min(...exportTimes);
+  const lastExport = Math.max(...exportTimes);
+  const phases = `start-up+listing ${((firstExport - full.startedAt) / 1000).toFixed(2)} s, batch exports ${((lastExport - firstExport) / 1000).toFixed(2)} s, tail ${((full.endedAt - lastExport) / 1000).toFixed(2)} s`;
   console.log(`export --all: ${JOBS} jobs, ${batchCalls} batch-export calls, ${calls.length - batchCalls} other calls, ${throttled} throttled (429), archive ${size} bytes`);
   console.log(`export --all: wall ${full.seconds.toFixed(2)} s; rate-limit bound ${RATE_BOUND_S.toFixed(1)} s; ratio ${(full.seconds / RATE_BOUND_S).toFixed(2)}x (target <= 1.2x)`);
+  console.log(`export --all: phases: ${phases}`);
   console.log(`export --all: peak RSS ${full.peakRssMb.toFixed(1)} MB (child VmHWM; target <= 150 MB)`);
 
   if (NAIVE) {

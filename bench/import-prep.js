@@ -65,7 +65,8 @@ function jobJson(i) {
 function scriptJson(i) {
   const name = `script_${i}`;
   const content = `-- job ${i}\nINSERT OVERWRITE TABLE dws.t_${i} PARTITION (dt='\${bizdate}')\nSELECT id, name, amount_${i % 97}, ts FROM ods.src_${i % 313} WHERE dt='\${bizdate}' AND amount_${i % 97} > ${i};\n`;
-  return { name, text: JSON.stringify({ name, type: 'HiveSQL', content, connectionName: 'hive_conn', database: 'dws', directory: '/bench/' }, null, 2) };
+  const description = `Loads dws.t_${i} from ods.src_${i % 313} for the business date; owner team ${i % 50}. `.repeat(5);
+  return { name, text: JSON.stringify({ name, type: 'HiveSQL', content, connectionName: 'hive_conn', database: 'dws', directory: '/bench/', description }, null, 2) };
 }
 
 async function buildInput(dir) {
@@ -106,10 +107,10 @@ async function plainUnzipZip(input, output) {
 /** Prepare for import: every check, the time-zone rewrite, a deterministic repack. */
 async function prepareForImport(lib, input, output) {
   const model = await lib.readArchive(input);
-  const tz = lib.normalizeTimeZone('Europe/Berlin');
+  const rewrite = lib.expressionTimeZoneRewriter('Europe/Berlin');
   const data = new Map(model.entries.map((e) => [e.name, undefined]));
   for (const job of model.jobs) {
-    const { text, changed } = lib.rewriteExpressionTimeZone(job.data.toString('utf8'), tz);
+    const { text, changed } = rewrite(job.data.toString('utf8'));
     data.set(job.entry, changed > 0 ? Buffer.from(text, 'utf8') : job.data);
   }
   for (const job of model.jobs) for (const companion of job.companions) data.set(companion, undefined);
@@ -161,4 +162,4 @@ async function main() {
   }
 }
 
-await main();
+if (process.env.KEEP_INPUT) { const { file } = await buildInput(process.env.KEEP_INPUT); console.log(file); } else await main();

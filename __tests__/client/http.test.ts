@@ -5,6 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
+import https from 'node:https';
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -210,12 +212,27 @@ describe('network settings', () => {
     await srv.close();
   });
 
-  test('certificates are verified: a self-signed https server is refused (exit 6, nothing retried forever)', async () => {
-    const srv = net.createServer((sock) => sock.end('not tls'));
+  test('certificates are verified; --ca-file adds a private CA to the trust store', async () => {
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const srv = https.createServer({ key: await fs.readFile(key), cert: await fs.readFile(cert) }, (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"name":"a","status":"STOPPED"}');
+    });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    session = await sessionFor(`https://127.0.0.1:${(srv.address() as AddressInfo).port}`, { DATAARTS_RETRY_MAX_ATTEMPTS: '2' }).open();
+    const url = `https://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+
+    session = await sessionFor(url).open();
     const err = await session.dataarts.getJobStatus('a').catch((e: unknown) => e);
-    expect(exitCodeFor(err)).toBe(ExitCode.SERVICE);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).hint).toContain('--ca-file');
+    await session.close();
+
+    session = await sessionFor(url, { DATAARTS_CA_FILE: cert }).open();
+    expect(await session.dataarts.getJobStatus('a')).toEqual({ name: 'a', status: 'STOPPED' });
+    await session.close();
+    srv.closeAllConnections();
     await new Promise<void>((r) => srv.close(() => r()));
   });
 });
@@ -223,12 +240,11 @@ describe('network settings', () => {
 describe('against the emulator', () => {
   let emu: Emulator;
   beforeAll(async () => {
-    emu = await startEmulator({ seedJobs: 5, rateLimits: false, onRequest: (e) => onRequest?.(e) });
+    emu = await startEmulator({ seedJobs: 5, rateLimits: false });
   });
   afterAll(async () => {
     await emu.close();
   });
-  let onRequest: ((e: { path: string }) => void) | undefined;
 
   const userEnv = () => ({
     DATAARTS_ENDPOINT: emu.url,
@@ -252,16 +268,15 @@ describe('against the emulator', () => {
   });
 
   test('IAM user: when the refreshed token is rejected too, give up with exit 3', async () => {
-    session = await openSession(makeContext({ cwd: dir, env: userEnv() }));
-    const before = emu.state.tokenRequests;
-    onRequest = (e) => {
-      if (e.path.includes('/jobs')) emu.state.revokeTokens();
-    };
+    // Tokens that are born expired: the first 401 refreshes, the second gives up.
+    const expiring = await startEmulator({ seedJobs: 1, rateLimits: false, tokenTtlMs: 0 });
+    const env = { ...userEnv(), DATAARTS_ENDPOINT: expiring.url, DATAARTS_IAM_ENDPOINT: expiring.url, DATAARTS_OBS_ENDPOINT: expiring.url };
+    session = await openSession(makeContext({ cwd: dir, env }));
     const err = await session.dataarts.listJobs('BATCH').catch((e: unknown) => e);
-    onRequest = undefined;
     expect(exitCodeFor(err)).toBe(ExitCode.CONFIG);
     expect((err as Error).message).toContain('token');
-    expect(emu.state.tokenRequests - before).toBe(2);
+    expect(expiring.state.tokenRequests).toBe(2);
+    await expiring.close();
   });
 
   test('OBS: a signed PUT and DELETE, path style on the custom endpoint', async () => {

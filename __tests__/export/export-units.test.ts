@@ -5,7 +5,8 @@ import path from 'node:path';
 import { parseNameList, normalizeDirectory, resolveSelection } from '../../src/export/selection.js';
 import { parseSince } from '../../src/export/since.js';
 import { defaultOutputName, listOwnOutputs, utcStamp } from '../../src/export/output-path.js';
-import { planBatches } from '../../src/export/batches.js';
+import { archiveOrder, fetchAndMerge, planBatches } from '../../src/export/batches.js';
+import { DeterministicZipWriter } from '../../src/archive/zip-write.js';
 import { commitPath, createStagingDir, refuseExistingOutputs } from '../../src/util/atomic.js';
 import { CleanupRegistry } from '../../src/cli/context.js';
 import { makeTempDir } from './helpers.js';
@@ -39,6 +40,9 @@ describe('selection', () => {
     expect(parseNameList('# c\n a \n\nb # x\r\n#\n')).toEqual(['a', 'b']);
     expect(normalizeDirectory('a//b/')).toBe('/a/b');
     expect(normalizeDirectory('/')).toBe('/');
+  });
+  test('archive order sorts job folders as their entries sort (name + "/")', () => {
+    expect(archiveOrder(['a', 'a-b', 'a_b', 'a.b', 'B'])).toEqual(['B', 'a-b', 'a.b', 'a', 'a_b']);
   });
   test('batches hold at most 100 names', () => {
     const names = Array.from({ length: 250 }, (_, i) => `j${i}`);
@@ -109,5 +113,64 @@ describe('atomic output', () => {
     expect(await fs.readdir(treeTarget)).toEqual(['new']);
     await s2.dispose();
     expect((await fs.readdir(path.dirname(target))).sort()).toEqual(['out.zip', 'tree']);
+  });
+});
+
+describe("batch checks", () => {
+  // A stand-in for the service's batch export (the BatchExporter seam), serving scripted answers.
+
+  async function zipOf(file: string, entries: [string, string][]): Promise<void> {
+    const w = DeterministicZipWriter.open(file);
+    for (const [n, t] of [...entries].sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])))) w.add(n, Buffer.from(t));
+    await w.finish();
+  }
+  const good: [string, string][] = [['jobs/a/a.job', '{"name":"a"}'], ['jobs/a/s1.script', '{"name":"s1"}'], ['jobs/b/b.job', '{"name":"b"}']];
+  const answers: Record<string, (file: string) => Promise<void>> = {
+    garbage: (f) => fs.writeFile(f, 'PK\u0003\u0004 this is not a zip'),
+    truncated: async (f) => {
+      await zipOf(f, good);
+      const bytes = await fs.readFile(f);
+      await fs.writeFile(f, bytes.subarray(0, bytes.length - 30));
+    },
+    missingJob: (f) => zipOf(f, good.filter(([n]) => !n.startsWith('jobs/b/'))),
+    strayEntry: (f) => zipOf(f, [...good, ['jobs/c/c.job', '{}']]),
+    good: (f) => zipOf(f, good),
+  };
+  function scripted(sequence: (keyof typeof answers)[]) {
+    const calls: string[] = [];
+    return {
+      calls,
+      async batchExport(_names: string[], _opts: unknown, destFile: string) {
+        const answer = sequence[Math.min(calls.length, sequence.length - 1)]!;
+        calls.push(answer);
+        await answers[answer]!(destFile);
+        return { bytes: (await fs.stat(destFile)).size };
+      },
+    };
+  }
+  const options = { exportDepend: true, exportStatus: 'DEVELOP' as const, concurrency: 2, signal: new AbortController().signal };
+
+  test('a corrupt, truncated or incomplete batch zip is fetched again and never merged', async () => {
+    const cleanup = new CleanupRegistry();
+    const staging = await createStagingDir(path.join(dir, 'batches', 'x.zip'), cleanup);
+    const client = scripted(['truncated', 'missingJob', 'good']);
+    const added: string[] = [];
+    const result = await fetchAndMerge(client, [['a', 'b']], staging, { add: (n) => void added.push(n) }, options);
+    expect(client.calls).toEqual(['truncated', 'missingJob', 'good']);
+    expect(added).toEqual(['jobs/a/a.job', 'jobs/a/s1.script', 'jobs/b/b.job']);
+    expect(result.entries.map((e) => e.job)).toEqual(['a', 'a', 'b']);
+    await staging.dispose();
+  });
+
+  test.each([['garbage'], ['strayEntry']] as const)('a batch that stays bad (%s) is a service error (exit 6) and nothing is merged', async (kind) => {
+    const cleanup = new CleanupRegistry();
+    const staging = await createStagingDir(path.join(dir, 'batches', 'y.zip'), cleanup);
+    const client = scripted([kind]);
+    const added: string[] = [];
+    await expect(fetchAndMerge(client, [['a', 'b']], staging, { add: (n) => void added.push(n) }, options)).rejects.toMatchObject({ exitCode: 6 });
+    expect(client.calls.length).toBe(3);
+    expect(added).toEqual([]);
+    expect(await fs.readdir(staging.dir)).toEqual([]);
+    await staging.dispose();
   });
 });

@@ -241,4 +241,17 @@ describe('jobs export', () => {
     expect(files[0]).toMatch(/^dataarts-jobs-default-\d{8}T\d{6}Z\.zip$/);
     expect(files[1]).toBe(`${files[0]}.manifest.json`);
   });
+
+  // Last: it adds jobs to the workspace.
+  test('names where "-" and "." sort before "/" still merge in entry order across a batch boundary', async () => {
+    const base = JSON.parse(jobsOf().get(allNames()[0]!)!.text);
+    for (const name of ['job_00099-a', 'job_00099.b', 'job_00100-c']) emu.state.putJob('default', JSON.stringify({ ...base, name }, null, 2));
+    const r = await cli(['jobs', 'export', '--all', '-o', 'order.zip']);
+    expect(r.stderr).not.toContain('Error');
+    expect(r.code).toBe(0);
+    const zip = path.join(dir, 'order.zip');
+    expect(mapDiff(await zipContents(zip), expectedEntries(emu, allNames()))).toEqual([]);
+    const order = await zipEntryNames(zip);
+    expect(order).toEqual([...order].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+  });
 });

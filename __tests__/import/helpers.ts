@@ -114,3 +114,12 @@ export function importRequests(emu: Emulator): number {
 export function stagedKeys(emu: Emulator): string[] {
   return emu.state.obsKeys(emu.credentials.bucket);
 }
+
+/** Empty a workspace of jobs, scripts and resources (and tell the emulator, which caches listings). */
+export function clearWorkspace(emu: Emulator, workspace: string): void {
+  const ws = emu.state.workspace(workspace);
+  ws.jobs.clear();
+  ws.scripts.clear();
+  ws.resources.clear();
+  emu.state.changed();
+}

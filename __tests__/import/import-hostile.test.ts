@@ -17,7 +17,7 @@ let dir: string;
 
 beforeAll(async () => {
   emu = await startImportEmulator({ seedJobs: 1 });
-  emu.state.addConnection('prod', { name: 'hive1', type: 'HIVE', config: {} });
+  emu.state.addConnection('prod', { name: 'hive1', type: 'HIVE' });
   dir = await tempDir('hostile');
 });
 afterAll(async () => {

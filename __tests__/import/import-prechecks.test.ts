@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import path from 'node:path';
 import {
-  devArchive, importCli, importRequests, obsPuts, removeDir, stagedKeys, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator,
+  clearWorkspace, devArchive, importCli, importRequests, obsPuts, removeDir, stagedKeys, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator,
 } from './helpers.js';
 
 let emu: Emulator;
@@ -28,10 +28,8 @@ afterAll(async () => {
 
 /** prod holds copies of two dev jobs (stopped, unlocked), with their scripts. */
 beforeEach(() => {
+  clearWorkspace(emu, 'prod');
   const prod = emu.state.workspace('prod');
-  prod.jobs.clear();
-  prod.scripts.clear();
-  prod.resources.clear();
   prod.hardLock = false;
   prod.lockedTags.clear();
   prod.runningImport = undefined;
@@ -155,8 +153,7 @@ describe('jobs import pre-checks', () => {
     const zip = await writeZip(path.join(dir, 'noscript.zip'), entries);
     // The workspace has it: fine (dry run).
     expect((await importCli(emu, [zip, '--obs-path', STAGING, '--dry-run'])).code).toBe(0);
-    emu.state.workspace('prod').scripts.clear();
-    emu.state.workspace('prod').jobs.clear();
+    clearWorkspace(emu, 'prod');
     const r = await importCli(emu, [zip, '--obs-path', STAGING]);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`${batchJob} (runs script ${path.basename(scriptEntry, '.script')}, neither in the archive nor in the workspace)`);

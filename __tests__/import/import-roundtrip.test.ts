@@ -10,7 +10,7 @@ import path from 'node:path';
 import { readZipEntries } from '../../src/archive/zip-read.js';
 import { IMPORT_READ_LIMITS } from '../../src/import/limits.js';
 import {
-  devArchive, importCli, importRequests, obsPuts, removeDir, stagedKeys, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator,
+  clearWorkspace, devArchive, importCli, importRequests, obsPuts, removeDir, stagedKeys, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator,
 } from './helpers.js';
 
 let emu: Emulator;
@@ -26,10 +26,7 @@ afterAll(async () => {
 });
 
 function reset(): void {
-  const prod = emu.state.workspace('prod');
-  prod.jobs.clear();
-  prod.scripts.clear();
-  prod.resources.clear();
+  clearWorkspace(emu, 'prod');
   emu.state.importCalls.length = 0;
   emu.requests.length = 0;
 }

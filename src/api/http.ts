@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
-import { DataartsError, ServiceError } from '../errors.js';
+import { ConfigError, DataartsError, ServiceError } from '../errors.js';
 import { redactText } from '../auth/redact.js';
 import type { RetryPolicy } from '../config/types.js';
 import { errorFromResponse, parseErrorBody, type ErrorContext, type ParsedErrorBody } from './errors.js';
@@ -83,7 +83,30 @@ function describeWireError(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.code ?? e.cause?.code;
   const msg = e.cause?.message ?? e.message ?? String(err);
-  return code && !msg.includes(code) ? `${code}: ${msg}` : msg;
+  const text = code && !msg.includes(code) ? `${code}: ${msg}` : msg;
+  return text.trim();
+}
+
+/** TLS verification failures: retrying cannot help, the trust store must change. */
+const CERTIFICATE_ERROR_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function certificateError(err: unknown, url: string): ConfigError | undefined {
+  const e = err as { code?: string; cause?: { code?: string } };
+  const code = CERTIFICATE_ERROR_CODES.has(e.code ?? '') ? e.code : CERTIFICATE_ERROR_CODES.has(e.cause?.code ?? '') ? e.cause?.code : undefined;
+  if (!code) return undefined;
+  return new ConfigError(`the server certificate of ${new URL(url).origin} was not accepted (${describeWireError(err)})`, {
+    key: 'caFile',
+    hint: 'If the server uses a private CA, trust it with --ca-file PEM (or caFile in the profile, or NODE_EXTRA_CA_CERTS). Certificate checks are never switched off.',
+  });
 }
 
 export class HttpClient {
@@ -201,6 +224,8 @@ export class HttpClient {
         if (signal.aborted) throw signal.reason;
         const reason = describeWireError(err);
         log(`network error (${reason})`);
+        const certError = certificateError(err, req.url);
+        if (certError) return { error: certError };
         return { retryReason: reason };
       }
       const resHeaders = lowerHeaders(res.headers as Record<string, string | string[] | undefined>);

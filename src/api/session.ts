@@ -17,6 +17,11 @@ export interface Session {
   config: ResolvedConfig;
   dataarts: DataArtsClient;
   obs: ObsClient;
+  /**
+   * OBS for undo actions (deleting a staged object after SIGINT/SIGTERM): its requests are not
+   * cancelled by the run's abort signal, so cleanup still reaches OBS after an interrupt.
+   */
+  cleanupObs: ObsClient;
   close(): Promise<void>;
 }
 
@@ -31,13 +36,16 @@ export async function openSession(ctx: CommandContext): Promise<Session> {
 
   let transport: Promise<Transport> | undefined;
   const getTransport = () => (transport ??= createTransport({ env: ctx.deps.env, timeouts: config.timeouts, caFile: config.caFile }));
+  const pacer = new Pacer({ maxConcurrent: MAX_CONCURRENT_REQUESTS });
   const http = new HttpClient({
     transport: getTransport,
-    pacer: new Pacer({ maxConcurrent: MAX_CONCURRENT_REQUESTS }),
+    pacer,
     retry: config.retry,
     signal: ctx.deps.signal,
     debug: (line) => ctx.ui.debug(line),
   });
+  // Same transport and pacing, but never aborted by the run's signal (see Session.cleanupObs).
+  const cleanupHttp = new HttpClient({ transport: getTransport, pacer, retry: config.retry, signal: new AbortController().signal, debug: (line) => ctx.ui.debug(line) });
   const now = ctx.deps.now;
   const auth = createAuthenticator(credentials, { http, now, iamEndpoint: config.iamEndpoint, projectId: config.projectId });
   ctx.ui.debug(`config: ${config.configFile ?? 'no config file'}${config.profile ? `, profile ${config.profile}` : ''}; credentials: ${credentials.kind} from ${credentials.source}`);
@@ -45,8 +53,11 @@ export async function openSession(ctx: CommandContext): Promise<Session> {
     config,
     dataarts: new DataArtsClient({ http, auth, config }),
     obs: new ObsClient({ http, now, config, credentials }),
+    cleanupObs: new ObsClient({ http: cleanupHttp, now, config, credentials }),
     close: async () => {
-      if (transport) await (await transport).close();
+      const opened = transport;
+      transport = undefined; // closing twice is harmless
+      if (opened) await (await opened.catch(() => undefined))?.close();
     },
   };
 }

@@ -60,16 +60,27 @@ function isExpressionTimeZonePath(path: JsonPath): boolean {
  * Sets `schedule.cron.expressionTimeZone` and every `nodes[i].cronTrigger.expressionTimeZone` to
  * tz, in place in the text (nothing else changes, not even whitespace). Fields that are absent or
  * not strings are left alone: the rewrite never adds a field (inferred; an absent field means "the
- * region's zone", and adding one would change what the job means beyond the rewrite). `changed` counts
- * the literals whose value actually changed.
+ * region's zone", and adding one would change what the job means beyond the rewrite). `changed`
+ * counts the literals whose value actually changed. Throws UsageError for a bad tz and
+ * SyntaxError for text that is not JSON.
+ *
+ * For many files use expressionTimeZoneRewriter(tz) once: validating an IANA name through Intl
+ * costs ~50 µs, more than rewriting a typical job.
  */
 export function rewriteExpressionTimeZone(jobText: string, tz: string): { text: string; changed: number } {
+  return expressionTimeZoneRewriter(tz)(jobText);
+}
+
+/** Validates and normalises tz once; the returned function rewrites one job text (see above). */
+export function expressionTimeZoneRewriter(tz: string): (jobText: string) => { text: string; changed: number } {
   const zone = normalizeTimeZone(tz);
-  // Fast path: most of an archive's bytes are in files without the field at all.
-  if (!jobText.includes('expressionTimeZone') && !jobText.includes('\\u')) {
-    editJsonStrings(jobText, () => undefined); // still refuse invalid JSON, as the slow path does
-    return { text: jobText, changed: 0 };
-  }
-  const result = editJsonStrings(jobText, (path) => (isExpressionTimeZonePath(path) ? zone : undefined));
-  return { text: result.text, changed: result.changes.length };
+  return (jobText) => {
+    // Fast path: no such field (a \u escape could spell the key, so those take the slow path).
+    if (!jobText.includes('expressionTimeZone') && !jobText.includes('\\u')) {
+      editJsonStrings(jobText, () => undefined); // still refuse invalid JSON, as the slow path does
+      return { text: jobText, changed: 0 };
+    }
+    const result = editJsonStrings(jobText, (path) => (isExpressionTimeZonePath(path) ? zone : undefined));
+    return { text: result.text, changed: result.changes.length };
+  };
 }

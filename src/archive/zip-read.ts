@@ -192,7 +192,9 @@ async function inflateInMemory(
   if (entry.compressionMethod === 0) data = raw;
   else {
     try {
-      data = zlib.inflateRawSync(raw, { maxOutputLength: cap + 1 });
+      // The declared size only sizes the output buffer; the cap is what bounds it.
+      const chunkSize = Math.min(Math.max(entry.uncompressedSize + 1, 64), cap + 1, 1024 * 1024);
+      data = zlib.inflateRawSync(raw, { maxOutputLength: cap + 1, chunkSize });
     } catch (err) {
       // ERR_BUFFER_TOO_LARGE: inflation stopped at the cap (data stays undefined).
       if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw new EntryProblem(`corrupt data: ${(err as Error).message}`);

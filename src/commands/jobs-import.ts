@@ -50,16 +50,23 @@ function checkFlags(opts: JobsImportOptions): CheckedFlags {
 
 export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions): Promise<number> {
   const flags = checkFlags(opts);
+  // Read (in memory, hostile-safe) before anything is created on disk or asked of the service.
+  const model = await readArchive(opts.archive, IMPORT_READ_LIMITS);
+  checkJobParamsAgainstArchive(flags.jobParams, model.jobs.map((j) => j.name));
+  ctx.ui.debug(`archive ${opts.archive}: ${model.layout} layout, ${model.jobs.length} jobs, ${model.scripts.length} scripts, ${model.resources.length} resources, ${model.unpackedBytes} bytes unpacked`);
   // TMPDIR from the run's environment (the process's in real use), so a caller can place temp files.
   const workDir = await mkdtemp(join(ctx.deps.env.TMPDIR || tmpdir(), 'dataarts-import-work-'));
   const releaseWorkDir = ctx.deps.cleanup.add(() => rm(workDir, { recursive: true, force: true }));
   try {
-    const model = await readArchive(opts.archive, IMPORT_READ_LIMITS);
-    checkJobParamsAgainstArchive(flags.jobParams, model.jobs.map((j) => j.name));
-    ctx.ui.debug(`archive ${opts.archive}: ${model.layout} layout, ${model.jobs.length} jobs, ${model.scripts.length} scripts, ${model.resources.length} resources, ${model.unpackedBytes} bytes unpacked`);
     const session = await openSession(ctx);
+    const staged: StagedObject[] = [];
     try {
-      return await importWithSession(ctx, opts, flags, model, session, workDir);
+      return await importWithSession(ctx, opts, flags, model, session, workDir, staged);
+    } catch (err) {
+      // Undo while the session is still open (run()'s cleanup would come after close()); kept
+      // objects (--no-wait, unknown outcome, timeout) are left alone by remove().
+      await Promise.all(staged.map((s) => s.remove()));
+      throw err;
     } finally {
       await session.close();
     }
@@ -76,6 +83,7 @@ async function importWithSession(
   model: ArchiveModel,
   session: Session,
   workDir: string,
+  staged: StagedObject[],
 ): Promise<number> {
   const { dataarts } = session;
   const workspace = session.config.workspace;
@@ -146,13 +154,22 @@ async function importWithSession(
   const runId = newRunId(ctx.deps.now());
   const results: PartResult[] = [];
   const outcomes: JobOutcome[] = [];
-  for (const part of prepared.parts) {
-    const key = stagingKey(staging!, runId, { index: part.index, count: prepared.parts.length });
-    const partPlan = plan.filter((p) => part.jobs.includes(p.name));
-    const done = await importPart(ctx, opts, flags, session, refs, staging!, key, part, prepared.parts.length, partPlan);
-    if (done.kind === 'no-wait') return printNoWait(ctx, workspace, done.taskId, done.staged, stopped);
-    results.push(done.result);
-    outcomes.push(...done.outcomes);
+  try {
+    for (const part of prepared.parts) {
+      const key = stagingKey(staging!, runId, { index: part.index, count: prepared.parts.length });
+      const partPlan = plan.filter((p) => part.jobs.includes(p.name));
+      const done = await importPart(ctx, opts, flags, session, refs, staging!, key, part, prepared.parts.length, partPlan, staged);
+      if (done.kind === 'no-wait') return await printNoWait(ctx, workspace, done.taskId, done.staged, stopped);
+      results.push(done.result);
+      outcomes.push(...done.outcomes);
+    }
+  } catch (err) {
+    // Never leave a half-done state unexplained: say what this run already changed.
+    if (stopped.length > 0) ctx.ui.warn(`these jobs were stopped by --stop-running and stay stopped: ${stopped.join(', ')}`);
+    if (results.length > 0) {
+      ctx.ui.warn(`parts already imported before the failure: ${results.map((r) => `part ${r.part} (task ${r.taskId}, ${r.status}: ${r.jobs.join(', ')})`).join('; ')}`);
+    }
+    throw err;
   }
   return printResult(ctx, workspace, results, outcomes, stopped);
 }
@@ -180,6 +197,8 @@ async function stopRunningJobs(ctx: CommandContext, opts: JobsImportOptions, ses
   const toStop = plan.filter((p) => p.stopFirst).map((p) => ({ name: p.name, type: p.type }));
   if (toStop.length === 0) return [];
   ctx.ui.info(`Stopping ${toStop.length} running job${toStop.length === 1 ? '' : 's'} that the import overwrites: ${toStop.map((j) => j.name).join(', ')}`);
+  const onAbort = () => ctx.ui.warn(`interrupted while stopping jobs: some of ${toStop.map((j) => j.name).join(', ')} may now be stopped; nothing was imported`);
+  ctx.deps.signal.addEventListener('abort', onAbort, { once: true });
   const stopped = await stopAndWait(
     toStop,
     {
@@ -190,7 +209,7 @@ async function stopRunningJobs(ctx: CommandContext, opts: JobsImportOptions, ses
       },
     },
     { timeoutMs: opts.timeout * 1000, signal: ctx.deps.signal, now: () => ctx.deps.now().getTime() },
-  );
+  ).finally(() => ctx.deps.signal.removeEventListener('abort', onAbort));
   ctx.ui.info(`Stopped: ${stopped.join(', ')}`);
   return stopped;
 }
@@ -210,10 +229,12 @@ async function importPart(
   part: PreparedPart,
   partCount: number,
   partPlan: PlannedJob[],
+  stagedSoFar: StagedObject[],
 ): Promise<PartDone> {
   const label = partCount > 1 ? ` part ${part.index + 1}/${partCount}` : '';
   ctx.ui.info(`Staging${label} (${part.zipBytes} bytes) at obs://${staging.bucket}/${key}`);
-  const staged = await stageArchive(session.obs, staging, key, part.file, ctx.deps.cleanup);
+  const staged = await stageArchive(session.obs, session.cleanupObs, staging, key, part.file, ctx.deps.cleanup);
+  stagedSoFar.push(staged);
 
   const taskId = await startImport(ctx, opts, flags, session, refs, staged, part);
   ctx.ui.info(`Import${label} started: task ${taskId}`);
@@ -283,7 +304,10 @@ async function startImport(
     const { taskId } = await session.dataarts.importJobs(body);
     return taskId;
   } catch (err) {
-    if (ctx.deps.signal.aborted) throw err;
+    if (ctx.deps.signal.aborted) {
+      ctx.ui.warn(`interrupted while the import call was in flight: the import may have started on the service; check the workspace (\`dataarts jobs list\`) or the console's import history before running again`);
+      throw err;
+    }
     if (err instanceof ApiError) {
       // The service answered "no": nothing started. Remove the staged object now.
       await staged.remove();

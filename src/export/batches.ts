@@ -93,9 +93,11 @@ interface FetchedEntry {
 }
 
 /**
- * Fetch every batch (several in flight) and hand the entries to `sink` in archive order, batch by
- * batch, as soon as a batch and all batches before it are in: merging overlaps the rate-limited
- * fetching. Memory holds at most `window` checked batches (≤100 jobs each) waiting for their turn.
+ * Fetch every batch (several in flight, each streamed to its own temp file) and hand the entries
+ * to `sink` in archive order, batch by batch, as soon as a batch and all batches before it are in:
+ * merging overlaps the rate-limited fetching. A batch is read and checked when its turn comes, so
+ * memory holds one batch (≤100 jobs) at a time; a batch that fails the check is fetched again
+ * there. Fetching runs at most `MERGE_WINDOW` batches ahead of the merge (temp files on disk).
  * On the first failure no new batch starts, in-flight ones finish, and the error is thrown.
  */
 export async function fetchAndMerge(
@@ -105,8 +107,7 @@ export async function fetchAndMerge(
   sink: EntrySink,
   options: FetchOptions,
 ): Promise<MergeResult> {
-  const window = Math.max(2, options.concurrency * 2);
-  const ready = new Map<number, FetchedEntry[]>();
+  const ready = new Set<number>();
   const result: MergeResult = { entries: [], timeZoneChanges: 0 };
   let next = 0;
   let merged = 0;
@@ -123,17 +124,17 @@ export async function fetchAndMerge(
   // Append every batch that is next in line; runs on one promise chain, so entries go in order.
   const drain = async () => {
     while (failure === undefined && ready.has(merged)) {
-      const entries = ready.get(merged)!;
       ready.delete(merged);
-      const jobs = new Set<string>();
-      for (const e of entries.sort((a, b) => compareEntryNames(a.name, b.name))) {
+      const names = batches[merged]!;
+      const batch = await checkedBatch(client, names, merged, staging, options);
+      result.timeZoneChanges += batch.timeZoneChanges;
+      for (const e of batch.entries.sort((a, b) => compareEntryNames(a.name, b.name))) {
         options.signal.throwIfAborted();
         await sink.add(e.name, e.data);
         result.entries.push({ name: e.name, job: e.job, size: e.data.length, sha256: createHash('sha256').update(e.data).digest('hex') });
-        jobs.add(e.job);
       }
       merged++;
-      jobsDone += jobs.size;
+      jobsDone += names.length;
       options.onProgress?.(jobsDone);
       wake();
     }
@@ -141,17 +142,16 @@ export async function fetchAndMerge(
 
   const worker = async () => {
     while (failure === undefined && next < batches.length) {
-      if (next >= merged + window) {
-        // Too far ahead of the merge: wait for it rather than pile batches up in memory.
+      if (next >= merged + MERGE_WINDOW) {
+        // Far enough ahead of the merge: wait for it rather than pile up temp files.
         await new Promise<void>((resolve) => wakeWaiters.push(resolve));
         continue;
       }
       options.signal.throwIfAborted();
       const index = next++;
       try {
-        const fetched = await fetchOneBatch(client, batches[index]!, index, staging, options);
-        result.timeZoneChanges += fetched.timeZoneChanges;
-        ready.set(index, fetched.entries);
+        await fetchBatch(client, batches[index]!, batchZipPath(staging, index), options);
+        ready.add(index);
         // Not awaited: this worker fetches on while the merge appends (errors land in `failure`).
         merging = merging.then(drain).catch((err: unknown) => {
           failure ??= err;
@@ -172,26 +172,43 @@ export async function fetchAndMerge(
   return result;
 }
 
-async function fetchOneBatch(
+/** How many fetched batches may wait on disk for the merge (inferred; ~100-200 KB each). */
+export const MERGE_WINDOW = 64;
+
+function batchZipPath(staging: StagingDir, index: number): string {
+  return staging.path(`batch-${String(index + 1).padStart(5, '0')}.zip`);
+}
+
+async function fetchBatch(client: BatchExporter, names: string[], zipPath: string, options: FetchOptions): Promise<void> {
+  options.signal.throwIfAborted();
+  await fs.rm(zipPath, { force: true });
+  await client.batchExport(names, { exportDepend: options.exportDepend, exportStatus: options.exportStatus }, zipPath);
+}
+
+/**
+ * The batch's checked entries, read from the zip fetched earlier; a zip that fails the checks is
+ * fetched again, up to MAX_BATCH_FETCHES fetches in all, and never merged. The temp file is
+ * removed either way.
+ */
+async function checkedBatch(
   client: BatchExporter,
   names: string[],
   index: number,
   staging: StagingDir,
   options: FetchOptions,
 ): Promise<{ entries: FetchedEntry[]; timeZoneChanges: number }> {
-  const zipPath = staging.path(`batch-${String(index + 1).padStart(4, '0')}.zip`);
+  const zipPath = batchZipPath(staging, index);
   let lastProblem = '';
   try {
-    for (let attempt = 1; attempt <= MAX_BATCH_FETCHES; attempt++) {
-      options.signal.throwIfAborted();
-      await fs.rm(zipPath, { force: true });
-      await client.batchExport(names, { exportDepend: options.exportDepend, exportStatus: options.exportStatus }, zipPath);
+    for (let fetches = 1; ; fetches++) {
       try {
         return await readBatch(zipPath, names, options.expressionTimeZone);
       } catch (err) {
         if (!(err instanceof BadBatchError) && !(err instanceof DataartsError && err.exitCode === 4)) throw err;
         lastProblem = err.message;
       }
+      if (fetches >= MAX_BATCH_FETCHES) break;
+      await fetchBatch(client, names, zipPath, options);
     }
   } finally {
     await fs.rm(zipPath, { force: true });

@@ -21,7 +21,7 @@ export function packSourceOf(model: ArchiveModel): PackSource {
     const kind = KIND_OF_EXTENSION[ext];
     const file = kind ? byKind[kind].get(path.posix.basename(e.name, ext)) : undefined;
     if (!file) throw new Error(`archive model has no data for entry ${e.name}`);
-    return { name: e.name, data: file.data };
+    return file.entry === e.name ? { name: e.name, data: file.data } : { name: e.name, data: file.data, rewriteAs: file.entry };
   });
   return {
     jobs: model.jobs.map((j) => ({ name: j.name, entry: j.entry, companions: j.companions })),

@@ -22,7 +22,12 @@ export interface PackJob {
 
 export interface PackSource {
   jobs: PackJob[];
-  entries: { name: string; data: Buffer }[];
+  /**
+   * `rewriteAs`: the entry whose rewrite applies to this one. The batch layout repeats a script
+   * in every job folder that uses it (identical bytes, checked by the reader), while the
+   * environment map plans edits for one copy: every copy must come out the same.
+   */
+  entries: { name: string; data: Buffer; rewriteAs?: string }[];
 }
 
 export interface Rewrites {
@@ -66,7 +71,7 @@ export function rewriteEntries(source: PackSource, rewrites: Rewrites): { data: 
       if (changed > 0) bytes = Buffer.from(text, 'utf8');
       timeZoneChanges += changed;
     }
-    if (rewrites.rewriteEntry) bytes = rewrites.rewriteEntry(entry.name, bytes);
+    if (rewrites.rewriteEntry) bytes = rewrites.rewriteEntry(entry.rewriteAs ?? entry.name, bytes);
     data.set(entry.name, bytes);
   }
   return { data, timeZoneChanges };

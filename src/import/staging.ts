@@ -45,25 +45,30 @@ export interface StagedObject {
   keep(): void;
 }
 
-/** PUT the file and register its removal with the run's cleanup before anything else can fail. */
+/**
+ * PUT the file and register its removal with the run's cleanup before anything else can fail.
+ * `remover` deletes: it must still work after the run was interrupted (Session.cleanupObs).
+ */
 export async function stageArchive(
   obs: ObsStore,
+  remover: Pick<ObsStore, 'deleteObject'>,
   location: StagingLocation,
   key: string,
   filePath: string,
   cleanup: CleanupRegistry,
 ): Promise<StagedObject> {
+  let settled = false;
+  const deleteNow = () => remover.deleteObject(location.bucket, key);
   // Register first: an interrupt during the PUT may still leave the object behind.
-  const release = cleanup.add(() => obs.deleteObject(location.bucket, key));
+  const release = cleanup.add(deleteNow);
   try {
     await obs.putObject(location.bucket, key, filePath);
   } catch (err) {
     release();
     // Best effort: a PUT cut off mid-way may or may not have created the object.
-    await obs.deleteObject(location.bucket, key).catch(() => undefined);
+    await deleteNow().catch(() => undefined);
     throw err;
   }
-  let settled = false;
   return {
     bucket: location.bucket,
     key,
@@ -73,7 +78,7 @@ export async function stageArchive(
       settled = true;
       release();
       try {
-        await obs.deleteObject(location.bucket, key);
+        await deleteNow();
         return true;
       } catch {
         return false;
