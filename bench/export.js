@@ -94,9 +94,11 @@ function benchContext() {
 
 async function runInProcess(argv) {
   const ctx = benchContext();
+  let stderr = '';
+  ctx.deps.io.stderr.on('data', (c) => (stderr += c));
   const started = performance.now();
   const code = await run(argv, { ...ctx.deps, cleanup: new CleanupRegistry() }, { handleSignals: false });
-  return { code, seconds: (performance.now() - started) / 1000 };
+  return { code, stderr, seconds: (performance.now() - started) / 1000 };
 }
 
 try {
@@ -122,7 +124,7 @@ try {
     const names = [...emu.state.workspace('default').jobs.keys()].sort().slice(0, SLICE);
     await fs.writeFile(path.join(work, 'slice.txt'), `${names.join('\n')}\n`);
     const tool = await runInProcess(['jobs', 'export', '--names-from', 'slice.txt', '-o', 'slice.zip', '--no-progress', '-q']);
-    if (tool.code !== 0) throw new Error(`jobs export of the slice failed (${tool.code})`);
+    if (tool.code !== 0) throw new Error(`jobs export of the slice failed (${tool.code}): ${tool.stderr}`);
 
     const ctx = benchContext();
     const session = await openSession(ctx);

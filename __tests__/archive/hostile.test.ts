@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ArchiveError } from '../../src/errors.js';
 import { EXPORT_BATCH_LIMITS, IMPORT_LIMITS } from '../../src/archive/limits.js';
 import { readArchive } from '../../src/archive/model.js';
-import { forEachZipEntry } from '../../src/archive/zip-read.js';
+import { forEachZipEntry, readZipEntries } from '../../src/archive/zip-read.js';
 import {
   buildBomb, buildZip, buildZipWithRawNames, jobText, makeTempDir, rawZip, removeDir, setFlagBits,
   setUncompressedSize, writeZip,
@@ -177,6 +177,41 @@ describe('sizes, bombs, corruption', () => {
       const err = await refused(zip.subarray(0, keep));
       expect(err.message).toMatch(/not a readable zip|corrupt/);
     }
+  });
+});
+
+describe('the streaming path (archives over 64 MiB are read through the file, not memory)', () => {
+  const streaming = { inMemoryMaxBytes: 0 };
+  async function streamRefusal(zip: Buffer): Promise<ArchiveError> {
+    const file = await writeZip(dir, `stream-${counter++}.zip`, zip);
+    const err = await readZipEntries(file, IMPORT_LIMITS, streaming).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ArchiveError);
+    return err as ArchiveError;
+  }
+
+  test('reads a valid archive', async () => {
+    const file = await writeZip(dir, 'stream-ok.zip', await buildZip([{ name: 'jobs/a/a.job', data: good }, { name: 'jobs/a/s.script', data: '', compress: false }]));
+    const entries = await readZipEntries(file, IMPORT_LIMITS, streaming);
+    expect(entries.map((e) => [e.name, e.data.toString()])).toEqual([['jobs/a/a.job', good], ['jobs/a/s.script', '']]);
+  });
+
+  test('a lying bomb stops at the cap', async () => {
+    const started = Date.now();
+    const err = await streamRefusal(setUncompressedSize(await buildBomb('jobs/a/a.job', 300), 1000));
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(err.refusals[0]!.reason).toMatch(/limit|differs from the size in the header/);
+  });
+
+  test('CRC mismatch and lying size', async () => {
+    const data = Buffer.from(good);
+    expect((await streamRefusal(rawZip([{ name: 'a.job', method: 0, crc: 1, compressed: data, uncompressedSize: data.length }]))).refusals[0]!.reason).toMatch(/CRC mismatch/);
+    expect((await streamRefusal(setUncompressedSize(await buildZip([{ name: 'a.job', data: good }]), 10))).refusals[0]!.reason).toMatch(/size/);
+  });
+
+  test('ratio cap', async () => {
+    const file = await writeZip(dir, 'stream-ratio.zip', await buildBomb('a.job', 40));
+    const err = await forEachZipEntry(file, EXPORT_BATCH_LIMITS, () => undefined, streaming).then(() => undefined, (e: unknown) => e);
+    expect((err as ArchiveError).refusals[0]!.reason).toMatch(/compression ratio over 1000:1/);
   });
 });
 

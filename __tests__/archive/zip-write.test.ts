@@ -39,6 +39,10 @@ async function writeWith(dest: string, entries: [string, Buffer][], comment?: st
   return writer.finish(comment);
 }
 
+const hasJava = (() => {
+  try { execFileSync('java', ['-version'], { stdio: 'ignore' }); return true; } catch { return false; }
+})();
+
 describe('DeterministicZipWriter', () => {
   test('reports sizes and hashes, and reads back through the hostile-safe reader', async () => {
     const dest = path.join(dir, 'out.zip');
@@ -115,9 +119,35 @@ describe('DeterministicZipWriter', () => {
     expect((await readFile(here)).equals(a)).toBe(true);
   });
 
-  const hasJava = (() => {
-    try { execFileSync('java', ['-version'], { stdio: 'ignore' }); return true; } catch { return false; }
-  })();
+  test('compareEntryNames is UTF-8 byte order without encoding', () => {
+    const alphabet = ['a', 'B', '/', '.', '_', 'é', '日', '\uE000', '\uFFFD', '😀', '\u{10FFFF}', '0'];
+    let seed = 7;
+    const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    const words = Array.from({ length: 400 }, () => Array.from({ length: Math.floor(rnd() * 5) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join(''));
+    for (let i = 0; i + 1 < words.length; i += 1) {
+      const [a, b] = [words[i]!, words[i + 1]!];
+      expect(Math.sign(compareEntryNames(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    }
+  });
+
+  test('more than 65,535 entries: zip64 end records, read back by our reader', async () => {
+    const zipPath = path.join(dir, 'zip64.zip');
+    const names = Array.from({ length: 70_000 }, (_, i) => `jobs/j/f${String(i).padStart(5, '0')}.script`);
+    const writer = DeterministicZipWriter.open(zipPath);
+    for (const name of names) writer.add(name, Buffer.alloc(0));
+    const result = await writer.finish();
+    expect(result.entries).toHaveLength(70_000);
+    const back = await readZipEntries(zipPath, { ...IMPORT_LIMITS, maxEntries: 100_000 });
+    expect(back.map((e) => e.name)).toEqual(names);
+    if (hasJava) {
+      const javaFile = path.join(dir, 'Count.java');
+      await writeFile(javaFile, `import java.util.zip.*; public class Count { public static void main(String[] a) throws Exception {
+        try (ZipFile z = new ZipFile(a[0])) { System.out.print(z.size()); } } }`);
+      const { stdout } = await run('java', [javaFile, zipPath], { timeout: 25_000 });
+      expect(stdout.trim()).toBe('70000');
+    }
+  }, 30_000);
+
   if (!hasJava) {
     // eslint-disable-next-line no-console
     console.warn('NOTE: java is not installed: the JDK readability test is skipped');

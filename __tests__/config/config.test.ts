@@ -243,3 +243,18 @@ describe('environments', () => {
     expect(cfg.environments).toEqual({ prod: { 'execute-user': { alice: 'bob' } }, test: { queue: { q1: 'q2' } } });
   });
 });
+
+describe('.dataartsrc.example', () => {
+  test('is a valid config file (every key it documents is accepted)', async () => {
+    const example = new URL('../../.dataartsrc.example', import.meta.url).pathname;
+    const copy = await writeFile(path.join(work, '.dataartsrc.yaml'), await fs.readFile(example, 'utf8'), 0o644);
+    await fs.mkdir(path.join(home, '.dataarts'));
+    await writeFile(path.join(home, '.dataarts', 'dev-credentials.yaml'), 'ak: AKEXAMPLE\nsk: example-secret\n');
+    const cfg = await load({ globals: { config: copy } });
+    expect(cfg.profile).toBe('dev');
+    expect(cfg.workspace).toBe('a1b2c3d4e5f6');
+    expect(cfg.environments.prod).toEqual({ connection: { dws_dev: 'dws_prod' } });
+    expect(cfg.fileCredentials).toMatchObject({ ak: 'AKEXAMPLE' });
+    expect(cfg.retry).toEqual({ maxAttempts: 5, baseDelayMs: 250, maxDelayMs: 10000, throttleFloorMs: 2000 });
+  });
+});

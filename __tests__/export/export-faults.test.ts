@@ -6,10 +6,13 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.js';
 import { InterruptedError } from '../../src/errors.js';
 import { cliEnv, expectedEntries, makeTempDir, mapDiff, startTestEmulator, zipContents, type Emulator } from './helpers.js';
 
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const started: Emulator[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
@@ -86,5 +89,27 @@ describe('jobs export under faults', () => {
     }
     expect(await fs.readdir(dir)).toEqual(['out.zip']);
     expect(await fs.readFile(path.join(dir, 'out.zip'), 'utf8')).toBe('existing output');
+  }, 30_000);
+
+  test('a real process sent SIGINT mid-export exits 130 and leaves no temp files', async () => {
+    const { emu, dir } = await setup(6, 300, 150);
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/dataarts.js'), 'jobs', 'export', '--all', '-o', 'out.zip', '--no-progress'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, ...cliEnv(emu) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const watcher = setInterval(() => {
+      if (emu.requests.some((q) => q.path.endsWith('/jobs/batch-export'))) {
+        clearInterval(watcher);
+        setTimeout(() => child.kill('SIGINT'), 100);
+      }
+    }, 10);
+    const code = await exited;
+    clearInterval(watcher);
+    expect({ code, stderr: stderr.slice(-300) }).toMatchObject({ code: 130 });
+    expect(await fs.readdir(dir)).toEqual([]);
   }, 30_000);
 });

@@ -140,6 +140,14 @@ describe('jobs export', () => {
     const r = await cli(['jobs', 'export', '--names-from', '-', '-o', 'stdin.zip', '--json'], { stdin });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).jobList.map((j: { name: string }) => j.name)).toEqual([names[3], names[77]]);
+    // A file, relative to the working directory.
+    await fs.writeFile(path.join(dir, 'names.txt'), `${names[5]}\n`);
+    const fromFile = await cli(['jobs', 'export', '--names-from', 'names.txt', '-o', 'file-names.zip', '--json']);
+    expect(fromFile.code).toBe(0);
+    expect(JSON.parse(fromFile.stdout).jobList.map((j: { name: string }) => j.name)).toEqual([names[5]]);
+    const missing = await cli(['jobs', 'export', '--names-from', 'nope.txt', '-o', 'never.zip']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.txt');
   });
 
   test('--layout dir writes the same paths unpacked, atomically, with the manifest beside the directory', async () => {

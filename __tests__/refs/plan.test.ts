@@ -2,6 +2,10 @@ import { describe, expect, test } from '@jest/globals';
 import { inventory, parseMapFlags, planReferences, resolveEnvironmentMap } from '../../src/refs/index.js';
 import type { EnvironmentMap, ResolvedConfig } from '../../src/config/types.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
+import { MAP_KINDS } from '../../src/config/types.js';
+import { parseDataFile } from '../../src/config/file-access.js';
+import { validateConfigFile } from '../../src/config/schema.js';
+import { fileURLToPath } from 'node:url';
 import { dailyLoadJob, devModel, loadSqlScript, streamInJob } from './fixtures.js';
 
 const fullProdMap: EnvironmentMap = {
@@ -118,6 +122,12 @@ describe('resolveEnvironmentMap', () => {
 
   test('without --env only the flags apply', () => {
     expect(resolveEnvironmentMap(config, undefined, ['queue:a=b'])).toEqual({ queue: { a: 'b' } });
+  });
+
+  test('.dataartsrc.example is valid and its environments.prod shows every kind', async () => {
+    const file = fileURLToPath(new URL('../../.dataartsrc.example', import.meta.url));
+    const config = validateConfigFile(await parseDataFile(file), file);
+    expect(Object.keys(config.environments.prod!).sort()).toEqual([...MAP_KINDS].sort());
   });
 
   test('an unknown environment names the file and the available ones', () => {

@@ -84,6 +84,8 @@ interface CallSpec {
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   apiClass: ApiClass;
+  /** API name for pacing (reference §0 row). */
+  api: string;
   safe: boolean;
   accept?: string;
 }
@@ -107,6 +109,7 @@ export class DataArtsClient {
       headers,
       body: spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body), 'utf8'),
       apiClass: spec.apiClass,
+      api: spec.api,
       safe: spec.safe,
       authKind: auth.kind,
       authorize: (req) => auth.authorize(req),
@@ -135,6 +138,7 @@ export class DataArtsClient {
         path: '/jobs',
         query: { jobType, offset, limit, jobName: opts.jobName },
         apiClass: 'dlf30',
+        api: 'list',
         safe: true,
       });
       if (!Array.isArray(res.jobs ?? [])) throw new ServiceError(`listing ${jobType} jobs: 'jobs' is not a list`);
@@ -150,17 +154,17 @@ export class DataArtsClient {
   }
 
   getJob(name: string): Promise<JobDetails | undefined> {
-    return this.orUndefined(this.json<JobDetails>({ method: 'GET', path: `/jobs/${seg(name)}`, apiClass: 'dlf10', safe: true }), 'DLF.0100');
+    return this.orUndefined(this.json<JobDetails>({ method: 'GET', path: `/jobs/${seg(name)}`, apiClass: 'dlf10', api: 'show', safe: true }), 'DLF.0100');
   }
 
   async getJobStatus(name: string): Promise<{ name: string; status: string }> {
-    const res = await this.json<{ name?: string; status?: string }>({ method: 'GET', path: `/jobs/${seg(name)}/status`, apiClass: 'dlf30', safe: true });
+    const res = await this.json<{ name?: string; status?: string }>({ method: 'GET', path: `/jobs/${seg(name)}/status`, apiClass: 'dlf30', api: 'status', safe: true });
     return { name: res.name ?? name, status: String(res.status ?? '') };
   }
 
   /** Stopping a stopped job is harmless, so stop is retried like a read. */
   async stopJob(name: string): Promise<void> {
-    await this.json({ method: 'POST', path: `/jobs/${seg(name)}/stop`, apiClass: 'dlf30', safe: true });
+    await this.json({ method: 'POST', path: `/jobs/${seg(name)}/stop`, apiClass: 'dlf30', api: 'stop', safe: true });
   }
 
   async batchExport(names: string[], opts: ExportOptions, destFile: string): Promise<{ bytes: number }> {
@@ -172,6 +176,7 @@ export class DataArtsClient {
       path: '/jobs/batch-export',
       body: { jobList: names, exportDepend: opts.exportDepend, exportStatus: opts.exportStatus },
       apiClass: 'dlf10',
+      api: 'batch-export',
       safe: true,
       accept: 'application/octet-stream',
     });
@@ -184,6 +189,7 @@ export class DataArtsClient {
       path: `/jobs/${seg(name)}/export`,
       body: { exportDepend: opts.exportDepend, exportStatus: opts.exportStatus },
       apiClass: 'dlf10',
+      api: 'export',
       safe: true,
       accept: 'application/octet-stream',
     });
@@ -192,19 +198,19 @@ export class DataArtsClient {
 
   /** Sent exactly once: a repeated import could apply twice, so no retry whatever happens. */
   async importJobs(body: ImportJobsRequest): Promise<{ taskId: string }> {
-    const res = await this.json<{ taskId?: string }>({ method: 'POST', path: '/jobs/import', body, apiClass: 'dlf10', safe: false });
+    const res = await this.json<{ taskId?: string }>({ method: 'POST', path: '/jobs/import', body, apiClass: 'dlf10', api: 'import', safe: false });
     if (typeof res.taskId !== 'string' || res.taskId === '') throw new ServiceError('the import call answered without a taskId');
     return { taskId: res.taskId };
   }
 
   async getSystemTask(taskId: string): Promise<SystemTask> {
-    const res = await this.json<SystemTask & { subTasks?: SystemTask['subtasks'] }>({ method: 'GET', path: `/system-tasks/${seg(taskId)}`, apiClass: 'dlf10', safe: true });
+    const res = await this.json<SystemTask & { subTasks?: SystemTask['subtasks'] }>({ method: 'GET', path: `/system-tasks/${seg(taskId)}`, apiClass: 'dlf10', api: 'system-tasks', safe: true });
     // `subtasks` is canonical; the Go SDK spells it `subTasks` (reference §6).
     return { ...res, subtasks: res.subtasks ?? res.subTasks ?? [] };
   }
 
   getScript(name: string): Promise<Record<string, unknown> | undefined> {
-    return this.orUndefined(this.json<Record<string, unknown>>({ method: 'GET', path: `/scripts/${seg(name)}`, apiClass: 'dlf30', safe: true }), 'DLF.6201');
+    return this.orUndefined(this.json<Record<string, unknown>>({ method: 'GET', path: `/scripts/${seg(name)}`, apiClass: 'dlf30', api: 'scripts', safe: true }), 'DLF.6201');
   }
 
   listConnections(): Promise<Connection[]> {
@@ -214,6 +220,7 @@ export class DataArtsClient {
         path: '/connections',
         query: { offset, limit },
         apiClass: 'dlf30',
+        api: 'connections',
         safe: true,
       });
       return { total: res.total as number, items: res.connections ?? [] };

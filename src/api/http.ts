@@ -28,6 +28,8 @@ export interface OutgoingRequest {
 
 export interface HttpRequest extends OutgoingRequest {
   apiClass: ApiClass;
+  /** The endpoint, for per-API pacing (e.g. 'batch-export'); requests of one API share its budget. */
+  api?: string;
   /** May be sent again after a failure (GETs, polls, exports, stop). Never true for importJobs. */
   safe: boolean;
   authKind: AuthKind;
@@ -209,7 +211,7 @@ export class HttpClient {
     url: string,
   ): Promise<Outcome<T>> {
     const { signal } = this.deps;
-    const release = await this.deps.pacer.acquire(req.apiClass, signal);
+    const release = await this.deps.pacer.acquire(req.apiClass, signal, req.api);
     const started = this.now();
     const tag = `attempt ${attempt}/${maxAttempts}`;
     const log = (what: string, requestId?: string) =>

@@ -8,6 +8,11 @@ import { abortableSleep } from './sleep.js';
 /** Rate classes of the reference's endpoint table (requests per second per user). */
 export type ApiClass = 'dlf10' | 'dlf30' | 'none';
 export const API_CLASS_RATES: Record<Exclude<ApiClass, 'none'>, number> = { dlf10: 10, dlf30: 30 };
+/**
+ * Share of the documented limit we use: start times drift together on the way to the gateway
+ * (connection set-up, retries), and a sliding one-second window there would count them as a burst.
+ */
+export const RATE_SAFETY = 0.9;
 
 export interface PacerOptions {
   /** Requests in flight at once, all classes together. */
@@ -17,7 +22,8 @@ export interface PacerOptions {
 }
 
 export class Pacer {
-  private readonly nextSlot = new Map<ApiClass, number>();
+  /** Next free start time per API (the limits are per API and per user, reference §0). */
+  private readonly nextSlot = new Map<string, number>();
   private readonly rates: Record<Exclude<ApiClass, 'none'>, number>;
   private readonly now: () => number;
   private inFlight = 0;
@@ -29,10 +35,10 @@ export class Pacer {
   }
 
   /**
-   * Wait for a concurrency slot and the class's next start time. Returns the release function,
-   * which must be called once the request (body included) is done.
+   * Wait for a concurrency slot and the API's next start time (`api` names the endpoint, `cls`
+   * its rate class). Returns the release function, to call once the request (body included) is done.
    */
-  async acquire(cls: ApiClass, signal?: AbortSignal): Promise<() => void> {
+  async acquire(cls: ApiClass, signal?: AbortSignal, api = ''): Promise<() => void> {
     if (this.inFlight >= this.options.maxConcurrent) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
@@ -48,10 +54,11 @@ export class Pacer {
       if (cls !== 'none') {
         // Even spacing (no burst): start times 1/rate apart, reserved before sleeping so concurrent
         // callers queue up behind each other.
-        const interval = 1000 / this.rates[cls];
+        const interval = 1000 / (this.rates[cls] * RATE_SAFETY);
+        const key = `${cls}:${api}`;
         const now = this.now();
-        const slot = Math.max(now, this.nextSlot.get(cls) ?? 0);
-        this.nextSlot.set(cls, slot + interval);
+        const slot = Math.max(now, this.nextSlot.get(key) ?? 0);
+        this.nextSlot.set(key, slot + interval);
         if (slot > now) await abortableSleep(slot - now, signal);
       }
     } catch (err) {

@@ -193,7 +193,7 @@ async function inflateInMemory(
   else {
     try {
       // The declared size only sizes the output buffer; the cap is what bounds it.
-      const chunkSize = Math.min(Math.max(entry.uncompressedSize + 1, 64), cap + 1, 1024 * 1024);
+      const chunkSize = Math.max(64, Math.min(entry.uncompressedSize + 1, cap + 1, 1024 * 1024));
       data = zlib.inflateRawSync(raw, { maxOutputLength: cap + 1, chunkSize });
     } catch (err) {
       // ERR_BUFFER_TOO_LARGE: inflation stopped at the cap (data stays undefined).

@@ -23,7 +23,7 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
   if (isEmptyRequest(request) && opts.namesFrom === undefined) {
     throw new UsageError('nothing selected', { hint: 'Give job names, --match GLOB, --directory PATH, --names-from FILE or --all.' });
   }
-  if (opts.namesFrom !== undefined) request.names.push(...(await readNamesFrom(opts.namesFrom, ctx.deps.io.stdin)));
+  if (opts.namesFrom !== undefined) request.names.push(...(await readNamesFrom(opts.namesFrom, ctx.deps.io.stdin, ctx.deps.cwd)));
 
   const { openSession } = await import('../api/session.js');
   const session = await openSession(ctx);

@@ -3,6 +3,7 @@
  * `--names-from` lines and `--all`, resolved against the workspace's job list (BATCH and REAL_TIME).
  */
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { JobSummary } from '../api/dataarts.js';
 import { globMatcher } from '../util/glob.js';
@@ -41,15 +42,15 @@ export function parseNameList(text: string): string[] {
   return names;
 }
 
-/** Read `--names-from FILE` or `-` (stdin). */
-export async function readNamesFrom(source: string, stdin: Readable): Promise<string[]> {
+/** Read `--names-from FILE` (relative to `cwd`) or `-` (stdin). */
+export async function readNamesFrom(source: string, stdin: Readable, cwd: string): Promise<string[]> {
   if (source === '-') {
     const chunks: Buffer[] = [];
     for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
     return parseNameList(Buffer.concat(chunks).toString('utf8'));
   }
   try {
-    return parseNameList(await fs.readFile(source, 'utf8'));
+    return parseNameList(await fs.readFile(path.resolve(cwd, source), 'utf8'));
   } catch (err) {
     throw new UsageError(`cannot read --names-from ${source}: ${(err as Error).message}`);
   }
