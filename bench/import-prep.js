@@ -10,7 +10,7 @@
  *   baseline = yauzl: read every entry into memory; yazl: addBuffer every entry, write the file
  *
  * Targets: prepare ≤ 1.5 × baseline, and < 1 s. Imports from dist/: run `npm run build` first.
- * Usage: node bench/import-prep.js [runs=5]
+ * Usage: node bench/import-prep.js [runs=5]   (KEEP_INPUT=DIR only writes the input archive to DIR, for profiling)
  */
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';

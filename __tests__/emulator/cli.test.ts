@@ -31,7 +31,7 @@ describe('dataarts emulator command and the official signer', () => {
       const port = await freePort();
       const logFile = path.join(dir, 'requests.jsonl');
       const controller = new AbortController();
-      const running = runCli(['emulator', '--port', String(port), '--seed-jobs', '3', '--workspace', 'prod', '--request-log', logFile], { signal: controller.signal });
+      const running = runCli(['emulator', '--port', String(port), '--seed-jobs', '3', '--workspace', 'prod', '--workspace', 'qa', '--request-log', logFile], { signal: controller.signal });
       let status = 0;
       for (let i = 0; i < 100 && status === 0; i++) {
         status = await fetch(`http://127.0.0.1:${port}/v1/x/jobs`).then((r) => r.status, () => 0);
@@ -41,6 +41,8 @@ describe('dataarts emulator command and the official signer', () => {
       controller.abort();
       const result = await running;
       expect(result.code).toBe(0);
+      // Both repeated --workspace values exist (the global --workspace flag must not swallow them).
+      expect(result.stderr).toContain('workspaces: default, prod, qa');
       const url = `http://127.0.0.1:${port}`;
       expect(result.stdout).toContain(`export DATAARTS_ENDPOINT=${url}\n`);
       expect(result.stdout).toContain(`export DATAARTS_IAM_ENDPOINT=${url}\n`);

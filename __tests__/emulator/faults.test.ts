@@ -30,7 +30,9 @@ describe('emulator: rate limits and faults', () => {
     emu = await startEmulator({ seedJobs: 3 });
     const shows = await Promise.all(Array.from({ length: 14 }, () => call(emu, 'GET', 'jobs/job_00001')));
     const limited = shows.filter((r) => r.status === 429);
-    expect(limited.length).toBe(4);
+    // 14 at once: 10 pass, 4 are throttled (fewer only if the machine spreads them over > 1 s).
+    expect(limited.length).toBeGreaterThanOrEqual(1);
+    expect(limited.length).toBeLessThanOrEqual(4);
     expect(limited[0]!.json).toMatchObject({ error_code: 'APIG.0308', error_msg: expect.stringContaining('limit:10,time:1 second'), request_id: expect.any(String) });
     expect(limited[0]!.headers.get('retry-after')).toBeNull();
     const lists = await Promise.all(Array.from({ length: 30 }, () => call(emu, 'GET', 'jobs')));

@@ -79,7 +79,8 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
       bytes: summary.bytes,
       sha256: summary.sha256,
     });
-    await fs.writeFile(staging.path('manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    // Compact JSON: indenting a manifest of ~30,000 entries would roughly double its size.
+    await fs.writeFile(staging.path('manifest.json'), `${JSON.stringify(manifest)}\n`);
 
     signal.throwIfAborted();
     await commitPath(plan.layout === 'zip' ? staging.path('archive.zip') : treeRoot, plan.output, { force: plan.force });

@@ -37,6 +37,10 @@ function rate(value: string): number {
 }
 
 export function registerEmulatorCommand(program: Command, deps: Deps, state: RunState): void {
+  // The global `--workspace <id>` (target workspace of the jobs commands) is parsed by the program
+  // before this command sees it, so every occurrence is collected here as a workspace to create.
+  const globalWorkspaces: string[] = [];
+  program.on('option:workspace', (value: string) => globalWorkspaces.push(value));
   program
     .command('emulator')
     .description('run the local DataArts Factory emulator (DataArts Factory v1, IAM and OBS on one loopback port)')
@@ -61,6 +65,7 @@ Examples:
   $ dataarts emulator --workspace prod --fault-rate 0.15 --fault-kinds 5xx,reset --request-log requests.jsonl`)
     .action(async (opts: EmulatorCommandOptions, cmd: Command) => {
       const { runEmulator } = await import('../../emulator/cli.js');
-      state.exitCode = await runEmulator(contextFor(cmd, deps, state), opts);
+      const workspace = [...new Set([...opts.workspace, ...globalWorkspaces])];
+      state.exitCode = await runEmulator(contextFor(cmd, deps, state), { ...opts, workspace });
     });
 }
