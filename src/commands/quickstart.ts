@@ -2,7 +2,7 @@
  * The quick start: a real round trip through the CLI's own commands against the embedded emulator.
  * Each step is the same `run()` a user's shell would reach, with the environment a user would set.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
@@ -28,19 +28,31 @@ export async function runQuickstart(ctx: CommandContext, opts: QuickstartOptions
       HUAWEICLOUD_SDK_AK: c.ak,
       HUAWEICLOUD_SDK_SK: c.sk,
     };
+    // The target workspace names its data connections differently (prod_* instead of dev_*), as
+    // real ones do: the environment map in the config file rebinds them on import.
+    const { SEED_CONNECTIONS } = await import('../emulator/seed.js');
+    const connections: Record<string, string> = {};
+    for (const conn of SEED_CONNECTIONS) {
+      const prodName = conn.name.replace(/^dev_/, 'prod_');
+      emu.state.addConnection('prod', { ...conn, name: prodName });
+      connections[conn.name] = prodName;
+    }
+    const configLines = ['environments:', '  prod:', '    connections:', ...Object.entries(connections).map(([from, to]) => `      ${from}: ${to}`)];
+    await writeFile(path.join(workdir, '.dataartsrc.yaml'), `${configLines.join('\n')}\n`, { mode: 0o600 });
+    ui.info(`Wrote ${path.join(workdir, '.dataartsrc.yaml')} with an environment map 'prod' (dev_* connections → prod_*).`);
     const archive = path.join(workdir, 'dev-jobs.zip');
-    const steps: { title: string; workspace: string; argv: string[]; okCodes?: number[] }[] = [
+    const steps: { title: string; workspace: string; argv: string[] }[] = [
       { title: 'List some jobs of the source workspace', workspace: 'dev', argv: ['jobs', 'list', '--match', 'job_0000*'] },
       { title: 'Export every job (with scripts and resources) into one archive', workspace: 'dev', argv: ['jobs', 'export', '--all', '-o', archive, '--no-progress'] },
-      { title: 'Check the import into the target workspace, changing nothing', workspace: 'prod', argv: ['jobs', 'import', archive, '--dry-run'], okCodes: [0] },
-      { title: 'Import: stage in OBS, start the import, wait for the task', workspace: 'prod', argv: ['jobs', 'import', archive, '--obs-path', `obs://${c.bucket}/quickstart/`, '--no-progress'] },
+      { title: 'Check the import into the target workspace, changing nothing', workspace: 'prod', argv: ['jobs', 'import', archive, '--env', 'prod', '--obs-path', `obs://${c.bucket}/quickstart/`, '--dry-run'] },
+      { title: 'Import: stage in OBS, start the import, wait for the task', workspace: 'prod', argv: ['jobs', 'import', archive, '--env', 'prod', '--obs-path', `obs://${c.bucket}/quickstart/`, '--no-progress'] },
       { title: 'The jobs are now in the target workspace', workspace: 'prod', argv: ['jobs', 'list', '--match', 'job_0000*'] },
     ];
     for (const [i, step] of steps.entries()) {
       ui.info(`\n[${i + 1}/${steps.length}] ${step.title}`);
       ui.info(`$ DATAARTS_WORKSPACE=${step.workspace} dataarts ${step.argv.map(shellQuote).join(' ')}`);
       const code = await run(step.argv, { io: ctx.deps.io, env: { ...env, DATAARTS_WORKSPACE: step.workspace }, cwd: workdir, signal: ctx.deps.signal }, { handleSignals: false });
-      if (!(step.okCodes ?? [0]).includes(code)) {
+      if (code !== ExitCode.OK) {
         ui.error(`quick start step ${i + 1} failed with exit code ${code}`);
         return code;
       }

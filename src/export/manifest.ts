@@ -5,7 +5,6 @@
  */
 import { VERSION } from '../version.js';
 import type { StagedEntry } from './batches.js';
-import { sortedEntries } from './archive-output.js';
 
 export interface JobListItem {
   name: string;
@@ -22,6 +21,7 @@ export interface ManifestInput {
   selection: Record<string, unknown>;
   generatedAt: Date;
   jobList: JobListItem[];
+  /** In archive order (as the merge produced them). */
   entries: StagedEntry[];
   bytes: number;
   sha256: string;
@@ -41,7 +41,8 @@ export function zipComment(command: string, workspace: string, jobs: number): st
 export function buildJobList(entries: StagedEntry[], jobTypes: Map<string, string>): JobListItem[] {
   const byJob = new Map<string, JobListItem>();
   for (const [name, jobType] of jobTypes) byJob.set(name, { name, jobType, scripts: [], resources: [] });
-  for (const e of sortedEntries(entries)) {
+  // Entries arrive from the merge in archive order already.
+  for (const e of entries) {
     const item = byJob.get(e.job);
     if (!item) continue;
     const file = e.name.slice(`jobs/${e.job}/`.length);
@@ -62,6 +63,6 @@ export function buildManifest(input: ManifestInput): Record<string, unknown> {
     selection: input.selection,
     archive: { name: input.archiveName, bytes: input.bytes, sha256: input.sha256 },
     jobs: input.jobList,
-    entries: sortedEntries(input.entries).map((e) => ({ name: e.name, size: e.size, sha256: e.sha256 })),
+    entries: input.entries.map((e) => ({ name: e.name, size: e.size, sha256: e.sha256 })),
   };
 }

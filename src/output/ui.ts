@@ -3,7 +3,6 @@
  * Never writes to stdout. Colour only when allowed (`--no-color`, `NO_COLOR`, non-TTY turn it off);
  * animation only on an interactive stderr (TTY with columns, not CI, not `--no-progress`).
  */
-import chalk, { Chalk, type ChalkInstance } from 'chalk';
 import type { IO } from './io.js';
 
 export interface UiOptions {
@@ -22,15 +21,31 @@ export interface Progress {
   stop(finalLine?: string): void;
 }
 
+interface Styles {
+  yellow(text: string): string;
+  red(text: string): string;
+  dim(text: string): string;
+  green(text: string): string;
+  bold(text: string): string;
+}
+
+const identity = (text: string) => text;
+const PLAIN: Styles = { yellow: identity, red: identity, dim: identity, green: identity, bold: identity };
+
 export class Ui {
   readonly io: IO;
   readonly options: UiOptions;
-  readonly c: ChalkInstance;
+  /** Styles; plain until chalk has loaded (it loads only when colour is wanted: start-up time). */
+  c: Styles = PLAIN;
 
   constructor(io: IO, options: UiOptions) {
     this.io = io;
     this.options = options;
-    this.c = options.color && io.stderrIsTTY ? chalk : new Chalk({ level: 0 });
+    if (options.color && io.stderrIsTTY) {
+      void import('chalk').then(({ default: chalk }) => {
+        this.c = chalk;
+      });
+    }
   }
 
   get interactive(): boolean {

@@ -22,8 +22,8 @@ export function registerQuickstartCommand(program: Command, deps: Deps, state: R
 Starts the emulator on 127.0.0.1 (a free port), then runs:
   dataarts jobs list --match 'job_0000*'
   dataarts jobs export --all -o <tmp>/dev-jobs.zip            (workspace dev)
-  dataarts jobs import <tmp>/dev-jobs.zip --dry-run            (workspace prod)
-  dataarts jobs import <tmp>/dev-jobs.zip --obs-path obs://dataarts-staging/quickstart/
+  dataarts jobs import <tmp>/dev-jobs.zip --env prod --dry-run (workspace prod)
+  dataarts jobs import <tmp>/dev-jobs.zip --env prod --obs-path obs://dataarts-staging/quickstart/
   dataarts jobs list                                           (workspace prod)
 and stops the emulator.`)
     .action(async (opts: QuickstartOptions, cmd: Command) => {
