@@ -61,7 +61,8 @@ export function registerEmulatorCommand(program: Command, deps: Deps, state: Run
     .addHelpText('after', `
 Examples:
   $ dataarts emulator --seed-jobs 50
-  $ eval "$(dataarts emulator --port 8790 --seed-jobs 250 --list-page-cap 100 &)"; sleep 1; dataarts jobs list
+  $ dataarts emulator --seed-jobs 250 > emulator.env &   # prints export lines once listening
+  $ sleep 1; . ./emulator.env; dataarts jobs list
   $ dataarts emulator --workspace prod --fault-rate 0.15 --fault-kinds 5xx,reset --request-log requests.jsonl`)
     .action(async (opts: EmulatorCommandOptions, cmd: Command) => {
       const { runEmulator } = await import('../../emulator/cli.js');
