@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { ArchiveError } from '../../src/errors.js';
 import { EXPORT_BATCH_LIMITS, IMPORT_LIMITS } from '../../src/archive/limits.js';
@@ -16,7 +17,7 @@ import {
   setUncompressedSize, writeZip,
 } from './helpers.js';
 
-const CORPUS = path.resolve(process.cwd(), '../shared/fixtures/zip-corpus');
+const CORPUS = fileURLToPath(new URL('../../../shared/fixtures/zip-corpus', import.meta.url));
 
 let dir: string;
 let counter = 0;

@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildBomb, buildZip, buildZipWithRawNames, jobText, rawZip, scriptText, setFlagBits, setUncompressedSize } from '../archive/helpers.js';
 import { importCli, removeDir, startImportEmulator, tempDir, writeFileIn, STAGING, type Emulator } from './helpers.js';
 
-const CORPUS = '/work/shared/fixtures/zip-corpus';
+// shared/ sits beside the repository (as on CI and developer machines).
+const CORPUS = fileURLToPath(new URL('../../../shared/fixtures/zip-corpus', import.meta.url));
 
 let emu: Emulator;
 let dir: string;
