@@ -9,7 +9,7 @@ import type { Authenticator } from './auth.js';
 import { ApiError } from './errors.js';
 import type { HttpClient, HttpRequest, Method } from './http.js';
 import type { ApiClass } from './pacing.js';
-import { collectPages, type Page } from './paging.js';
+import { collectPages, JOB_LIST_PAGE_LIMIT, StepDownPageLimit, type Page } from './paging.js';
 
 export type JobType = 'BATCH' | 'REAL_TIME';
 export const JOB_TYPES: readonly JobType[] = ['BATCH', 'REAL_TIME'];
@@ -91,6 +91,9 @@ interface CallSpec {
 }
 
 export class DataArtsClient {
+  /** Job list page size for this client's run: 1000 until the service refuses it, then 100 (paging.ts). */
+  private readonly jobListLimit = new StepDownPageLimit(JOB_LIST_PAGE_LIMIT);
+
   constructor(private readonly deps: DataArtsClientDeps) {}
 
   private request(spec: CallSpec): HttpRequest {
@@ -143,13 +146,18 @@ export class DataArtsClient {
       });
       if (!Array.isArray(res.jobs ?? [])) throw new ServiceError(`listing ${jobType} jobs: 'jobs' is not a list`);
       return { total: res.total as number, items: (res.jobs ?? []).map((j) => toJobSummary(j, jobType)) };
-    });
+    }, this.jobListLimit);
     return jobs;
   }
 
   /** Both job types, sorted by name (code-point order, so the order does not depend on a locale). */
   async listAllJobs(): Promise<JobSummary[]> {
-    const lists = await Promise.all(JOB_TYPES.map((t) => this.listJobs(t)));
+    // allSettled, not all: when one listing fails the other must not go on retrying in the
+    // background after the command has already reported the failure.
+    const settled = await Promise.allSettled(JOB_TYPES.map((t) => this.listJobs(t)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const lists = settled.map((r) => (r as PromiseFulfilledResult<JobSummary[]>).value);
     return lists.flat().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 

@@ -128,8 +128,13 @@ export async function fetchAndMerge(
       const names = batches[merged]!;
       const batch = await checkedBatch(client, names, merged, staging, options);
       result.timeZoneChanges += batch.timeZoneChanges;
-      for (const e of batch.entries.sort((a, b) => compareEntryNames(a.name, b.name))) {
+      const entries = batch.entries.sort((a, b) => compareEntryNames(a.name, b.name));
+      for (let i = 0; i < entries.length; i++) {
         options.signal.throwIfAborted();
+        const e = entries[i]!;
+        // Let go of each entry's bytes once written, so a batch's data does not outlive its merge
+        // (garbage Buffers that reach the old generation stay in RSS until a full GC).
+        entries[i] = undefined as unknown as FetchedEntry;
         await sink.add(e.name, e.data);
         result.entries.push({ name: e.name, job: e.job, size: e.data.length, sha256: createHash('sha256').update(e.data).digest('hex') });
       }
@@ -229,16 +234,18 @@ async function readBatch(
   names: string[],
   expressionTimeZone: string | undefined,
 ): Promise<{ entries: FetchedEntry[]; timeZoneChanges: number }> {
-  const requested = new Set(names);
+  // Name → the same string: entries then share the caller's job-name strings instead of each
+  // keeping its own copy cut from the entry path (30,000 entries for 10,000 jobs).
+  const requested = new Map(names.map((n) => [n, n]));
   const present = new Set<string>();
   const entries: FetchedEntry[] = [];
   let timeZoneChanges = 0;
   await forEachZipEntry(zipPath, EXPORT_BATCH_LIMITS, (name: string, data: Buffer) => {
     const parts = name.split('/');
-    if (parts.length !== 3 || parts[0] !== 'jobs' || !requested.has(parts[1]!) || parts[2] === '') {
+    const job = parts.length === 3 && parts[0] === 'jobs' && parts[2] !== '' ? requested.get(parts[1]!) : undefined;
+    if (job === undefined) {
       throw new BadBatchError(`unexpected entry ${JSON.stringify(name)} (not inside a requested job's folder)`);
     }
-    const job = parts[1]!;
     if (parts[2] === `${job}.job`) present.add(job);
     let bytes = data;
     if (expressionTimeZone !== undefined && name.endsWith('.job')) {

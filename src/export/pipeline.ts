@@ -4,13 +4,12 @@
  * Everything is staged in a private directory beside the output and removed on any failure.
  */
 import path from 'node:path';
-import { promises as fs } from 'node:fs';
 import type { CommandContext } from '../cli/context.js';
 import type { JobSummary } from '../api/dataarts.js';
 import { commitPath, createStagingDir } from '../util/atomic.js';
 import { archiveOrder, fetchAndMerge, planBatches, type BatchExporter } from './batches.js';
 import { directoryOutput, zipOutput } from './archive-output.js';
-import { buildJobList, buildManifest, manifestPathFor, zipComment, type JobListItem } from './manifest.js';
+import { buildJobList, manifestPathFor, writeManifest, zipComment, type JobListItem } from './manifest.js';
 
 export interface ExportPlan {
   command: 'jobs export' | 'jobs export-workspace';
@@ -67,7 +66,7 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
     progress.stop();
     const summary = await builder.finish(merged.entries);
     const jobList = buildJobList(merged.entries, new Map(plan.jobs.map((j) => [j.name, j.jobType])));
-    const manifest = buildManifest({
+    await writeManifest(staging.path('manifest.json'), {
       command: plan.command,
       workspace: plan.workspace,
       layout: plan.layout,
@@ -79,8 +78,6 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
       bytes: summary.bytes,
       sha256: summary.sha256,
     });
-    // Compact JSON: indenting a manifest of ~30,000 entries would roughly double its size.
-    await fs.writeFile(staging.path('manifest.json'), `${JSON.stringify(manifest)}\n`);
 
     signal.throwIfAborted();
     await commitPath(plan.layout === 'zip' ? staging.path('archive.zip') : treeRoot, plan.output, { force: plan.force });

@@ -3,7 +3,7 @@
  * (create, overwrite, skip) or why it must not run (blocked). Pure decisions over what the service
  * told us; the service calls are injected (PlanServices) so the rules stay readable.
  */
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../util/pool.js';
 
 export type SameNamePolicy = 'SKIP' | 'OVERWRITE';
 export type PlanAction = 'create' | 'overwrite' | 'skip' | 'blocked';

@@ -4,6 +4,7 @@
  */
 import type { ReferenceSource } from './types.js';
 import { jobReferences } from './inventory.js';
+import { mapLimit } from '../util/pool.js';
 
 /** The part of DataArtsClient this needs. */
 export interface DefinitionReader {
@@ -25,18 +26,6 @@ export interface WorkspaceDefinitions extends ReferenceSource {
  */
 const CONCURRENCY = 4;
 
-async function forEachLimited<T>(items: readonly T[], signal: AbortSignal | undefined, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      signal?.throwIfAborted();
-      const item = items[next++]!;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-}
-
 export async function readWorkspaceDefinitions(
   client: DefinitionReader,
   jobNames: readonly string[],
@@ -45,21 +34,21 @@ export async function readWorkspaceDefinitions(
   const jobs: ReferenceSource['jobs'] = [];
   const vanishedJobs: string[] = [];
   let done = 0;
-  await forEachLimited(jobNames, options.signal, async (name) => {
+  await mapLimit(jobNames, CONCURRENCY, async (name) => {
     const json = await client.getJob(name);
     if (json === undefined) vanishedJobs.push(name);
     else jobs.push({ name, json });
     options.onProgress?.(++done, jobNames.length);
-  });
+  }, options.signal);
 
   const scriptNames = [...new Set(jobs.flatMap((j) => jobReferences(j.name, j.json).filter((r) => r.kind === 'script').map((r) => r.name)))].sort();
   const scripts: ReferenceSource['scripts'] = [];
   const missingScripts: string[] = [];
-  await forEachLimited(scriptNames, options.signal, async (name) => {
+  await mapLimit(scriptNames, CONCURRENCY, async (name) => {
     const json = await client.getScript(name);
     if (json === undefined) missingScripts.push(name);
     else scripts.push({ name, json });
-  });
+  }, options.signal);
 
   const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   return { jobs: jobs.sort(byName), scripts: scripts.sort(byName), missingScripts: missingScripts.sort(), vanishedJobs: vanishedJobs.sort() };
