@@ -168,6 +168,11 @@ Examples:
     .option('--from-workspace', 'read the jobs from the workspace instead of an archive', false)
     .option('--match <glob>', 'with --from-workspace: jobs whose name matches (repeatable)', collect, [])
     .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Examples:
+  $ dataarts jobs refs release.zip
+  $ dataarts jobs refs release.zip --json | jq -r '.references[] | select(.kind=="connection") | .name' | sort -u
+  $ dataarts jobs refs --from-workspace --match 'ods_*'`)
     .action(async (archive: string | undefined, opts: Omit<JobsRefsOptions, 'archive'>, cmd: Command) => {
       const { runJobsRefs } = await import('../../commands/jobs-refs.js');
       state.exitCode = await runJobsRefs(contextFor(cmd, deps, state), { ...opts, archive });
