@@ -8,6 +8,7 @@ import { registerSecret } from '../auth/redact.js';
 import { ServiceError } from '../errors.js';
 import type { Credentials } from '../config/types.js';
 import type { AuthKind, HttpClient, OutgoingRequest } from './http.js';
+import { missingEndpointError } from '../config/load.js';
 
 export interface Authenticator {
   kind: AuthKind;
@@ -65,6 +66,7 @@ class IamUserAuthenticator implements Authenticator {
   };
 
   private async requestToken(): Promise<string> {
+    if (this.deps.iamEndpoint === '') throw missingEndpointError('iamEndpoint');
     const url = `${this.deps.iamEndpoint}/v3/auth/tokens?nocatalog=true`;
     const body = Buffer.from(
       JSON.stringify({

@@ -12,6 +12,7 @@ import type { Credentials, ResolvedConfig } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { ParsedErrorBody } from './errors.js';
 import type { HttpClient, HttpRequest, Method } from './http.js';
+import { missingEndpointError } from '../config/load.js';
 
 /** `obs://bucket/prefix/` → bucket and prefix (prefix '' or ending in '/'). */
 export function parseObsPath(s: string): { bucket: string; prefix: string } {
@@ -62,6 +63,7 @@ export class ObsClient {
   objectUrl(bucket: string, key: string): { url: string; resource: string } {
     const encodedKey = key.split('/').map(encodeRfc3986).join('/');
     const { obsEndpoint, obsEndpointIsCustom } = this.deps.config;
+    if (obsEndpoint === '') throw missingEndpointError('obsEndpoint');
     const base = new URL(obsEndpoint);
     const url = obsEndpointIsCustom
       ? `${obsEndpoint}/${bucket}/${encodedKey}`

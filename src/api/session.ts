@@ -66,6 +66,7 @@ export async function openSession(ctx: CommandContext): Promise<Session> {
 function warnAboutPlainHttp(ctx: CommandContext, config: ResolvedConfig): void {
   const seen = new Set<string>();
   for (const endpoint of [config.endpoint, config.iamEndpoint, config.obsEndpoint]) {
+    if (endpoint === '') continue; // not configured; reported where it is needed
     const url = new URL(endpoint);
     if (url.protocol !== 'http:' || isLoopbackHost(url.hostname) || seen.has(url.host)) continue;
     seen.add(url.host);

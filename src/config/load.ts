@@ -97,14 +97,16 @@ export async function loadConfig(ctx: CommandContext, options: LoadConfigOptions
   const workspace = pick(SETTINGS.workspace, g.workspace);
   const caFileRaw = pick(SETTINGS.caFile, g.caFile);
 
-  const endpointFor = (s: Setting, flagValue: string | undefined, host: string): { url: string; custom: boolean } => {
+  // `requiredNow` false: the IAM and OBS endpoints are needed only by IAM-user logins and import
+  // staging; their users report the missing region when they get there (see missingEndpointError).
+  const endpointFor = (s: Setting, flagValue: string | undefined, host: string, requiredNow = true): { url: string; custom: boolean } => {
     const given = pick(s, flagValue);
     if (given !== undefined) {
       if (!isHttpUrl(given)) throw new ConfigError(`${s.flag} / ${s.env[0]} / '${s.key}' must be an http(s) URL, got ${JSON.stringify(given)}`, { key: s.key });
       return { url: given.replace(/\/+$/, ''), custom: true };
     }
     if (region === undefined) {
-      if (!requireService) return { url: '', custom: false };
+      if (!requireService || !requiredNow) return { url: '', custom: false };
       throw new ConfigError(`no region configured, so the ${s.key} cannot be derived`, { key: 'region', hint: `${settingHint(SETTINGS.region, profileName)} (or give every endpoint).` });
     }
     return { url: `https://${host.replace('{region}', region)}`, custom: false };
@@ -114,8 +116,8 @@ export async function loadConfig(ctx: CommandContext, options: LoadConfigOptions
     throw new ConfigError('no project id configured', { key: 'projectId', hint: `The project id is required: ${settingHint(SETTINGS.projectId, profileName)}.` });
   }
   const endpoint = endpointFor(SETTINGS.endpoint, g.endpoint, 'dayu-dlf.{region}.myhuaweicloud.com');
-  const iam = endpointFor(SETTINGS.iamEndpoint, g.iamEndpoint, 'iam.{region}.myhuaweicloud.com');
-  const obs = endpointFor(SETTINGS.obsEndpoint, g.obsEndpoint, 'obs.{region}.myhuaweicloud.com');
+  const iam = endpointFor(SETTINGS.iamEndpoint, g.iamEndpoint, 'iam.{region}.myhuaweicloud.com', false);
+  const obs = endpointFor(SETTINGS.obsEndpoint, g.obsEndpoint, 'obs.{region}.myhuaweicloud.com', false);
 
   // 3. Credentials file (AK/SK only), read now because requireCredentials is synchronous.
   let fileCredentials: ResolvedConfig['fileCredentials'];
@@ -216,5 +218,14 @@ export function requireCredentials(cfg: ResolvedConfig, env: Env): Credentials {
     hint:
       'Set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (plus HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), ' +
       "or 'credentialsFile' in the profile, or DATAARTS_TOKEN, or DATAARTS_USERNAME, DATAARTS_PASSWORD and DATAARTS_DOMAIN.",
+  });
+}
+
+/** The error for an IAM or OBS endpoint that is needed now but was neither given nor derivable. */
+export function missingEndpointError(key: 'iamEndpoint' | 'obsEndpoint'): ConfigError {
+  const s = key === 'iamEndpoint' ? SETTINGS.iamEndpoint : SETTINGS.obsEndpoint;
+  return new ConfigError(`no region configured, so the ${key} cannot be derived`, {
+    key: 'region',
+    hint: `Set --region (DATAARTS_REGION, HUAWEICLOUD_SDK_REGION, or 'region' in the profile), or give ${s.flag} / ${s.env[0]}.`,
   });
 }
