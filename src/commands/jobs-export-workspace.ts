@@ -13,8 +13,7 @@ import { normalizeTimeZone } from '../archive/timezone.js';
 import { refuseExistingOutputs } from '../util/atomic.js';
 import { isOutputDirectory, uniqueDefaultPath, workspaceLabel } from '../export/output-path.js';
 import { manifestPathFor } from '../export/manifest.js';
-import { DEFAULT_CONCURRENCY } from '../export/batches.js';
-import { exportToArchive, type ExportResult } from '../export/pipeline.js';
+import { commonPlanOptions, exportToArchive, type ExportResult } from '../export/pipeline.js';
 import { printExportResult } from '../export/report.js';
 import { parseSince } from '../export/since.js';
 import { readState, writeState, STATE_VERSION } from '../export/state-file.js';
@@ -65,12 +64,8 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
         command: 'jobs export-workspace',
         jobs: selected,
         output,
-        layout: opts.layout,
-        force: opts.force,
-        exportDepend: !opts.jobsOnly,
-        exportStatus: opts.status === 'submit' ? 'SUBMIT' : 'DEVELOP',
+        ...commonPlanOptions(opts),
         expressionTimeZone,
-        concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
         workspace,
         selection: {
           mode: cutoff === undefined ? 'full' : 'since',

@@ -12,8 +12,7 @@ import { isEmptyRequest, readNamesFrom, resolveSelection, type SelectionRequest 
 import { refuseExistingOutputs } from '../util/atomic.js';
 import { isOutputDirectory, uniqueDefaultPath, workspaceLabel } from '../export/output-path.js';
 import { manifestPathFor } from '../export/manifest.js';
-import { DEFAULT_CONCURRENCY } from '../export/batches.js';
-import { exportToArchive } from '../export/pipeline.js';
+import { commonPlanOptions, exportToArchive } from '../export/pipeline.js';
 import { printExportResult } from '../export/report.js';
 import { printJson } from '../output/render.js';
 
@@ -44,12 +43,8 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
       command: 'jobs export',
       jobs: selection.jobs,
       output,
-      layout: opts.layout,
-      force: opts.force,
-      exportDepend: !opts.jobsOnly,
-      exportStatus: opts.status === 'submit' ? 'SUBMIT' : 'DEVELOP',
+      ...commonPlanOptions(opts),
       expressionTimeZone,
-      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
       workspace,
       selection: {
         names: opts.names,

@@ -10,6 +10,8 @@ import { commitPath, createStagingDir } from '../util/atomic.js';
 import { archiveOrder, fetchAndMerge, planBatches, type BatchExporter } from './batches.js';
 import { directoryOutput, zipOutput } from './archive-output.js';
 import { buildJobList, manifestPathFor, writeManifest, zipComment, type JobListItem } from './manifest.js';
+import type { ExportCommonOptions } from '../cli/commands/jobs.js';
+import { DEFAULT_CONCURRENCY } from './batches.js';
 
 export interface ExportPlan {
   command: 'jobs export' | 'jobs export-workspace';
@@ -40,6 +42,17 @@ export interface ExportResult {
   manifest: string;
   expressionTimeZoneChanges: number;
   jobList: JobListItem[];
+}
+
+/** The parts of an ExportPlan that come straight from the flags both export commands share. */
+export function commonPlanOptions(opts: ExportCommonOptions): Pick<ExportPlan, 'layout' | 'force' | 'exportDepend' | 'exportStatus' | 'concurrency'> {
+  return {
+    layout: opts.layout,
+    force: opts.force,
+    exportDepend: !opts.jobsOnly,
+    exportStatus: opts.status === 'submit' ? 'SUBMIT' : 'DEVELOP',
+    concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+  };
 }
 
 export async function exportToArchive(ctx: CommandContext, client: BatchExporter, plan: ExportPlan): Promise<ExportResult> {
