@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { readZipEntries } from '../../src/archive/zip-read.js';
 import { EXPORT_BATCH_LIMITS } from '../../src/archive/limits.js';
+import { emulatorEnv } from '../helpers/emulator-env.js';
 
 export { startEmulator, type Emulator };
 
@@ -18,17 +19,7 @@ export async function startTestEmulator(options: EmulatorOptions): Promise<Emula
 
 /** Environment for runCli / a child `node bin/dataarts.js` against the emulator (AK/SK, fast retries). */
 export function cliEnv(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    DATAARTS_ENDPOINT: emu.url,
-    DATAARTS_IAM_ENDPOINT: emu.url,
-    DATAARTS_OBS_ENDPOINT: emu.url,
-    DATAARTS_PROJECT_ID: emu.credentials.projectId,
-    HUAWEICLOUD_SDK_AK: emu.credentials.ak,
-    HUAWEICLOUD_SDK_SK: emu.credentials.sk,
-    DATAARTS_RETRY_BASE_MS: '2',
-    DATAARTS_RETRY_THROTTLE_MS: '20',
-    ...extra,
-  };
+  return emulatorEnv(emu, { DATAARTS_RETRY_THROTTLE_MS: '20', ...extra });
 }
 
 export async function makeTempDir(label: string): Promise<string> {

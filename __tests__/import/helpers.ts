@@ -10,6 +10,7 @@ import path from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { DeterministicZipWriter, compareEntryNames } from '../../src/archive/zip-write.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { emulatorEnv } from '../helpers/emulator-env.js';
 
 export { type Emulator };
 
@@ -22,17 +23,7 @@ export async function startImportEmulator(options: EmulatorOptions & { seedJobs?
 }
 
 export function importEnv(emu: Emulator, workspace = 'prod', extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    DATAARTS_ENDPOINT: emu.url,
-    DATAARTS_IAM_ENDPOINT: emu.url,
-    DATAARTS_OBS_ENDPOINT: emu.url,
-    DATAARTS_PROJECT_ID: emu.credentials.projectId,
-    DATAARTS_WORKSPACE: workspace,
-    HUAWEICLOUD_SDK_AK: emu.credentials.ak,
-    HUAWEICLOUD_SDK_SK: emu.credentials.sk,
-    DATAARTS_RETRY_BASE_MS: '2',
-    ...extra,
-  };
+  return emulatorEnv(emu, { DATAARTS_WORKSPACE: workspace, ...extra });
 }
 
 export function importCli(emu: Emulator, args: string[], options: { workspace?: string; env?: Record<string, string>; cwd?: string; signal?: AbortSignal } = {}): Promise<CliResult> {

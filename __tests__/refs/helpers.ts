@@ -6,6 +6,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { readZipEntries } from '../../src/archive/zip-read.js';
 import { IMPORT_LIMITS } from '../../src/archive/limits.js';
 import { dailyLoadJob, dliSqlScript, loadSqlScript, streamInJob } from './fixtures.js';
+import { emulatorEnv } from '../helpers/emulator-env.js';
 
 export type { Emulator };
 
@@ -25,16 +26,7 @@ export async function startDevProdEmulator(): Promise<Emulator> {
 
 /** Environment for runCli against the emulator, in one workspace (AK/SK, fast retries). */
 export function cliEnv(emu: Emulator, workspace: string): Record<string, string> {
-  return {
-    DATAARTS_ENDPOINT: emu.url,
-    DATAARTS_IAM_ENDPOINT: emu.url,
-    DATAARTS_OBS_ENDPOINT: emu.url,
-    DATAARTS_PROJECT_ID: emu.credentials.projectId,
-    HUAWEICLOUD_SDK_AK: emu.credentials.ak,
-    HUAWEICLOUD_SDK_SK: emu.credentials.sk,
-    DATAARTS_RETRY_BASE_MS: '2',
-    DATAARTS_WORKSPACE: workspace,
-  };
+  return emulatorEnv(emu, { DATAARTS_WORKSPACE: workspace });
 }
 
 export async function makeTempDir(label: string): Promise<string> {
