@@ -8,7 +8,7 @@ import { CleanupRegistry, type Deps } from './context.js';
 import { createProgram, type RunState } from './program.js';
 import { processIO } from '../output/io.js';
 import { DataartsError, ExitCode, UsageError, exitCodeFor, InterruptedError } from '../errors.js';
-import { printJson } from '../output/render.js';
+import { hasJsonDocument, printJson } from '../output/render.js';
 import { redactText } from '../auth/redact.js';
 
 export interface RunOptions {
@@ -71,7 +71,9 @@ async function report(err: unknown, deps: Deps, json: boolean): Promise<number> 
   const code = exitCodeFor(err);
   const message = redactText(err instanceof Error ? err.message : String(err));
   const hint = err instanceof DataartsError && err.hint ? redactText(err.hint) : undefined;
-  if (json && !(err instanceof UsageError)) {
+  // A command that failed after printing its result (a refused plan, a partial import) has already
+  // written the one document --json promises; the error then goes to stderr only.
+  if (json && !(err instanceof UsageError) && !hasJsonDocument(deps.io.stdout)) {
     const details = err instanceof DataartsError ? err.details : undefined;
     await printJson(deps.io.stdout, { error: { message, hint, exitCode: code, ...(details === undefined ? {} : { details }) } });
   }

@@ -393,11 +393,6 @@ async function printDryRun(
     return ExitCode.OK;
   }
   const message = `the import would be refused: ${refusals.map((r) => `${r.subject} (${r.reason})`).join('; ')}`;
-  // The plan on stdout is the document; with --json a second (error) document must not follow it.
-  if (ctx.globals.json) {
-    ctx.ui.error(message);
-    return ExitCode.REFUSED;
-  }
   throw new RefusedError(message, refusals, { hint: 'Dry run: nothing was uploaded or changed.' });
 }
 
@@ -417,10 +412,5 @@ async function printResult(ctx: CommandContext, workspace: string | undefined, p
   const failed = outcomes.filter((o) => o.result === 'failed');
   if (failed.length === 0) return ExitCode.OK;
   const message = `${failed.length} of ${outcomes.length} job${outcomes.length === 1 ? '' : 's'} failed to import: ${failed.map((f) => `${f.name} (${f.message})`).join('; ')}`;
-  // The result on stdout is the document; with --json a second (error) document must not follow it.
-  if (ctx.globals.json) {
-    ctx.ui.error(message);
-    return ExitCode.PARTIAL;
-  }
   throw new PartialFailureError(message, { failed });
 }

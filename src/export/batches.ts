@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { forEachZipEntry } from '../archive/zip-read.js';
 import { EXPORT_BATCH_LIMITS } from '../archive/limits.js';
-import { rewriteExpressionTimeZone } from '../archive/timezone.js';
+import { expressionTimeZoneRewriter } from '../archive/timezone.js';
 import { resolveInside } from '../archive/safe-path.js';
 import { DataartsError, ServiceError } from '../errors.js';
 import { compareEntryNames } from '../archive/zip-write.js';
@@ -240,6 +240,7 @@ async function readBatch(
   const present = new Set<string>();
   const entries: FetchedEntry[] = [];
   let timeZoneChanges = 0;
+  const rewriteZone = expressionTimeZone === undefined ? undefined : expressionTimeZoneRewriter(expressionTimeZone);
   await forEachZipEntry(zipPath, EXPORT_BATCH_LIMITS, (name: string, data: Buffer) => {
     const parts = name.split('/');
     const job = parts.length === 3 && parts[0] === 'jobs' && parts[2] !== '' ? requested.get(parts[1]!) : undefined;
@@ -248,8 +249,8 @@ async function readBatch(
     }
     if (parts[2] === `${job}.job`) present.add(job);
     let bytes = data;
-    if (expressionTimeZone !== undefined && name.endsWith('.job')) {
-      const rewritten = rewriteExpressionTimeZone(data.toString('utf8'), expressionTimeZone);
+    if (rewriteZone !== undefined && name.endsWith('.job')) {
+      const rewritten = rewriteZone(data.toString('utf8'));
       if (rewritten.changed > 0) {
         bytes = Buffer.from(rewritten.text, 'utf8');
         timeZoneChanges += rewritten.changed;

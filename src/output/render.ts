@@ -5,8 +5,17 @@
 import { writeOut } from './io.js';
 import type { Writable } from 'node:stream';
 
+/** Streams that already carry this run's JSON document (so an error does not add a second one). */
+const documentWritten = new WeakSet<Writable>();
+
 export function printJson(stdout: Writable, value: unknown): Promise<void> {
+  documentWritten.add(stdout);
   return writeOut(stdout, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** True once printJson wrote to this stream: `--json` promises exactly one document. */
+export function hasJsonDocument(stdout: Writable): boolean {
+  return documentWritten.has(stdout);
 }
 
 export function printLines(stdout: Writable, lines: string[]): Promise<void> {
