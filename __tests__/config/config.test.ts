@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig, requireCredentials } from '../../src/config/load.js';
 import { ConfigError, ExitCode, exitCodeFor } from '../../src/errors.js';
 import { makeContext } from './context.js';
-import type { GlobalOptions } from '../../src/cli/context.js';
+import type { GlobalOptions } from '../../src/context.js';
 
 let home: string;
 let work: string;

@@ -1,6 +1,6 @@
 /** A CommandContext for calling loadConfig directly, with captured stderr. */
 import { PassThrough, Readable } from 'node:stream';
-import { CleanupRegistry, type CommandContext, type GlobalOptions } from '../../src/cli/context.js';
+import { CleanupRegistry, type CommandContext, type GlobalOptions } from '../../src/context.js';
 import { Ui } from '../../src/output/ui.js';
 
 export function makeContext(opts: { env?: Record<string, string>; cwd: string; homedir?: string; globals?: Partial<GlobalOptions> }): CommandContext {

@@ -8,7 +8,7 @@ import { defaultOutputName, listOwnOutputs, utcStamp } from '../../src/export/ou
 import { archiveOrder, fetchAndMerge, planBatches } from '../../src/export/batches.js';
 import { DeterministicZipWriter } from '../../src/archive/zip-write.js';
 import { commitPath, createStagingDir, refuseExistingOutputs } from '../../src/util/atomic.js';
-import { CleanupRegistry } from '../../src/cli/context.js';
+import { CleanupRegistry } from '../../src/context.js';
 import { makeTempDir } from './helpers.js';
 
 let dir: string;

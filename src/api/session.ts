@@ -3,7 +3,7 @@
  * credentials, one transport (created on the first request, so a run that never reaches the network
  * never loads undici), and the DataArts and OBS clients on top.
  */
-import type { CommandContext } from '../cli/context.js';
+import type { CommandContext } from '../context.js';
 import { loadConfig, requireCredentials } from '../config/load.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { createAuthenticator } from './auth.js';

@@ -4,8 +4,9 @@
  */
 import os from 'node:os';
 import { CommanderError } from 'commander';
-import { CleanupRegistry, type Deps } from './context.js';
-import { createProgram, type RunState } from './program.js';
+import { CleanupRegistry, type Deps } from '../context.js';
+import { createProgram } from './program.js';
+import type { RunState } from './action.js';
 import { processIO } from '../output/io.js';
 import { DataartsError, ExitCode, UsageError, exitCodeFor, InterruptedError } from '../errors.js';
 import { hasJsonDocument, printJson } from '../output/render.js';
@@ -45,7 +46,8 @@ export async function run(argv: string[], partial: Partial<Deps> = {}, options: 
   }
   const state: RunState = { json: argv.includes('--json') };
   try {
-    const program = createProgram(deps, state);
+    // The quick start re-enters the CLI for each step it shows; it is handed run() rather than importing it.
+    const program = createProgram(deps, state, (argv, nested) => run(argv, nested, { handleSignals: false }));
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode ?? ExitCode.OK;
   } catch (err) {

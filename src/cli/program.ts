@@ -2,51 +2,16 @@
  * The commander tree. Only commander and chalk load at start-up; each command's implementation is
  * imported inside its action (stack.md: undici, ora, cosmiconfig, yazl and yauzl cost 50-90 ms each).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CommandContext, Deps, GlobalOptions } from './context.js';
-import { Ui } from '../output/ui.js';
+import { Command } from 'commander';
+import type { Deps } from '../context.js';
+import type { RunState } from './action.js';
 import { VERSION } from '../version.js';
 import { registerJobsCommands } from './commands/jobs.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
+import type { RunCli } from '../commands/quickstart.js';
 
-export interface RunState {
-  json: boolean;
-  exitCode?: number;
-}
-
-/** Build the context for an action from the command's merged options. */
-export function contextFor(cmd: Command, deps: Deps, state: RunState): CommandContext {
-  const all = cmd.optsWithGlobals() as Record<string, unknown>;
-  const env = deps.env;
-  const globals: GlobalOptions = {
-    json: Boolean(all.json),
-    quiet: Boolean(all.quiet),
-    verbose: Boolean(all.verbose),
-    color: all.color !== false && env.NO_COLOR === undefined && env.TERM !== 'dumb',
-    progress: all.progress !== false,
-    profile: all.profile as string | undefined,
-    config: all.config as string | undefined,
-    region: all.region as string | undefined,
-    projectId: all.projectId as string | undefined,
-    workspace: all.workspace as string | undefined,
-    endpoint: all.endpoint as string | undefined,
-    iamEndpoint: all.iamEndpoint as string | undefined,
-    obsEndpoint: all.obsEndpoint as string | undefined,
-    caFile: all.caFile as string | undefined,
-  };
-  state.json = globals.json;
-  const ui = new Ui(deps.io, {
-    quiet: globals.quiet,
-    verbose: globals.verbose,
-    color: globals.color,
-    progress: globals.progress,
-    ci: Boolean(env.CI) && env.CI !== 'false',
-  });
-  return { deps, globals, ui };
-}
-
-export function createProgram(deps: Deps, state: RunState): Command {
+export function createProgram(deps: Deps, state: RunState, runCli: RunCli): Command {
   const program = new Command('dataarts');
   program
     .description('Export and import Huawei Cloud DataArts Studio (DataArts Factory) jobs.')
@@ -87,24 +52,6 @@ Exit codes: 0 ok, 2 usage, 3 config/credentials, 4 refused by a pre-check, 5 som
   // Subcommands inherit exitOverride and output settings through copyInheritedSettings.
   registerJobsCommands(program, deps, state);
   registerEmulatorCommand(program, deps, state);
-  registerQuickstartCommand(program, deps, state);
+  registerQuickstartCommand(program, deps, state, runCli);
   return program;
 }
-
-/** A repeatable option collector for commander. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-/** Parse a positive integer option value or fail with a usage error naming the flag. */
-export function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${flag} must be a positive integer, got '${value}'`);
-    }
-    return n;
-  };
-}
-
-export { Option };

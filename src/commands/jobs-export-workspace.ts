@@ -5,8 +5,7 @@
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import type { CommandContext } from '../cli/context.js';
-import type { JobsExportWorkspaceOptions } from '../cli/commands/jobs.js';
+import type { CommandContext } from '../context.js';
 import type { JobSummary } from '../api/dataarts.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
@@ -19,6 +18,14 @@ import { parseSince } from '../export/since.js';
 import { readState, writeState, STATE_VERSION } from '../export/state-file.js';
 import { rotateOutputs } from '../export/rotate.js';
 import { printJson, printLines } from '../output/render.js';
+import type { ExportCommonOptions } from '../export/options.js';
+
+export interface JobsExportWorkspaceOptions extends ExportCommonOptions {
+  since?: string;
+  stateFile?: string;
+  full: boolean;
+  keep?: number;
+}
 
 /** Reference §15: a workspace export is capped at 10,000 jobs. */
 export const WORKSPACE_EXPORT_CAP = 10_000;

@@ -4,8 +4,7 @@
  * before the first service call, and the selection is resolved before any export call.
  */
 import path from 'node:path';
-import type { CommandContext } from '../cli/context.js';
-import type { JobsExportOptions } from '../cli/commands/jobs.js';
+import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
 import { isEmptyRequest, readNamesFrom, resolveSelection, type SelectionRequest } from '../export/selection.js';
@@ -15,6 +14,15 @@ import { manifestPathFor } from '../export/manifest.js';
 import { commonPlanOptions, exportToArchive } from '../export/pipeline.js';
 import { printExportResult } from '../export/report.js';
 import { printJson } from '../output/render.js';
+import type { ExportCommonOptions } from '../export/options.js';
+
+export interface JobsExportOptions extends ExportCommonOptions {
+  names: string[];
+  match: string[];
+  directory: string[];
+  all: boolean;
+  namesFrom?: string;
+}
 
 export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions): Promise<number> {
   const expressionTimeZone = opts.expressionTimeZone === undefined ? undefined : normalizeTimeZone(opts.expressionTimeZone);

@@ -7,8 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CommandContext } from '../cli/context.js';
-import type { JobsImportOptions } from '../cli/commands/jobs.js';
+import type { CommandContext } from '../context.js';
 import { ExitCode, PartialFailureError, RefusedError, ServiceError, UsageError, type Refusal } from '../errors.js';
 import { printJson, printLines } from '../output/render.js';
 import { readArchive, type ArchiveModel } from '../archive/model.js';
@@ -28,6 +27,25 @@ import { newRunId, stageArchive, stagingKey, type StagedObject, type StagingLoca
 import { stopAndWait } from '../import/stop.js';
 import { jobOutcomes, waitForTask, type JobOutcome, type SystemTaskView } from '../import/task.js';
 import { planDocument, planLines, resultDocument, resultLines, type PartResult, type PartSummary } from '../import/render.js';
+
+export interface JobsImportOptions {
+  archive: string;
+  duplicatePolicy: 'skip' | 'overwrite';
+  targetStatus?: 'saved' | 'submitted' | 'production';
+  approver: string[];
+  executeUser?: string;
+  param: string[];
+  jobParam: string[];
+  expressionTimeZone?: string;
+  obsPath?: string;
+  stopRunning: boolean;
+  dryRun: boolean;
+  keepStaged: boolean;
+  wait: boolean;
+  timeout: number;
+  env?: string;
+  map: string[];
+}
 
 /** Everything checked from the flags alone, before any file or the network is touched. */
 interface CheckedFlags {

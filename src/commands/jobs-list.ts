@@ -2,13 +2,16 @@
  * `dataarts jobs list`: every job of the workspace (BATCH and REAL_TIME), optionally narrowed by
  * `--match` globs, as a table or one JSON document on stdout.
  */
-import type { CommandContext } from '../cli/context.js';
-import type { JobsListOptions } from '../cli/commands/jobs.js';
+import type { CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { formatTable, printJson, printLines } from '../output/render.js';
 import { globMatcher } from '../util/glob.js';
 import { openSession } from '../api/session.js';
 import type { JobSummary } from '../api/dataarts.js';
+
+export interface JobsListOptions {
+  match: string[];
+}
 
 export interface JobsListDocument {
   /** The configured workspace id, or null for the service's default workspace. */

@@ -3,13 +3,18 @@
  * to outside itself (issue 6). An archive needs no credentials and no network; --from-workspace
  * reads the selected jobs and their scripts through the API.
  */
-import type { CommandContext } from '../cli/context.js';
-import type { JobsRefsOptions } from '../cli/commands/jobs.js';
+import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, printLines } from '../output/render.js';
 import { inventory } from '../refs/inventory.js';
 import { referenceTable } from '../refs/render.js';
 import type { Reference } from '../refs/types.js';
+
+export interface JobsRefsOptions {
+  archive?: string;
+  fromWorkspace: boolean;
+  match: string[];
+}
 
 async function referencesFromArchive(path: string): Promise<Reference[]> {
   const { readArchive } = await import('../archive/model.js');

@@ -5,13 +5,24 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { CommandContext } from '../cli/context.js';
-import type { QuickstartOptions } from '../cli/commands/quickstart.js';
+import type { CommandContext } from '../context.js';
+import type { Deps } from '../context.js';
 import { ExitCode } from '../errors.js';
 
-export async function runQuickstart(ctx: CommandContext, opts: QuickstartOptions): Promise<number> {
+export interface QuickstartOptions {
+  jobs: number;
+  keep: boolean;
+}
+
+/** The CLI's own entry point, handed in by the CLI layer (the runner must not import it back). */
+export type RunCli = (argv: string[], deps: Partial<Deps>) => Promise<number>;
+
+export interface QuickstartDeps {
+  runCli: RunCli;
+}
+
+export async function runQuickstart(ctx: CommandContext, opts: QuickstartOptions, { runCli }: QuickstartDeps): Promise<number> {
   const { startEmulator } = await import('../emulator/index.js');
-  const { run } = await import('../cli/main.js');
   const { ui } = ctx;
   const emu = await startEmulator({ seedJobs: opts.jobs, seedWorkspace: 'dev', workspaces: ['dev', 'prod'] });
   const workdir = await mkdtemp(path.join(os.tmpdir(), 'dataarts-quickstart-'));
@@ -51,7 +62,7 @@ export async function runQuickstart(ctx: CommandContext, opts: QuickstartOptions
     for (const [i, step] of steps.entries()) {
       ui.info(`\n[${i + 1}/${steps.length}] ${step.title}`);
       ui.info(`$ DATAARTS_WORKSPACE=${step.workspace} dataarts ${step.argv.map(shellQuote).join(' ')}`);
-      const code = await run(step.argv, { io: ctx.deps.io, env: { ...env, DATAARTS_WORKSPACE: step.workspace }, cwd: workdir, signal: ctx.deps.signal }, { handleSignals: false });
+      const code = await runCli(step.argv, { io: ctx.deps.io, env: { ...env, DATAARTS_WORKSPACE: step.workspace }, cwd: workdir, signal: ctx.deps.signal });
       if (code !== ExitCode.OK) {
         ui.error(`quick start step ${i + 1} failed with exit code ${code}`);
         return code;

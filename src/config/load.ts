@@ -3,7 +3,7 @@
  * order of precedence (contract: "Where it connects, and as whom"), and pick the credentials.
  */
 import path from 'node:path';
-import type { CommandContext } from '../cli/context.js';
+import type { CommandContext } from '../context.js';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../auth/redact.js';
 import { checkSecretFilePermissions, findConfigFile, parseDataFile, resolveUserPath } from './file-access.js';

@@ -1,11 +1,28 @@
 /** Runner of `dataarts emulator`: start, print the URL and credentials, serve until a signal. */
 import fs from 'node:fs';
 import { UsageError } from '../errors.js';
-import type { CommandContext } from '../cli/context.js';
-import type { EmulatorCommandOptions } from '../cli/commands/emulator.js';
+import type { CommandContext } from '../context.js';
 import { printJson, printLines } from '../output/render.js';
 import type { FaultKind } from './faults.js';
 import { startEmulator, type Emulator } from './index.js';
+
+/** Flags of `dataarts emulator`. */
+export interface EmulatorCommandOptions {
+  port: number;
+  host: string;
+  seedJobs: number;
+  seed: number;
+  workspace: string[];
+  dataDir?: string;
+  latencyMs: number;
+  rateLimit: boolean;
+  faultRate: number;
+  faultKinds?: string;
+  listPageCap: number;
+  requestLog?: string;
+  importDelayMs: number;
+  json?: boolean;
+}
 
 const KINDS: FaultKind[] = ['5xx', 'reset', '429', 'truncate'];
 

@@ -4,13 +4,13 @@
  * Everything is staged in a private directory beside the output and removed on any failure.
  */
 import path from 'node:path';
-import type { CommandContext } from '../cli/context.js';
+import type { CommandContext } from '../context.js';
 import type { JobSummary } from '../api/dataarts.js';
 import { commitPath, createStagingDir } from '../util/atomic.js';
 import { archiveOrder, fetchAndMerge, planBatches, type BatchExporter } from './batches.js';
 import { directoryOutput, zipOutput } from './archive-output.js';
 import { buildJobList, manifestPathFor, writeManifest, zipComment, type JobListItem } from './manifest.js';
-import type { ExportCommonOptions } from '../cli/commands/jobs.js';
+import type { ExportCommonOptions } from './options.js';
 import { DEFAULT_CONCURRENCY } from './batches.js';
 
 export interface ExportPlan {

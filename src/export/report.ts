@@ -1,7 +1,7 @@
 /**
  * The result on stdout: one summary line, or with `--json` one document with the per-job list.
  */
-import type { CommandContext } from '../cli/context.js';
+import type { CommandContext } from '../context.js';
 import { printJson, printLines } from '../output/render.js';
 import type { ExportResult } from './pipeline.js';
 

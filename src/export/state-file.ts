@@ -5,7 +5,7 @@
  * archive is safely in place.
  */
 import { promises as fs } from 'node:fs';
-import type { CleanupRegistry } from '../cli/context.js';
+import type { CleanupRegistry } from '../context.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 

@@ -3,25 +3,9 @@
  * src/emulator/cli.ts, imported lazily).
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Deps } from '../context.js';
-import { collect, contextFor, positiveInt, type RunState } from '../program.js';
-
-export interface EmulatorCommandOptions {
-  port: number;
-  host: string;
-  seedJobs: number;
-  seed: number;
-  workspace: string[];
-  dataDir?: string;
-  latencyMs: number;
-  rateLimit: boolean;
-  faultRate: number;
-  faultKinds?: string;
-  listPageCap: number;
-  requestLog?: string;
-  importDelayMs: number;
-  json?: boolean;
-}
+import type { Deps } from '../../context.js';
+import type { EmulatorCommandOptions } from '../../emulator/cli.js';
+import { collect, contextFor, positiveInt, type RunState } from '../action.js';
 
 function nonNegativeInt(flag: string) {
   return (value: string): number => {

@@ -4,62 +4,13 @@
  * throws a DataartsError.
  */
 import { Command, Option } from 'commander';
-import type { Deps } from '../context.js';
-import { collect, contextFor, positiveInt, type RunState } from '../program.js';
-
-export interface JobsListOptions {
-  match: string[];
-}
-
-export interface ExportCommonOptions {
-  jobsOnly: boolean;
-  status: 'develop' | 'submit';
-  expressionTimeZone?: string;
-  output?: string;
-  layout: 'zip' | 'dir';
-  force: boolean;
-  concurrency?: number;
-}
-
-export interface JobsExportOptions extends ExportCommonOptions {
-  names: string[];
-  match: string[];
-  directory: string[];
-  all: boolean;
-  namesFrom?: string;
-}
-
-export interface JobsExportWorkspaceOptions extends ExportCommonOptions {
-  since?: string;
-  stateFile?: string;
-  full: boolean;
-  keep?: number;
-}
-
-export interface JobsImportOptions {
-  archive: string;
-  duplicatePolicy: 'skip' | 'overwrite';
-  targetStatus?: 'saved' | 'submitted' | 'production';
-  approver: string[];
-  executeUser?: string;
-  param: string[];
-  jobParam: string[];
-  expressionTimeZone?: string;
-  obsPath?: string;
-  stopRunning: boolean;
-  dryRun: boolean;
-  keepStaged: boolean;
-  wait: boolean;
-  timeout: number;
-  env?: string;
-  map: string[];
-}
-
-export interface JobsRefsOptions {
-  archive?: string;
-  fromWorkspace: boolean;
-  match: string[];
-}
+import type { Deps } from '../../context.js';
+import type { JobsListOptions } from '../../commands/jobs-list.js';
+import type { JobsExportOptions } from '../../commands/jobs-export.js';
+import type { JobsExportWorkspaceOptions } from '../../commands/jobs-export-workspace.js';
+import type { JobsImportOptions } from '../../commands/jobs-import.js';
+import type { JobsRefsOptions } from '../../commands/jobs-refs.js';
+import { collect, contextFor, positiveInt, type RunState } from '../action.js';
 
 function exportCommonOptions(cmd: Command): Command {
   return cmd

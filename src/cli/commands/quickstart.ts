@@ -4,15 +4,11 @@
  * echoing each command line so the user sees what to type against the real service, then stops it.
  */
 import type { Command } from 'commander';
-import type { Deps } from '../context.js';
-import { contextFor, positiveInt, type RunState } from '../program.js';
+import type { Deps } from '../../context.js';
+import type { QuickstartOptions, RunCli } from '../../commands/quickstart.js';
+import { contextFor, positiveInt, type RunState } from '../action.js';
 
-export interface QuickstartOptions {
-  jobs: number;
-  keep: boolean;
-}
-
-export function registerQuickstartCommand(program: Command, deps: Deps, state: RunState): void {
+export function registerQuickstartCommand(program: Command, deps: Deps, state: RunState, runCli: RunCli): void {
   program
     .command('quickstart')
     .description('try dataarts end to end against the embedded emulator (no cloud account needed)')
@@ -28,6 +24,6 @@ Starts the emulator on 127.0.0.1 (a free port), then runs:
 and stops the emulator.`)
     .action(async (opts: QuickstartOptions, cmd: Command) => {
       const { runQuickstart } = await import('../../commands/quickstart.js');
-      state.exitCode = await runQuickstart(contextFor(cmd, deps, state), opts);
+      state.exitCode = await runQuickstart(contextFor(cmd, deps, state), opts, { runCli });
     });
 }

@@ -2,8 +2,8 @@
  * What every command gets: the process dependencies (injected, so tests run `run()` in-process with
  * their own streams, environment and clock) and the parsed global flags.
  */
-import type { IO } from '../output/io.js';
-import type { Ui } from '../output/ui.js';
+import type { IO } from './output/io.js';
+import type { Ui } from './output/ui.js';
 
 export interface Deps {
   io: IO;

@@ -1,0 +1,71 @@
+/**
+ * The dependency graph of src/ is acyclic (static, type-only and dynamic imports alike), so layers
+ * point one way: cli → commands → feature modules (export, import, backups, …) → api/archive/output
+ * → context/errors. A cycle that comes back fails here with its path.
+ */
+import { describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
+const SPECIFIER = /(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return sourceFiles(p);
+    return e.name.endsWith('.ts') ? [p] : [];
+  });
+}
+
+export function importGraph(root: string): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(root)) {
+    const text = fs.readFileSync(file, 'utf8');
+    const targets = new Set<string>();
+    for (const m of text.matchAll(SPECIFIER)) {
+      const spec = (m[1] ?? m[2])!;
+      targets.add(path.relative(root, path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts'))));
+    }
+    graph.set(path.relative(root, file), [...targets].sort());
+  }
+  return graph;
+}
+
+export function findCycles(graph: Map<string, string[]>): string[][] {
+  const cycles: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string) => {
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === 'open') cycles.push([...stack.slice(stack.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(node, 'done');
+  };
+  for (const node of [...graph.keys()].sort()) if (!state.has(node)) visit(node);
+  return cycles;
+}
+
+describe('layers', () => {
+  it('finds a cycle when there is one (the check can fail)', () => {
+    const g = new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']]]);
+    expect(findCycles(g)).toEqual([['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
+  });
+
+  it('src/ has no import cycle, type-only and dynamic imports included', () => {
+    const graph = importGraph(SRC);
+    expect(graph.size).toBeGreaterThan(50);
+    expect(findCycles(graph).map((c) => c.join(' → '))).toEqual([]);
+  });
+
+  it('only the CLI layer imports the CLI layer (commander wiring stays in src/cli/)', () => {
+    const upward = [...importGraph(SRC)].flatMap(([from, tos]) =>
+      from.startsWith('cli/') ? [] : tos.filter((to) => to.startsWith('cli/')).map((to) => `${from} → ${to}`));
+    expect(upward).toEqual([]);
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * What every action shares: the per-run state `run()` reads back (exit code, --json) and the
+ * context a runner is given. Kept apart from program.ts so the command modules it registers do
+ * not import it back.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import type { CommandContext, Deps, GlobalOptions } from '../context.js';
+import { Ui } from '../output/ui.js';
+
+export interface RunState {
+  json: boolean;
+  exitCode?: number;
+}
+
+/** Build the context for an action from the command's merged options. */
+export function contextFor(cmd: Command, deps: Deps, state: RunState): CommandContext {
+  const all = cmd.optsWithGlobals() as Record<string, unknown>;
+  const env = deps.env;
+  const globals: GlobalOptions = {
+    json: Boolean(all.json),
+    quiet: Boolean(all.quiet),
+    verbose: Boolean(all.verbose),
+    color: all.color !== false && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+    progress: all.progress !== false,
+    profile: all.profile as string | undefined,
+    config: all.config as string | undefined,
+    region: all.region as string | undefined,
+    projectId: all.projectId as string | undefined,
+    workspace: all.workspace as string | undefined,
+    endpoint: all.endpoint as string | undefined,
+    iamEndpoint: all.iamEndpoint as string | undefined,
+    obsEndpoint: all.obsEndpoint as string | undefined,
+    caFile: all.caFile as string | undefined,
+  };
+  state.json = globals.json;
+  const ui = new Ui(deps.io, {
+    quiet: globals.quiet,
+    verbose: globals.verbose,
+    color: globals.color,
+    progress: globals.progress,
+    ci: Boolean(env.CI) && env.CI !== 'false',
+  });
+  return { deps, globals, ui };
+}
+
+/** A repeatable option collector for commander. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Parse a positive integer option value or fail with a usage error naming the flag. */
+export function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${flag} must be a positive integer, got '${value}'`);
+    }
+    return n;
+  };
+}

@@ -1,0 +1,10 @@
+/** Flags shared by `jobs export` and `jobs export-workspace` (the runners extend this). */
+export interface ExportCommonOptions {
+  jobsOnly: boolean;
+  status: 'develop' | 'submit';
+  expressionTimeZone?: string;
+  output?: string;
+  layout: 'zip' | 'dir';
+  force: boolean;
+  concurrency?: number;
+}
