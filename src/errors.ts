@@ -12,6 +12,8 @@ export const ExitCode = {
   REFUSED: 4,
   PARTIAL: 5,
   SERVICE: 6,
+  LOCAL_FILE: 7,
+  DIFFERENCES: 8,
   SIGINT: 130,
   SIGTERM: 143,
 } as const;
@@ -95,6 +97,70 @@ export class ServiceError extends DataartsError {
   }
 }
 
+/** Errno codes of the file system, in words a person reads ("permission denied"). */
+const ERRNO_WORDS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'it is a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EEXIST: 'it already exists',
+  ENOTEMPTY: 'the directory is not empty',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+  EBUSY: 'it is busy',
+  EXDEV: 'it is on another file system',
+  EIO: 'input/output error',
+};
+
+/** The errno code of a Node file-system error, if it is one. */
+export function errnoCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+
+/** The reason in words for an errno code (falls back to the code itself). */
+export function errnoWords(code: string): string {
+  return ERRNO_WORDS[code] ?? code;
+}
+
+/**
+ * A local file or directory could not be read or written (exit 7): the path and the reason in
+ * words, e.g. "cannot write /backups/x.zip: permission denied".
+ */
+export class LocalFileError extends DataartsError {
+  readonly path: string;
+  readonly code?: string;
+  constructor(action: 'read' | 'write' | 'create' | 'remove' | 'rename' | 'lock' | 'use', path: string, reason: string | unknown, options: { hint?: string; code?: string } = {}) {
+    const code = typeof reason === 'string' ? options.code : errnoCode(reason) ?? options.code;
+    const words = typeof reason === 'string' ? reason : code ? errnoWords(code) : String((reason as Error)?.message ?? reason);
+    super(`cannot ${action} ${path}: ${words}`, ExitCode.LOCAL_FILE, { hint: options.hint, details: { path, code }, cause: typeof reason === 'string' ? undefined : reason });
+    this.path = path;
+    this.code = code;
+  }
+
+  /** Wrap a Node fs error (one with an errno code and a path) as exit 7; anything else unchanged. */
+  static from(err: unknown, action: 'read' | 'write' | 'create' | 'remove' | 'rename' | 'lock' | 'use', fallbackPath?: string): unknown {
+    if (err instanceof DataartsError) return err;
+    const code = errnoCode(err);
+    const p = (err as { path?: unknown } | null)?.path;
+    const where = typeof p === 'string' ? p : fallbackPath;
+    if (!code || !where || !(code in ERRNO_WORDS)) return err;
+    return new LocalFileError(action, where, err);
+  }
+}
+
+/** `jobs diff --exit-code` found differences (exit 8); the result has been printed. */
+export class DifferencesFoundError extends DataartsError {
+  constructor(message: string) {
+    super(message, ExitCode.DIFFERENCES);
+  }
+}
+
 /** The run was interrupted by a signal (exit 130 or 143). */
 export class InterruptedError extends DataartsError {
   constructor(signal: 'SIGINT' | 'SIGTERM') {
@@ -105,5 +171,7 @@ export class InterruptedError extends DataartsError {
 /** The one mapping from any thrown value to an exit code. */
 export function exitCodeFor(err: unknown): ExitCodeValue {
   if (err instanceof DataartsError) return err.exitCode;
+  // A file-system error that reached the top unwrapped is still about a local path, not a bug.
+  if (LocalFileError.from(err, 'use') instanceof LocalFileError) return ExitCode.LOCAL_FILE;
   return ExitCode.INTERNAL;
 }
