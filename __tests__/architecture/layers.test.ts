@@ -68,4 +68,12 @@ describe('layers', () => {
       from.startsWith('cli/') ? [] : tos.filter((to) => to.startsWith('cli/')).map((to) => `${from} → ${to}`));
     expect(upward).toEqual([]);
   });
+
+  it('every runner in src/commands/ stays under 200 lines (the steps live in their modules)', () => {
+    const dir = path.join(SRC, 'commands');
+    const long = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'))
+      .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8').split('\n').length] as const)
+      .filter(([, lines]) => lines > 200);
+    expect(long).toEqual([]);
+  });
 });

@@ -2,9 +2,12 @@
  * What `jobs import` prints on stdout: the plan (--dry-run) and the result, as aligned text or as
  * one JSON document. The shapes here are the command's public output; keep them stable.
  */
-import { formatTable } from '../output/render.js';
-import type { PlannedJob } from './plan.js';
+import { ExitCode, PartialFailureError, RefusedError } from '../errors.js';
+import { formatTable, printJson, printLines } from '../output/render.js';
+import { countActions, type PlannedJob } from './plan.js';
+import type { StagedObject } from './staging.js';
 import type { JobOutcome } from './task.js';
+import type { ImportRun, PartResult } from './run.js';
 
 /** What the environment map adds to the plan (src/refs). */
 export interface PlanReferenceNotes {
@@ -32,14 +35,15 @@ export interface PlanDocument {
   stagingPath: string | null;
 }
 
-export function planDocument(
-  workspace: string | undefined,
-  policy: 'SKIP' | 'OVERWRITE',
-  plan: PlannedJob[],
-  parts: PartSummary[],
-  refs: PlanReferenceNotes | undefined,
-  stagingPath: string | undefined,
-): PlanDocument {
+export function planDocument(input: {
+  workspace: string | undefined;
+  policy: 'SKIP' | 'OVERWRITE';
+  plan: PlannedJob[];
+  parts: PartSummary[];
+  refs: PlanReferenceNotes | undefined;
+  stagingPath: string | undefined;
+}): PlanDocument {
+  const { workspace, policy, plan, parts, refs, stagingPath } = input;
   return {
     workspace: workspace ?? null,
     dryRun: true,
@@ -82,14 +86,6 @@ export function resultLines(outcomes: JobOutcome[]): string[] {
   return outcomes.map((o) => `${o.name.padEnd(width)}  ${o.result.padEnd(11)}  ${o.message.replace(/^(created|overwritten|skipped|failed):\s*/, '')}`.trimEnd());
 }
 
-export interface PartResult {
-  part: number;
-  taskId: string;
-  status: string;
-  jobs: string[];
-  staged: { path: string; removed: boolean };
-}
-
 export interface ResultDocument {
   workspace: string | null;
   /** The task of the only part; with several parts, the first one's (all are under `parts`). */
@@ -119,4 +115,57 @@ export function resultDocument(workspace: string | undefined, parts: PartResult[
     staged: { path: first.staged.path, removed: parts.every((p) => p.staged.removed) },
     parts,
   };
+}
+
+/** The plan line on stderr before anything is uploaded. */
+export function logPlan(run: ImportRun): void {
+  const c = countActions(run.planned.jobs);
+  const partCount = run.planned.prepared.parts.length;
+  run.ctx.ui.info(`Plan: ${c.create} to create, ${c.overwrite} to overwrite, ${c.skip} to skip${partCount > 1 ? `, in ${partCount} parts (each within the 10 MB limit)` : ''}`);
+}
+
+function partSummaries(run: ImportRun): PartSummary[] {
+  return run.planned.prepared.parts.map((p) => ({ part: p.index + 1, jobs: p.jobs, zipBytes: p.zipBytes, unpackedBytes: p.unpackedBytes }));
+}
+
+/** `--dry-run`: the plan on stdout; refused (exit 4) when the real run would be. */
+export async function printDryRun(run: ImportRun): Promise<number> {
+  const { ctx, staging, settings } = run;
+  const { jobs, refs, refusals } = run.planned;
+  const parts = partSummaries(run);
+  const stagingPath = staging ? `obs://${staging.bucket}/${staging.prefix}` : undefined;
+  const doc = planDocument({ workspace: run.workspace, policy: settings.policy, plan: jobs, parts, refs, stagingPath });
+  if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { ...doc, refusals });
+  else await printLines(ctx.deps.io.stdout, planLines(doc));
+  if (!staging) ctx.ui.warn('no OBS staging location: a real import needs --obs-path obs://BUCKET/PREFIX/ or obsStagingPath in the profile');
+  if (parts.length > 1) ctx.ui.info(`The archive would be imported in ${parts.length} parts, one after another${settings.wait ? '' : ' (not possible with --no-wait)'}.`);
+  if (refusals.length === 0) {
+    ctx.ui.info('Dry run: nothing was uploaded or changed.');
+    return ExitCode.OK;
+  }
+  const message = `the import would be refused: ${refusals.map((r) => `${r.subject} (${r.reason})`).join('; ')}`;
+  throw new RefusedError(message, refusals, { hint: 'Dry run: nothing was uploaded or changed.' });
+}
+
+/** `--no-wait`: the task id on stdout (or the JSON document). */
+export async function printNoWait(run: ImportRun, done: { taskId: string; staged: StagedObject }): Promise<number> {
+  const { ctx } = run;
+  ctx.ui.info(`Not waiting (--no-wait). The staged archive ${done.staged.path} stays in OBS: remove it once task ${done.taskId} has ended.`);
+  if (ctx.globals.json) {
+    await printJson(ctx.deps.io.stdout, { workspace: run.workspace ?? null, taskId: done.taskId, status: 'RUNNING', stopped: run.stopped, staged: { path: done.staged.path, removed: false } });
+  } else {
+    await printLines(ctx.deps.io.stdout, [done.taskId]);
+  }
+  return ExitCode.OK;
+}
+
+/** One line per job on stdout (or the JSON document); exit 5 when some failed. */
+export async function printResult(run: ImportRun): Promise<number> {
+  const { ctx, outcomes } = run;
+  if (ctx.globals.json) await printJson(ctx.deps.io.stdout, resultDocument(run.workspace, run.parts, outcomes, run.stopped));
+  else await printLines(ctx.deps.io.stdout, resultLines(outcomes));
+  const failed = outcomes.filter((o) => o.result === 'failed');
+  if (failed.length === 0) return ExitCode.OK;
+  const message = `${failed.length} of ${outcomes.length} job${outcomes.length === 1 ? '' : 's'} failed to import: ${failed.map((f) => `${f.name} (${f.message})`).join('; ')}`;
+  throw new PartialFailureError(message, { failed });
 }

@@ -50,13 +50,11 @@ export interface StagedObject {
  * `remover` deletes: it must still work after the run was interrupted (Session.cleanupObs).
  */
 export async function stageArchive(
-  obs: ObsStore,
-  remover: Pick<ObsStore, 'deleteObject'>,
-  location: StagingLocation,
-  key: string,
-  filePath: string,
-  cleanup: CleanupRegistry,
+  stores: { obs: ObsStore; remover: Pick<ObsStore, 'deleteObject'>; cleanup: CleanupRegistry },
+  object: { location: StagingLocation; key: string; filePath: string },
 ): Promise<StagedObject> {
+  const { obs, remover, cleanup } = stores;
+  const { location, key, filePath } = object;
   let settled = false;
   const deleteNow = () => remover.deleteObject(location.bucket, key);
   // Register first: an interrupt during the PUT may still leave the object behind.

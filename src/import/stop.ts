@@ -6,6 +6,7 @@
 import { ServiceError } from '../errors.js';
 import { backoff, sleep } from './backoff.js';
 import { isStopped } from './plan.js';
+import type { ImportRun } from './run.js';
 
 export interface StopServices {
   stopJob(name: string): Promise<void>;
@@ -36,4 +37,31 @@ export async function stopAndWait(jobs: { name: string; type: string }[], servic
     }
     await sleep(Math.min(delays.next(), remaining), options.signal);
   }
+}
+
+/** Stop the jobs the plan marks `stopFirst` and record them on the run (so they can be restarted). */
+export async function stopRunningJobs(run: ImportRun): Promise<void> {
+  const { ctx, session } = run;
+  const toStop = run.planned.jobs.filter((p) => p.stopFirst).map((p) => ({ name: p.name, type: p.type }));
+  if (toStop.length === 0) return;
+  const names = toStop.map((j) => j.name).join(', ');
+  ctx.ui.info(`Stopping ${toStop.length} running job${toStop.length === 1 ? '' : 's'} that the import overwrites: ${names}`);
+  const onAbort = () => ctx.ui.warn(`interrupted while stopping jobs: some of ${names} may now be stopped; nothing was imported`);
+  ctx.deps.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    run.stopped = await stopAndWait(
+      toStop,
+      {
+        stopJob: (name) => session.dataarts.stopJob(name),
+        currentStatus: async (name, jobType) => {
+          const listed = await session.dataarts.listJobs(jobType === 'REAL_TIME' ? 'REAL_TIME' : 'BATCH', { jobName: name });
+          return listed.find((j) => j.name === name)?.status;
+        },
+      },
+      { timeoutMs: run.settings.timeoutMs, signal: ctx.deps.signal, now: () => ctx.deps.now().getTime() },
+    );
+  } finally {
+    ctx.deps.signal.removeEventListener('abort', onAbort);
+  }
+  ctx.ui.info(`Stopped: ${run.stopped.join(', ')}`);
 }

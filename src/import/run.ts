@@ -1,0 +1,98 @@
+/**
+ * One `jobs import` run: the checked settings, what it has read and planned, and everything it has
+ * done on the service so far (staged objects, stopped jobs, finished parts). The steps in
+ * src/import/ take this object instead of long parameter lists, and the runner
+ * (src/commands/jobs-import.ts) puts them in order. What the run changed on the service is all
+ * here, so a failure can say it and undo what can be undone.
+ */
+import type { CommandContext } from '../context.js';
+import type { ArchiveModel } from '../archive/model.js';
+import type { Session } from '../api/session.js';
+import { parseObsPath } from '../api/obs.js';
+import type { ReferencePlan } from '../refs/index.js';
+import type { JobParams } from './params.js';
+import type { PlannedJob, SameNamePolicy } from './plan.js';
+import type { Prepared } from './prepare.js';
+import type { StagedObject, StagingLocation } from './staging.js';
+import type { JobOutcome } from './task.js';
+
+/** The flags of `jobs import`, checked and in the service's terms. */
+export interface ImportSettings {
+  archive: string;
+  policy: SameNamePolicy;
+  timeZone?: string;
+  params?: Record<string, string>;
+  jobParams?: JobParams[];
+  /** From --obs-path, else the profile's obsStagingPath (resolved once the session is open). */
+  obsPath?: StagingLocation;
+  targetStatus?: 'SAVED' | 'SUBMITTED' | 'PRODUCTION';
+  approvers: string[];
+  executeUser?: string;
+  stopRunning: boolean;
+  dryRun: boolean;
+  keepStaged: boolean;
+  wait: boolean;
+  timeoutMs: number;
+  env?: string;
+  map: string[];
+}
+
+/** One imported part: its task, the task's final status and where its archive was staged. */
+export interface PartResult {
+  part: number;
+  taskId: string;
+  status: string;
+  jobs: string[];
+  staged: { path: string; removed: boolean };
+}
+
+/** What planning produced: per-job actions, the environment map's plan and the staged parts. */
+export interface RunPlan {
+  jobs: PlannedJob[];
+  refs: ReferencePlan;
+  prepared: Prepared;
+  /** Every reason not to import (blocked jobs and problems in scripts); empty when all is well. */
+  refusals: { subject: string; reason: string }[];
+}
+
+export class ImportRun {
+  readonly ctx: CommandContext;
+  readonly settings: ImportSettings;
+  readonly model: ArchiveModel;
+  readonly session: Session;
+  /** Local temp directory for the rewritten parts; removed by the runner. */
+  readonly workDir: string;
+  /** Where parts are staged; undefined only in a dry run without one. */
+  readonly staging?: StagingLocation;
+  plan?: RunPlan;
+  /** Objects staged in OBS by this run (removed on failure unless kept). */
+  readonly staged: StagedObject[] = [];
+  /** Jobs this run stopped (--stop-running). */
+  stopped: string[] = [];
+  readonly parts: PartResult[] = [];
+  readonly outcomes: JobOutcome[] = [];
+
+  constructor(init: { ctx: CommandContext; settings: ImportSettings; model: ArchiveModel; session: Session; workDir: string }) {
+    this.ctx = init.ctx;
+    this.settings = init.settings;
+    this.model = init.model;
+    this.session = init.session;
+    this.workDir = init.workDir;
+    const profilePath = init.session.config.obsStagingPath;
+    this.staging = init.settings.obsPath ?? (profilePath ? parseObsPath(profilePath) : undefined);
+  }
+
+  get workspace(): string | undefined {
+    return this.session.config.workspace;
+  }
+
+  /** The plan; throws when a step runs before planning (a bug). */
+  get planned(): RunPlan {
+    if (!this.plan) throw new Error('import run used before it was planned');
+    return this.plan;
+  }
+
+  get workspaceLabel(): string {
+    return this.workspace ? `workspace ${this.workspace}` : 'default workspace';
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Starting an import task and following it: the one import call (never repeated), what its
+ * failures mean (another import running → refused; no trustworthy answer → outcome unknown, the
+ * staged object kept), and waiting for the task with progress and a timeout.
+ */
+import { RefusedError, ServiceError } from '../errors.js';
+import { ApiError } from '../api/errors.js';
+import { IMPORT_ALREADY_RUNNING_ERROR } from '../api/service-inferred.js';
+import type { ImportJobsRequest } from '../api/dataarts.js';
+import type { PreparedPart } from './prepare.js';
+import type { StagedObject } from './staging.js';
+import { waitForTask, type SystemTaskView } from './task.js';
+import type { ImportRun } from './run.js';
+
+/** Where a user looks a task up once this process no longer follows it. */
+export function taskLookupHint(taskId: string): string {
+  return `look it up later with GET /v1/{project_id}/system-tasks/${taskId} (task id ${taskId}) or in the console`;
+}
+
+/** The body of the import call for one part (only that part's per-job parameters). */
+export function importRequest(run: ImportRun, staged: StagedObject, part: PreparedPart): ImportJobsRequest {
+  const { settings } = run;
+  const inPart = new Set(part.jobs);
+  const jobsParam = settings.jobParams?.filter((p) => inPart.has(p.name));
+  const resources = run.planned.refs.importResources;
+  return {
+    path: staged.path,
+    sameNamePolicy: settings.policy,
+    ...(settings.params ? { params: settings.params } : {}),
+    ...(jobsParam && jobsParam.length > 0 ? { jobsParam } : {}),
+    ...(settings.executeUser !== undefined ? { executeUser: settings.executeUser } : {}),
+    ...(settings.targetStatus !== undefined ? { targetStatus: settings.targetStatus } : {}),
+    ...(settings.approvers.length > 0 ? { approvers: settings.approvers.map((approverName) => ({ approverName })) } : {}),
+    ...(resources.length > 0 ? { resources } : {}),
+  };
+}
+
+/** The one import call. Never repeated: a second call could start a second import. */
+export async function startImport(run: ImportRun, staged: StagedObject, part: PreparedPart): Promise<string> {
+  const { ctx } = run;
+  try {
+    const { taskId } = await run.session.dataarts.importJobs(importRequest(run, staged, part));
+    return taskId;
+  } catch (err) {
+    if (ctx.deps.signal.aborted) {
+      ctx.ui.warn(`interrupted while the import call was in flight: the import may have started on the service; check the workspace (\`dataarts jobs list\`) or the console's import history before running again`);
+      throw err;
+    }
+    throw await sortStartFailure(run, staged, err);
+  }
+}
+
+/** What a failed import call means, as the error to report (and what to do with the staged object). */
+async function sortStartFailure(run: ImportRun, staged: StagedObject, err: unknown): Promise<unknown> {
+  if (err instanceof ApiError) {
+    // The service answered "no": nothing started. Remove the staged object now.
+    await staged.remove();
+    if (err.errorCode === IMPORT_ALREADY_RUNNING_ERROR.errorCode) {
+      return new RefusedError(
+        `another import is already running in the workspace; nothing was imported (${err.errorMsg ?? err.message})`,
+        [{ subject: run.workspaceLabel, reason: 'an import task is already running' }],
+        { hint: 'Wait for it to finish, then run the command again.' },
+      );
+    }
+    return err;
+  }
+  if (err instanceof ServiceError) {
+    // Sent, but no answer we can trust: the import may or may not have started.
+    staged.keep();
+    return new ServiceError(`the import call's outcome is unknown: ${err.message}`, {
+      hint: `It was not repeated (a second call could start a second import). Check the workspace with \`dataarts jobs list\` or the console's import history before running again; the staged archive ${staged.path} was left in place.`,
+    });
+  }
+  return err;
+}
+
+export class TaskTimeoutError extends ServiceError {
+  constructor(readonly taskId: string, readonly seconds: number, stagedPath?: string) {
+    super(`import task ${taskId} is still running after ${seconds} s (--timeout); it continues on the service`, {
+      hint: `${taskLookupHint(taskId)}.${stagedPath ? ` The staged archive ${stagedPath} was left in place.` : ''}`,
+      details: { taskId },
+    });
+  }
+  withStaged(path: string): TaskTimeoutError {
+    return new TaskTimeoutError(this.taskId, this.seconds, path);
+  }
+}
+
+/** Poll the task until it ends (progress on stderr); TaskTimeoutError after --timeout. */
+export async function waitWithProgress(run: ImportRun, taskId: string, label: string): Promise<SystemTaskView> {
+  const { ctx } = run;
+  const progress = await ctx.ui.progress(`Importing${label}`);
+  try {
+    const outcome = await waitForTask(run.session.dataarts, taskId, {
+      timeoutMs: run.settings.timeoutMs,
+      signal: ctx.deps.signal,
+      now: () => ctx.deps.now().getTime(),
+      onPoll: (task) => {
+        const subtasks = task.subtasks ?? [];
+        progress.update(subtasks.filter((s) => s.status !== 'RUNNING').length, subtasks.length || undefined, task.status);
+      },
+    });
+    if (outcome.kind === 'timed-out') throw new TaskTimeoutError(taskId, run.settings.timeoutMs / 1000);
+    progress.stop(`Import${label} ${outcome.task.status.toLowerCase()}`);
+    return outcome.task;
+  } catch (err) {
+    progress.stop();
+    throw err;
+  }
+}
