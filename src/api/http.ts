@@ -176,7 +176,7 @@ export class HttpClient {
     let lastReason = '';
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) throw signal.reason;
-      const outcome = await this.attempt(req, consume, attempt, maxAttempts, url);
+      const outcome = await this.attempt(req, consume, { attempt, maxAttempts, url });
       if (outcome.value !== undefined || (outcome.error === undefined && outcome.retryReason === undefined)) return outcome.value as T;
       if (outcome.unauthorized && !refreshed && req.onUnauthorized) {
         refreshed = true;
@@ -206,10 +206,9 @@ export class HttpClient {
   private async attempt<T>(
     req: HttpRequest,
     consume: (status: number, headers: Record<string, string>, body: Readable) => Promise<T>,
-    attempt: number,
-    maxAttempts: number,
-    url: string,
+    at: { attempt: number; maxAttempts: number; url: string },
   ): Promise<Outcome<T>> {
+    const { attempt, maxAttempts, url } = at;
     const { signal } = this.deps;
     const release = await this.deps.pacer.acquire(req.apiClass, signal, req.api);
     const started = this.now();

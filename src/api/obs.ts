@@ -71,7 +71,10 @@ export class ObsClient {
     return { url, resource: `/${bucket}/${encodedKey}` };
   }
 
-  private request(method: Method, bucket: string, key: string, body: Buffer | undefined, contentType: string): HttpRequest {
+  private request(method: Method, object: { bucket: string; key: string }, content?: { body: Buffer; contentType: string }): HttpRequest {
+    const { bucket, key } = object;
+    const body = content?.body;
+    const contentType = content?.contentType ?? '';
     const creds = this.aksk();
     const { url, resource } = this.objectUrl(bucket, key);
     const contentMd5 = body ? createHash('md5').update(body).digest('base64') : '';
@@ -108,11 +111,11 @@ export class ObsClient {
 
   async putObject(bucket: string, key: string, filePath: string): Promise<{ etag?: string }> {
     const body = await fs.readFile(filePath);
-    const res = await this.deps.http.send(this.request('PUT', bucket, key, body, 'application/zip'));
+    const res = await this.deps.http.send(this.request('PUT', { bucket, key }, { body, contentType: 'application/zip' }));
     return { etag: res.headers['etag'] };
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
-    await this.deps.http.send(this.request('DELETE', bucket, key, undefined, ''));
+    await this.deps.http.send(this.request('DELETE', { bucket, key }));
   }
 }

@@ -120,8 +120,8 @@ export async function forEachZipEntry(
         fail(name.text, `entry declares ${entry.uncompressedSize} bytes, over the per-entry limit of ${limits.maxEntryBytes}`);
       }
       const read = whole !== undefined && entry.compressedSize <= SYNC_INFLATE_MAX_BYTES
-        ? inflateInMemory(zipfile, whole, entry, limits, unpackedTotal)
-        : inflateEntry(zipfile, entry, limits, unpackedTotal, () => zipError);
+        ? inflateInMemory(zipfile, whole, entry, { limits, unpackedSoFar: unpackedTotal })
+        : inflateEntry(zipfile, entry, { limits, unpackedSoFar: unpackedTotal }, () => zipError);
       const data = await read.catch((err: unknown) => {
         if (err instanceof EntryProblem) return fail(name.text, err.message);
         return fail(name.text, `corrupt zip: ${(err as Error).message}`);
@@ -169,6 +169,12 @@ function readLocalHeader(zipfile: YauzlTypes.ZipFile, entry: YauzlTypes.Entry): 
   });
 }
 
+/** The caps an entry is inflated under, and how much the archive has already unpacked. */
+interface InflateBudget {
+  limits: ArchiveLimits;
+  unpackedSoFar: number;
+}
+
 /**
  * The in-memory path: the compressed bytes are a view of the zip buffer and are inflated in one
  * synchronous call whose output is capped (maxOutputLength), so a bomb stops at the cap here too.
@@ -177,9 +183,9 @@ async function inflateInMemory(
   zipfile: YauzlTypes.ZipFile,
   whole: Buffer,
   entry: YauzlTypes.Entry,
-  limits: ArchiveLimits,
-  unpackedSoFar: number,
+  budget: InflateBudget,
 ): Promise<Buffer> {
+  const { limits, unpackedSoFar } = budget;
   const start = await readLocalHeader(zipfile, entry);
   const end = start + entry.compressedSize;
   if (end > whole.length) throw new EntryProblem(`file data overflows the file bounds (${end} > ${whole.length})`);
@@ -281,10 +287,10 @@ function openReadStream(zipfile: YauzlTypes.ZipFile, entry: YauzlTypes.Entry): P
 async function inflateEntry(
   zipfile: YauzlTypes.ZipFile,
   entry: YauzlTypes.Entry,
-  limits: ArchiveLimits,
-  unpackedSoFar: number,
+  budget: InflateBudget,
   pendingError: () => Error | undefined,
 ): Promise<Buffer> {
+  const { limits, unpackedSoFar } = budget;
   const stream = await openReadStream(zipfile, entry);
   const chunks: Buffer[] = [];
   let size = 0;

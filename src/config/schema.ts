@@ -137,7 +137,8 @@ function checkEnvironments(c: Checker, value: unknown, path: string): Record<str
   return out;
 }
 
-function checkNumbers<K extends string>(c: Checker, value: unknown, path: string, keys: readonly K[], min: (k: K) => number): Partial<Record<K, number>> {
+function checkNumbers<K extends string>(c: Checker, at: { value: unknown; path: string }, keys: readonly K[], min: (k: K) => number): Partial<Record<K, number>> {
+  const { value, path } = at;
   const obj = c.object(value, path);
   c.onlyKeys(obj, path, keys);
   const out: Partial<Record<K, number>> = {};
@@ -146,11 +147,11 @@ function checkNumbers<K extends string>(c: Checker, value: unknown, path: string
 }
 
 function checkRetry(c: Checker, value: unknown, path: string): RetryFile {
-  return checkNumbers(c, value, path, RETRY_KEYS, (k) => (k === 'maxAttempts' ? 1 : 0));
+  return checkNumbers(c, { value, path }, RETRY_KEYS, (k) => (k === 'maxAttempts' ? 1 : 0));
 }
 
 function checkTimeouts(c: Checker, value: unknown, path: string): TimeoutsFile {
-  return checkNumbers(c, value, path, TIMEOUT_KEYS, () => 1);
+  return checkNumbers(c, { value, path }, TIMEOUT_KEYS, () => 1);
 }
 
 function checkProfile(c: Checker, value: unknown, path: string): ProfileFile {
