@@ -17,7 +17,7 @@ export function workspaceLabel(workspace: string | undefined): string {
   return (workspace ?? 'default').replace(/[^A-Za-z0-9._-]/g, '_') || 'default';
 }
 
-export type NamePrefix = 'dataarts-jobs' | 'dataarts-workspace';
+export type NamePrefix = 'dataarts-jobs' | 'dataarts-workspace' | 'dataarts-restore';
 
 /** `{prefix}-{workspace}-{stamp}[-N][.zip]`. */
 export function defaultOutputName(prefix: NamePrefix, workspace: string, stamp: string, layout: 'zip' | 'dir', n = 1): string {

@@ -35,3 +35,12 @@ function validCalendar(y: number, mo: number, d: number, h: number, mi: number, 
   if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59 || d < 1) return false;
   return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
 }
+
+/** A duration flag such as `--full-every 7d` (s, m, h, d, w) in ms; a usage error naming the flag otherwise. */
+export function parseDuration(value: string, flag: string): number {
+  const m = /^(\d+)\s*([smhdw])$/i.exec(value.trim());
+  if (!m || Number(m[1]) <= 0) {
+    throw new UsageError(`${flag}: cannot read '${value}' as a duration`, { hint: 'Give a positive number and a unit: 90s, 30m, 24h, 7d, 2w.' });
+  }
+  return Number(m[1]) * UNIT_MS[m[2]!.toLowerCase()]!;
+}

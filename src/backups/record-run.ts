@@ -1,0 +1,116 @@
+/**
+ * What one `jobs export-workspace --state-file` run does with the chain: decide full or
+ * incremental, pick the jobs the chain needs, then record the run and apply `--keep`.
+ */
+import { promises as fs } from 'node:fs';
+import type { JobSummary } from '../api/dataarts.js';
+import {
+  STATE_VERSION, archivePathForState, archivePathFromState, jobListDelta, walkJobLists,
+  type ExportState, type JobTimes, type RunArchive, type RunRecord,
+} from '../export/state-file.js';
+import { manifestPathFor } from '../export/manifest.js';
+import { needsNewChain, pruneRuns } from './chain.js';
+
+export interface RunPlan {
+  /** undefined: a full run (a new chain starts). */
+  cutoff?: number;
+  /** The job list of the run before (incremental runs of a chain). */
+  previousJobs?: JobTimes;
+}
+
+/**
+ * Full when asked (--full), when there is no chain yet or its full archive is older than
+ * --full-every; else incremental from the last run's start (or --since, if earlier).
+ */
+export function planRun(state: ExportState | undefined, options: { full: boolean; sinceMs?: number; fullEveryMs: number; now: Date }): RunPlan {
+  const runs = state?.runs ?? [];
+  if (options.full || needsNewChain(runs, options.now, options.fullEveryMs)) return {};
+  const last = runs[runs.length - 1]!;
+  const lastStart = Date.parse(last.startedAt);
+  let previousJobs: JobTimes = new Map();
+  walkJobLists(runs, (i, jobs) => {
+    if (i === runs.length - 1) previousJobs = new Map(jobs);
+  });
+  return { cutoff: options.sinceMs === undefined ? lastStart : Math.min(options.sinceMs, lastStart), previousJobs };
+}
+
+/**
+ * Jobs to export: changed at or after the cutoff (a job without lastUpdateTime always counts),
+ * and, in a chain, every job new to the list or whose lastUpdateTime moved since the run before
+ * (so a restore never lacks a job, whatever its timestamp says).
+ */
+export function selectJobs(listed: JobSummary[], plan: RunPlan): JobSummary[] {
+  if (plan.cutoff === undefined) return listed;
+  const cutoff = plan.cutoff;
+  const before = plan.previousJobs;
+  return listed.filter(
+    (j) => j.lastUpdateTime === undefined || j.lastUpdateTime >= cutoff || (before !== undefined && before.get(j.name) !== j.lastUpdateTime),
+  );
+}
+
+export function jobTimes(listed: JobSummary[]): JobTimes {
+  return new Map(listed.map((j) => [j.name, j.lastUpdateTime ?? 0]));
+}
+
+export interface NewRun {
+  startedAt: Date;
+  finishedAt: Date;
+  plan: RunPlan;
+  listed: JobSummary[];
+  archive?: { path: string; sha256: string; layout: 'zip' | 'dir'; jobs: number };
+}
+
+/** The state with this run appended and `--keep` applied, and the runs it dropped. */
+export function recordRun(
+  previous: ExportState | undefined,
+  stateFile: string,
+  workspace: string,
+  run: NewRun,
+  keep: number | undefined,
+): { state: ExportState; dropped: RunRecord[] } {
+  const runs = previous?.runs ?? [];
+  // The first run stored carries the whole list; any other run a delta against the run before.
+  const before: JobTimes = runs.length === 0 ? new Map() : run.plan.previousJobs ?? lastJobs(runs);
+  const delta = jobListDelta(before, jobTimes(run.listed));
+  const archive: RunArchive | null = run.archive
+    ? { path: archivePathForState(stateFile, run.archive.path), sha256: run.archive.sha256, layout: run.archive.layout, jobs: run.archive.jobs }
+    : null;
+  const record: RunRecord = {
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt.toISOString(),
+    cutoff: run.plan.cutoff === undefined ? 'full' : new Date(run.plan.cutoff).toISOString(),
+    archive,
+    ...delta,
+  };
+  const { kept, dropped } = pruneRuns([...runs, record], keep);
+  return { state: { version: STATE_VERSION, workspace, runs: kept }, dropped };
+}
+
+function lastJobs(runs: RunRecord[]): JobTimes {
+  let out: JobTimes = new Map();
+  walkJobLists(runs, (i, jobs) => {
+    if (i === runs.length - 1) out = new Map(jobs);
+  });
+  return out;
+}
+
+/**
+ * Delete the archives (and their manifests) of runs no kept restore point needs. Only archives the
+ * state recorded as written by this tool, never one a kept run also names.
+ */
+export async function removeUnneededArchives(stateFile: string, dropped: RunRecord[], kept: RunRecord[]): Promise<string[]> {
+  const stillNamed = new Set(kept.flatMap((r) => (r.archive ? [archivePathFromState(stateFile, r.archive.path)] : [])));
+  const removed: string[] = [];
+  for (const r of dropped) {
+    if (!r.archive) continue;
+    const file = archivePathFromState(stateFile, r.archive.path);
+    if (stillNamed.has(file)) continue;
+    const st = await fs.lstat(file).catch(() => undefined);
+    if (st && (r.archive.layout === 'dir' ? st.isDirectory() : st.isFile())) {
+      await fs.rm(file, { recursive: r.archive.layout === 'dir', force: true });
+      removed.push(file);
+    }
+    await fs.rm(manifestPathFor(file), { force: true });
+  }
+  return removed;
+}
