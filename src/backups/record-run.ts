@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import type { JobSummary } from '../api/dataarts.js';
 import {
-  STATE_VERSION, archivePathForState, archivePathFromState, jobListDelta, walkJobLists,
+  STATE_VERSION, archivePathForState, archivePathFromState, jobListAt, jobListDelta,
   type ExportState, type JobTimes, type RunArchive, type RunRecord,
 } from '../export/state-file.js';
 import { manifestPathFor } from '../export/manifest.js';
@@ -27,10 +27,7 @@ export function planRun(state: ExportState | undefined, options: { full: boolean
   if (options.full || needsNewChain(runs, options.now, options.fullEveryMs)) return {};
   const last = runs[runs.length - 1]!;
   const lastStart = Date.parse(last.startedAt);
-  let previousJobs: JobTimes = new Map();
-  walkJobLists(runs, (i, jobs) => {
-    if (i === runs.length - 1) previousJobs = new Map(jobs);
-  });
+  const previousJobs = jobListAt(runs, runs.length - 1);
   return { cutoff: options.sinceMs === undefined ? lastStart : Math.min(options.sinceMs, lastStart), previousJobs };
 }
 
@@ -87,11 +84,7 @@ export function recordRun(
 }
 
 function lastJobs(runs: RunRecord[]): JobTimes {
-  let out: JobTimes = new Map();
-  walkJobLists(runs, (i, jobs) => {
-    if (i === runs.length - 1) out = new Map(jobs);
-  });
-  return out;
+  return jobListAt(runs, runs.length - 1);
 }
 
 /**

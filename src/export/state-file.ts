@@ -127,7 +127,8 @@ export function walkJobLists(runs: RunRecord[], visit: (index: number, jobs: Job
   const jobs: JobTimes = new Map();
   runs.forEach((r, i) => {
     for (const name of r.del ?? []) jobs.delete(name);
-    for (const [name, t] of Object.entries(r.set ?? {})) jobs.set(name, t);
+    const set = r.set ?? {};
+    for (const name in set) jobs.set(name, set[name]!);
     visit(i, jobs);
   });
 }
@@ -135,8 +136,9 @@ export function walkJobLists(runs: RunRecord[], visit: (index: number, jobs: Job
 /** The complete job list at run `index`. */
 export function jobListAt(runs: RunRecord[], index: number): JobTimes {
   let out: JobTimes = new Map();
+  // The walk stops at `index`, so the map it built is no longer changed: no copy needed.
   walkJobLists(runs.slice(0, index + 1), (i, jobs) => {
-    if (i === index) out = new Map(jobs);
+    if (i === index) out = jobs;
   });
   return out;
 }
