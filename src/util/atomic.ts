@@ -22,23 +22,6 @@ export async function pathExists(p: string): Promise<boolean> {
   }
 }
 
-/**
- * Refuse (exit 4: a pre-check, nothing changed) when any target already exists and `force` is off.
- * Called before any export call so a refused run costs nothing.
- */
-export async function refuseExistingOutputs(targets: string[], force: boolean): Promise<void> {
-  if (force) return;
-  const existing: string[] = [];
-  for (const t of targets) if (await pathExists(t)) existing.push(t);
-  if (existing.length > 0) {
-    throw new RefusedError(
-      `output already exists: ${existing.join(', ')}`,
-      existing.map((subject) => ({ subject, reason: 'already exists' })),
-      { hint: 'Use --force to replace it, or choose another path with -o.' },
-    );
-  }
-}
-
 export interface StagingDir {
   /** Absolute path of the private staging directory. */
   readonly dir: string;
