@@ -126,4 +126,24 @@ describe('backup chains with --keep 2', () => {
     for (const f of chain1) expect(existsSync(f)).toBe(false);
     await restoreAndCompare('r6');
   }, 120_000);
+
+  test('the cron that lost its full backup: four nights with changes, --keep 2, --quiet: the full archive stays and the newest point restores every job', async () => {
+    await fs.mkdir(path.join(dir, 'cron'));
+    const run = () => cli(emu, ['jobs', 'export-workspace', '--state-file', 'cron/state.json', '-o', 'cron/', '--keep', '2', '--quiet'], dir);
+    const first = await run();
+    expect(first.code).toBe(0);
+    const fullPath = first.stdout.split('  ')[0]!;
+    for (let n = 2; n <= 4; n++) {
+      changeJob(emu, names()[n]!, `cron night ${n}`);
+      const r = await run();
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+    }
+    expect(existsSync(fullPath)).toBe(true);
+    const zips = (await fs.readdir(path.join(dir, 'cron'))).filter((f) => f.endsWith('.zip'));
+    expect(zips).toHaveLength(4);
+    const r = await cli(emu, ['backups', 'restore', '--state-file', 'cron/state.json', '-o', 'cron-restore.zip'], dir);
+    expect(r.code).toBe(0);
+    expect(fileDiff(await zipFiles(path.join(dir, 'cron-restore.zip')), workspaceFiles(emu, 'default'))).toEqual([]);
+  }, 60_000);
 });
