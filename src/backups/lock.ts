@@ -54,6 +54,20 @@ async function readLock(file: string): Promise<LockInfo | undefined> {
   return { pid: 0, host: os.hostname(), startedAt: '?', token: '' };
 }
 
+/**
+ * Put the finished lock file in place only if none exists: link() (atomic, content included); on a
+ * file system without hard links, an exclusive create written at once.
+ */
+async function publish(temp: string, file: string): Promise<void> {
+  try {
+    await fs.link(temp, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+    await fs.writeFile(file, await fs.readFile(temp), { flag: 'wx' });
+  }
+}
+
 /** Create the lock or refuse; `warn` reports a takeover. */
 export async function acquireLock(
   stateFile: string,
@@ -71,7 +85,7 @@ export async function acquireLock(
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        await fs.link(temp, file);
+        await publish(temp, file);
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new LocalFileError('lock', file, err);
