@@ -67,6 +67,12 @@ describe('backups restore', () => {
     const unknown = await restore(['--at', nightA, 'later_job', '-o', 'never.zip']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('later_job');
+    const badAt = await restore(['--at', 'last tuesday', '-o', 'never.zip']);
+    expect(badAt.code).toBe(2);
+    expect(badAt.stderr).toContain("--at: cannot read 'last tuesday'");
+    const badEvery = await cli(emu, ['jobs', 'export-workspace', '--state-file', 'c/state.json', '--full-every', '0d'], dir);
+    expect(badEvery.code).toBe(2);
+    expect(badEvery.stderr).toContain('--full-every');
   });
 
   test('the same point gives a byte-identical archive; --layout dir gives the same files; offline (no request)', async () => {

@@ -27,7 +27,7 @@ export interface BackupsRestoreOptions {
 
 export async function runBackupsRestore(ctx: CommandContext, opts: BackupsRestoreOptions): Promise<number> {
   if (opts.output === undefined) throw new UsageError('say where the restore goes', { hint: 'Give -o OUT (a .zip, a directory with --layout dir, or DIR/ for a default name inside it).' });
-  const at = opts.at === undefined ? undefined : parseSince(opts.at, ctx.deps.now());
+  const at = opts.at === undefined ? undefined : parseSince(opts.at, ctx.deps.now(), '--at');
   const { file, state } = await openBackupState(ctx.deps.cwd, opts.stateFile);
   const point = pointAt(state.runs, at);
   if (point === undefined) {
