@@ -146,4 +146,19 @@ describe('backups verify and list', () => {
     expect(state.runs).toHaveLength(1);
     expect(state.runs[0].cutoff).toBe('full');
   });
+  test('a chain whose archive went missing is not continued: the next run warns and starts a new chain with a full archive', async () => {
+    await fs.mkdir(path.join(dir, 'broken'));
+    const run = () => cli(emu, ['jobs', 'export-workspace', '--state-file', 'broken/state.json', '-o', 'broken/', '--json'], dir);
+    const first = await run();
+    expect(first.code).toBe(0);
+    await fs.rm(JSON.parse(first.stdout).path);
+    const second = await run();
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain('starts a new chain');
+    expect(JSON.parse(second.stdout).jobs).toBe(emu.state.workspace('default').jobs.size);
+    const state = JSON.parse(await fs.readFile(path.join(dir, 'broken/state.json'), 'utf8'));
+    expect(state.runs.at(-1).cutoff).toBe('full');
+    const r = await cli(emu, ['backups', 'restore', '--state-file', 'broken/state.json', '-o', 'broken-restore.zip'], dir);
+    expect(r.code).toBe(0);
+  });
 });

@@ -9,13 +9,28 @@ import {
   type ExportState, type JobTimes, type RunArchive, type RunRecord,
 } from '../export/state-file.js';
 import { manifestPathFor } from '../export/manifest.js';
-import { needsNewChain, pruneRuns } from './chain.js';
+import { needsNewChain, pruneRuns, runsNeededBy } from './chain.js';
 
 export interface RunPlan {
   /** undefined: a full run (a new chain starts). */
   cutoff?: number;
   /** The job list of the run before (incremental runs of a chain). */
   previousJobs?: JobTimes;
+}
+
+/**
+ * Archives of the current chain that are no longer there (presence only, cheap): an increment on a
+ * broken chain could never be restored, so the run then starts a new chain instead.
+ */
+export async function missingChainArchives(stateFile: string, state: ExportState | undefined): Promise<string[]> {
+  const runs = state?.runs ?? [];
+  if (runs.length === 0) return [];
+  const missing: string[] = [];
+  for (const i of runsNeededBy(runs, runs.length - 1)) {
+    const file = archivePathFromState(stateFile, runs[i]!.archive!.path);
+    if (!(await fs.stat(file).then(() => true, () => false))) missing.push(file);
+  }
+  return missing;
 }
 
 /**

@@ -16,7 +16,7 @@ import { parseDuration, parseSince } from '../export/since.js';
 import { readState, writeState } from '../export/state-file.js';
 import { checkStateLocation } from '../backups/state-location.js';
 import { acquireLock, type HeldLock } from '../backups/lock.js';
-import { planRun, recordRun, removeUnneededArchives, selectJobs, type RunPlan } from '../backups/record-run.js';
+import { missingChainArchives, planRun, recordRun, removeUnneededArchives, selectJobs, type RunPlan } from '../backups/record-run.js';
 import { rotateOutputs } from '../export/rotate.js';
 import { printJson, printLines } from '../output/render.js';
 import type { ExportCommonOptions } from '../export/options.js';
@@ -64,7 +64,10 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
         });
       }
       if (previous?.legacy) ctx.ui.info(`${stateFile} is a version-1 state file: this run starts a new backup chain with a full archive`);
-      const plan: RunPlan = stateFile === undefined ? { cutoff: opts.full ? undefined : sinceMs } : planRun(previous, { full: opts.full, sinceMs, fullEveryMs, now: startedAt });
+      const missing = stateFile === undefined || opts.full ? [] : await missingChainArchives(stateFile, previous);
+      if (missing.length > 0) ctx.ui.warn(`the current backup chain lacks ${missing.join(', ')}; this run starts a new chain with a full archive`);
+      const full = opts.full || missing.length > 0;
+      const plan: RunPlan = stateFile === undefined ? { cutoff: full ? undefined : sinceMs } : planRun(previous, { full, sinceMs, fullEveryMs, now: startedAt });
       const target = await resolveOutputTarget(ctx, { typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-workspace', workspace, stamp: startedAt });
 
       const listed = await session.dataarts.listAllJobs();
