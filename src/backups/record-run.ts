@@ -75,11 +75,10 @@ export interface NewRun {
 /** The state with this run appended and `--keep` applied, and the runs it dropped. */
 export function recordRun(
   previous: ExportState | undefined,
-  stateFile: string,
-  workspace: string,
   run: NewRun,
-  keep: number | undefined,
+  where: { stateFile: string; workspace: string; keep: number | undefined },
 ): { state: ExportState; dropped: RunRecord[] } {
+  const { stateFile, workspace, keep } = where;
   const runs = previous?.runs ?? [];
   // The first run stored carries the whole list; any other run a delta against the run before.
   const before: JobTimes = runs.length === 0 ? new Map() : run.plan.previousJobs ?? lastJobs(runs);

@@ -101,7 +101,7 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
       let removed: string[] = [];
       if (stateFile !== undefined) {
         const archive = result && { path: result.path, sha256: result.sha256, layout: result.layout, jobs: result.jobs };
-        const next = recordRun(previous, stateFile, workspace, { startedAt, finishedAt: ctx.deps.now(), plan, listed, archive }, opts.keep);
+        const next = recordRun(previous, { startedAt, finishedAt: ctx.deps.now(), plan, listed, archive }, { stateFile, workspace, keep: opts.keep });
         await writeState(stateFile, next.state, ctx.deps.cleanup);
         removed = await removeUnneededArchives(stateFile, next.dropped, next.state.runs);
       } else if (result && opts.keep !== undefined) {
