@@ -161,4 +161,15 @@ describe('backups verify and list', () => {
     const r = await cli(emu, ['backups', 'restore', '--state-file', 'broken/state.json', '-o', 'broken-restore.zip'], dir);
     expect(r.code).toBe(0);
   });
+  test('-o the same archive --force every night would overwrite the chain: refused (exit 4), the archive untouched', async () => {
+    await fs.mkdir(path.join(dir, 'same'));
+    const run = () => cli(emu, ['jobs', 'export-workspace', '--state-file', 'same/state.json', '-o', 'same/backup.zip', '--force'], dir);
+    expect((await run()).code).toBe(0);
+    const before = await fs.readFile(path.join(dir, 'same/backup.zip'));
+    const second = await run();
+    expect(second.code).toBe(4);
+    expect(second.stderr).toContain('still needs');
+    expect(second.stderr).not.toContain('--force');
+    expect(await fs.readFile(path.join(dir, 'same/backup.zip'))).toEqual(before);
+  });
 });

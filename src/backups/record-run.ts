@@ -9,6 +9,7 @@ import {
   type ExportState, type JobTimes, type RunArchive, type RunRecord,
 } from '../export/state-file.js';
 import { manifestPathFor } from '../export/manifest.js';
+import { RefusedError } from '../errors.js';
 import { needsNewChain, pruneRuns, runsNeededBy } from './chain.js';
 
 export interface RunPlan {
@@ -31,6 +32,18 @@ export async function missingChainArchives(stateFile: string, state: ExportState
     if (!(await fs.stat(file).then(() => true, () => false))) missing.push(file);
   }
   return missing;
+}
+
+/**
+ * Refuse an output that is an archive the state still records: replacing it (`-o same.zip --force`
+ * every night) would destroy a restore point's chain.
+ */
+export function refuseRecordedArchive(stateFile: string, state: ExportState | undefined, output: string): void {
+  const run = state?.runs.find((r) => r.archive && archivePathFromState(stateFile, r.archive.path) === output);
+  if (!run) return;
+  throw new RefusedError(`${output} is the archive of the backup run of ${run.startedAt}, which ${stateFile} still needs; it was left untouched`, [{ subject: output, reason: 'an archive a restore point needs' }], {
+    hint: 'Give each run its own archive: -o DIR/ (a default name per run inside DIR).',
+  });
 }
 
 /**

@@ -16,7 +16,7 @@ import { parseDuration, parseSince } from '../export/since.js';
 import { readState, writeState } from '../export/state-file.js';
 import { checkStateLocation } from '../backups/state-location.js';
 import { acquireLock, type HeldLock } from '../backups/lock.js';
-import { missingChainArchives, planRun, recordRun, removeUnneededArchives, selectJobs, type RunPlan } from '../backups/record-run.js';
+import { missingChainArchives, planRun, refuseRecordedArchive, recordRun, removeUnneededArchives, selectJobs, type RunPlan } from '../backups/record-run.js';
 import { rotateOutputs } from '../export/rotate.js';
 import { printJson, printLines } from '../output/render.js';
 import type { ExportCommonOptions } from '../export/options.js';
@@ -69,6 +69,7 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
       const full = opts.full || missing.length > 0;
       const plan: RunPlan = stateFile === undefined ? { cutoff: full ? undefined : sinceMs } : planRun(previous, { full, sinceMs, fullEveryMs, now: startedAt });
       const target = await resolveOutputTarget(ctx, { typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-workspace', workspace, stamp: startedAt });
+      if (stateFile !== undefined) refuseRecordedArchive(stateFile, previous, target.path);
 
       const listed = await session.dataarts.listAllJobs();
       const selected = selectJobs(listed, plan);
