@@ -12,6 +12,9 @@ import { runCli } from '../helpers/cli.js';
 import { InterruptedError } from '../../src/errors.js';
 import { cliEnv, expectedEntries, makeTempDir, mapDiff, startTestEmulator, zipContents, type Emulator } from './helpers.js';
 
+/** An existing output --force may replace: a zip (the smallest one, empty). */
+const EXISTING_ZIP = Buffer.concat([Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(18)]);
+
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const started: Emulator[] = [];
 const dirs: string[] = [];
@@ -54,7 +57,7 @@ describe('jobs export under faults', () => {
 
   test('when retries run out (every export call fails) it exits 6 and leaves nothing behind', async () => {
     const { emu, dir } = await setup(4, 150);
-    await fs.writeFile(path.join(dir, 'keep.zip'), 'existing output');
+    await fs.writeFile(path.join(dir, 'keep.zip'), EXISTING_ZIP);
     // Listing works; every export call fails.
     emu.setFaults({ rate: 1, kinds: ['5xx', 'reset', 'truncate'], pathPattern: /export/ });
     const r = await runCli(['jobs', 'export', '--all', '-o', 'keep.zip', '--force'], {
@@ -63,7 +66,7 @@ describe('jobs export under faults', () => {
     });
     expect(r.code).toBe(6);
     expect(await fs.readdir(dir)).toEqual(['keep.zip']);
-    expect(await fs.readFile(path.join(dir, 'keep.zip'), 'utf8')).toBe('existing output');
+    expect(await fs.readFile(path.join(dir, 'keep.zip'))).toEqual(EXISTING_ZIP);
   }, 30_000);
 
   test.each([
@@ -71,7 +74,7 @@ describe('jobs export under faults', () => {
     ['SIGTERM', 143],
   ] as const)('%s mid-export exits %i, removes temp files and leaves an existing output untouched', async (sig, code) => {
     const { emu, dir } = await setup(5, 300, 150);
-    await fs.writeFile(path.join(dir, 'out.zip'), 'existing output');
+    await fs.writeFile(path.join(dir, 'out.zip'), EXISTING_ZIP);
     const controller = new AbortController();
     const watcher = setInterval(() => {
       // Abort once the first batch has been asked for: temp files exist by then.
@@ -88,7 +91,7 @@ describe('jobs export under faults', () => {
       clearInterval(watcher);
     }
     expect(await fs.readdir(dir)).toEqual(['out.zip']);
-    expect(await fs.readFile(path.join(dir, 'out.zip'), 'utf8')).toBe('existing output');
+    expect(await fs.readFile(path.join(dir, 'out.zip'))).toEqual(EXISTING_ZIP);
   }, 30_000);
 
   test('a real process sent SIGINT mid-export exits 130 and leaves no temp files', async () => {

@@ -7,7 +7,8 @@ import { parseSince } from '../../src/export/since.js';
 import { defaultOutputName, listOwnOutputs, utcStamp } from '../../src/export/output-path.js';
 import { archiveOrder, fetchAndMerge, planBatches } from '../../src/export/batches.js';
 import { DeterministicZipWriter } from '../../src/archive/zip-write.js';
-import { commitPath, createStagingDir, refuseExistingOutputs } from '../../src/util/atomic.js';
+import { commitPath, createStagingDir } from '../../src/util/atomic.js';
+import { checkReplaceable } from '../../src/export/output-target.js';
 import { CleanupRegistry } from '../../src/context.js';
 import { makeTempDir } from './helpers.js';
 
@@ -102,7 +103,7 @@ describe('atomic output', () => {
     await commitPath(s2.path('f'), target, { force: false });
     await fs.writeFile(s2.path('g'), 'two');
     await expect(commitPath(s2.path('g'), target, { force: false })).rejects.toMatchObject({ exitCode: 4 });
-    await expect(refuseExistingOutputs([target], false)).rejects.toMatchObject({ exitCode: 4 });
+    await expect(checkReplaceable(target, { force: false })).rejects.toMatchObject({ exitCode: 4 });
     await commitPath(s2.path('g'), target, { force: true });
     expect(await fs.readFile(target, 'utf8')).toBe('two');
     // A directory replaced by --force: old moved aside, new renamed in, old removed.

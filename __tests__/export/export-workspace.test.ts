@@ -37,7 +37,10 @@ describe('jobs export-workspace', () => {
     expect(path.basename(firstDoc.path)).toMatch(/^dataarts-workspace-default-\d{8}T\d{6}Z(-\d+)?\.zip$/);
     expect(mapDiff(await zipContents(firstDoc.path), expectedEntries(emu, [...jobs().keys()]))).toEqual([]);
     const saved = JSON.parse(await fs.readFile(state, 'utf8'));
-    expect(saved).toMatchObject({ version: 1, workspace: 'default', lastArchive: firstDoc.path, lastJobs: 60 });
+    expect(saved).toMatchObject({ version: 2, workspace: 'default' });
+    expect(saved.runs).toHaveLength(1);
+    expect(saved.runs[0]).toMatchObject({ cutoff: 'full', archive: { path: `backups/${path.basename(firstDoc.path)}`, jobs: 60 } });
+    expect(Object.keys(saved.runs[0].set)).toHaveLength(60);
 
     // Change two jobs through the service's state (their lastUpdateTime becomes now).
     const changed = sortedNames([...jobs().keys()].slice(5, 7));
@@ -54,13 +57,17 @@ describe('jobs export-workspace', () => {
     expect(secondDoc.path).not.toBe(firstDoc.path);
     expect(mapDiff(await zipContents(secondDoc.path), expectedEntries(emu, changed))).toEqual([]);
     const savedAgain = JSON.parse(await fs.readFile(state, 'utf8'));
-    expect(Date.parse(savedAgain.lastExportStartedAt)).toBeGreaterThan(Date.parse(saved.lastExportStartedAt));
+    expect(savedAgain.runs).toHaveLength(2);
+    expect(savedAgain.runs[1].cutoff).toBe(saved.runs[0].startedAt);
+    expect(Object.keys(savedAgain.runs[1].set).sort()).toEqual(changed);
 
     const third = await cli(['--state-file', 'state.json', '-o', 'backups/', '--json']);
     expect(third.code).toBe(0);
     expect(JSON.parse(third.stdout)).toMatchObject({ jobs: 0, path: null });
     expect((await fs.readdir(path.join(dir, 'backups'))).filter((n) => n.endsWith('.zip')).length).toBe(2);
-    expect(JSON.parse(await fs.readFile(state, 'utf8')).lastJobs).toBe(0);
+    const last = JSON.parse(await fs.readFile(state, 'utf8')).runs.at(-1);
+    expect(last.archive).toBeNull();
+    expect(last.set).toBeUndefined();
   });
 
   test('--since selects by lastUpdateTime (ISO time and duration); a bad value is a usage error', async () => {

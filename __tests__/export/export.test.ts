@@ -179,13 +179,15 @@ describe('jobs export', () => {
   test('an existing output is refused without --force before any export call, and left untouched', async () => {
     const out = await subdir('exists');
     const target = path.join(out, 'x.zip');
-    await fs.writeFile(target, 'precious');
+    // A zip (an earlier output): --force may replace it, so the refusal suggests it.
+    const earlier = Buffer.concat([Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(18)]);
+    await fs.writeFile(target, earlier);
     const before = exportCalls(emu);
     const r = await cli(['jobs', 'export', '--all', '-o', 'exists/x.zip']);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('--force');
     expect(exportCalls(emu)).toBe(before);
-    expect(await fs.readFile(target, 'utf8')).toBe('precious');
+    expect(await fs.readFile(target)).toEqual(earlier);
     expect(await fs.readdir(out)).toEqual(['x.zip']);
     const forced = await cli(['jobs', 'export', allNames()[0]!, '-o', 'exists/x.zip', '--force']);
     expect(forced.code).toBe(0);

@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { registerJobsCommands } from './commands/jobs.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
+import { registerBackupsCommands } from './commands/backups.js';
 import type { RunCli } from '../commands/quickstart.js';
 
 export function createProgram(deps: Deps, state: RunState, runCli: RunCli): Command {
@@ -53,5 +54,6 @@ Exit codes: 0 ok, 2 usage, 3 config/credentials, 4 refused by a pre-check, 5 som
   registerJobsCommands(program, deps, state);
   registerEmulatorCommand(program, deps, state);
   registerQuickstartCommand(program, deps, state, runCli);
+  registerBackupsCommands(program, deps, state);
   return program;
 }

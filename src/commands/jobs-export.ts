@@ -3,14 +3,12 @@
  * Order matters: every local check (time zone, selectors, --names-from, existing output) runs
  * before the first service call, and the selection is resolved before any export call.
  */
-import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
 import { isEmptyRequest, readNamesFrom, resolveSelection, type SelectionRequest } from '../export/selection.js';
-import { refuseExistingOutputs } from '../util/atomic.js';
-import { isOutputDirectory, uniqueDefaultPath, workspaceLabel } from '../export/output-path.js';
-import { manifestPathFor } from '../export/manifest.js';
+import { workspaceLabel } from '../export/output-path.js';
+import { resolveOutputTarget } from '../export/output-target.js';
 import { commonPlanOptions, exportToArchive } from '../export/pipeline.js';
 import { printExportResult } from '../export/report.js';
 import { printJson } from '../output/render.js';
@@ -36,12 +34,13 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
   const session = await openSession(ctx);
   try {
     const workspace = workspaceLabel(session.config.workspace);
-    const output = await resolveOutput(ctx, opts, workspace);
-    await refuseExistingOutputs([output, manifestPathFor(output)], opts.force);
+    // Every local check (the output, its directory) before the first request.
+    const target = await resolveOutputTarget(ctx, { typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-jobs', workspace, stamp: ctx.deps.now() });
 
     const selection = resolveSelection(await session.dataarts.listAllJobs(), request);
     if (selection.jobs.length === 0) {
       // An empty --match/--directory/--names-from selection is success with a warning (contract).
+      await target.discard();
       ctx.ui.warn('no job matched the selection; nothing was exported and no archive was written');
       if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { path: null, layout: opts.layout, workspace, jobs: 0, scripts: 0, resources: 0, bytes: 0, sha256: null, manifest: null, jobList: [] });
       return 0;
@@ -50,8 +49,9 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
     const result = await exportToArchive(ctx, session.dataarts, {
       command: 'jobs export',
       jobs: selection.jobs,
-      output,
+      output: target.path,
       ...commonPlanOptions(opts),
+      force: target.replace,
       expressionTimeZone,
       workspace,
       selection: {
@@ -65,23 +65,10 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
         expressionTimeZone: expressionTimeZone ?? null,
       },
     });
+    target.keep();
     await printExportResult(ctx, result);
     return 0;
   } finally {
     await session.close();
   }
-}
-
-/**
- * `-o` as given (relative to the working directory); a zip `-o` that is a directory (existing, or
- * ending in '/') gets the default name inside it; no `-o`: the default name in the working directory.
- */
-async function resolveOutput(ctx: CommandContext, opts: JobsExportOptions, workspace: string): Promise<string> {
-  const now = ctx.deps.now();
-  if (opts.output === undefined) return uniqueDefaultPath(ctx.deps.cwd, 'dataarts-jobs', workspace, now, opts.layout);
-  const resolved = path.resolve(ctx.deps.cwd, opts.output);
-  if (opts.layout === 'zip' && (await isOutputDirectory(opts.output, resolved))) {
-    return uniqueDefaultPath(resolved, 'dataarts-jobs', workspace, now, 'zip');
-  }
-  return resolved;
 }

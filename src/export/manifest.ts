@@ -15,7 +15,7 @@ export interface JobListItem {
 }
 
 export interface ManifestInput {
-  command: 'jobs export' | 'jobs export-workspace';
+  command: 'jobs export' | 'jobs export-workspace' | 'backups restore';
   workspace: string;
   layout: 'zip' | 'dir';
   archiveName: string;

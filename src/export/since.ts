@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** The cutoff in epoch ms. A date-only value means midnight UTC; a time without an offset means UTC (inferred). */
-export function parseSince(value: string, now: Date): number {
+export function parseSince(value: string, now: Date, flag = '--since'): number {
   const trimmed = value.trim();
   const duration = /^(\d+)\s*([smhdw])$/i.exec(trimmed);
   if (duration) return now.getTime() - Number(duration[1]) * UNIT_MS[duration[2]!.toLowerCase()]!;
@@ -21,7 +21,7 @@ export function parseSince(value: string, now: Date): number {
     // Date.parse rolls over impossible dates (2026-02-31): round-trip the calendar fields to refuse them.
     if (!Number.isNaN(t) && validCalendar(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s))) return t;
   }
-  throw new UsageError(`--since: cannot read '${value}' as a time`, {
+  throw new UsageError(`${flag}: cannot read '${value}' as a time`, {
     hint: 'Give an ISO 8601 time (2026-11-20, 2026-11-20T06:00:00Z, 2026-11-20T08:00+02:00) or a duration (90s, 30m, 24h, 7d, 2w).',
   });
 }
@@ -34,4 +34,13 @@ function normalizeOffset(zone: string): string {
 function validCalendar(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
   if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59 || d < 1) return false;
   return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+}
+
+/** A duration flag such as `--full-every 7d` (s, m, h, d, w) in ms; a usage error naming the flag otherwise. */
+export function parseDuration(value: string, flag: string): number {
+  const m = /^(\d+)\s*([smhdw])$/i.exec(value.trim());
+  if (!m || Number(m[1]) <= 0) {
+    throw new UsageError(`${flag}: cannot read '${value}' as a duration`, { hint: 'Give a positive number and a unit: 90s, 30m, 24h, 7d, 2w.' });
+  }
+  return Number(m[1]) * UNIT_MS[m[2]!.toLowerCase()]!;
 }

@@ -9,7 +9,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CleanupRegistry } from '../context.js';
-import { RefusedError } from '../errors.js';
+import { LocalFileError, RefusedError } from '../errors.js';
 
 /** True when something (file, directory, symlink) exists at `p`. */
 export async function pathExists(p: string): Promise<boolean> {
@@ -19,23 +19,6 @@ export async function pathExists(p: string): Promise<boolean> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
-  }
-}
-
-/**
- * Refuse (exit 4: a pre-check, nothing changed) when any target already exists and `force` is off.
- * Called before any export call so a refused run costs nothing.
- */
-export async function refuseExistingOutputs(targets: string[], force: boolean): Promise<void> {
-  if (force) return;
-  const existing: string[] = [];
-  for (const t of targets) if (await pathExists(t)) existing.push(t);
-  if (existing.length > 0) {
-    throw new RefusedError(
-      `output already exists: ${existing.join(', ')}`,
-      existing.map((subject) => ({ subject, reason: 'already exists' })),
-      { hint: 'Use --force to replace it, or choose another path with -o.' },
-    );
   }
 }
 
@@ -81,7 +64,11 @@ export async function createStagingDir(target: string, cleanup: CleanupRegistry)
  * - With `force`: a file replaces a file in one rename(); anything else already there is first
  *   moved aside, the new one renamed in, then the old one removed (restored if the rename fails).
  */
-export async function commitPath(staged: string, target: string, options: { force: boolean }): Promise<void> {
+export async function commitPath(
+  staged: string,
+  target: string,
+  options: { force: boolean; /** test seam: the rename that swaps the new output in */ swap?: (from: string, to: string) => Promise<void> },
+): Promise<void> {
   const existing = await fs.lstat(target).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
@@ -89,7 +76,7 @@ export async function commitPath(staged: string, target: string, options: { forc
   const stagedStat = await fs.lstat(staged);
   if (existing && !options.force) {
     throw new RefusedError(`output already exists: ${target}`, [{ subject: target, reason: 'already exists' }], {
-      hint: 'Use --force to replace it, or choose another path with -o.',
+      hint: 'Choose another path with -o.',
     });
   }
   if (!existing) {
@@ -101,7 +88,7 @@ export async function commitPath(staged: string, target: string, options: { forc
         if (err.code === 'EPERM' || err.code === 'ENOTSUP' || err.code === 'EOPNOTSUPP') return fs.rename(staged, target);
         if (err.code === 'EEXIST') {
           throw new RefusedError(`output already exists: ${target}`, [{ subject: target, reason: 'already exists' }], {
-            hint: 'Use --force to replace it, or choose another path with -o.',
+            hint: 'Choose another path with -o.',
           });
         }
         throw err;
@@ -117,10 +104,14 @@ export async function commitPath(staged: string, target: string, options: { forc
   const aside = `${path.join(path.dirname(target), `.${path.basename(target)}.old-`)}${process.pid}-${Date.now()}`;
   await fs.rename(target, aside);
   try {
-    await fs.rename(staged, target);
+    await (options.swap ?? fs.rename)(staged, target);
   } catch (err) {
-    await fs.rename(aside, target).catch(() => undefined);
-    throw err;
+    // Put the old output back; if even that fails, say where it is rather than lose it silently.
+    const restored = await fs.rename(aside, target).then(() => true, () => false);
+    if (!restored) {
+      throw new LocalFileError('rename', target, err, { hint: `The previous output was kept at ${aside}; move it back by hand.` });
+    }
+    throw LocalFileError.from(err, 'rename', target);
   }
   await fs.rm(aside, { recursive: true, force: true });
 }

@@ -1,0 +1,149 @@
+/**
+ * Backups you can restore, tried as a cron job would: nights of `jobs export-workspace
+ * --state-file --keep 2`, with changes, deletions and nothing changed in between, a second chain
+ * started by --full-every; after every night `backups restore` of the newest point, imported into
+ * an empty workspace, gives exactly the source workspace's jobs and scripts; `--at` an older kept
+ * point gives that night's state.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import {
+  STAGING, addJob, changeJob, changeScript, cli, deleteJob, fileDiff, jobWithScript, startBackupEmulator, tempDir, workspaceFiles, type Emulator,
+} from './helpers.js';
+import { readZipEntries } from '../../src/archive/zip-read.js';
+import { EXPORT_BATCH_LIMITS } from '../../src/archive/limits.js';
+
+const RESTORE_WS = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'old'];
+let emu: Emulator;
+let dir: string;
+
+beforeAll(async () => {
+  emu = await startBackupEmulator(30, RESTORE_WS);
+  dir = await tempDir('chains');
+});
+afterAll(async () => {
+  await emu?.close();
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const names = () => [...emu.state.workspace('default').jobs.keys()].sort();
+
+async function night(args: string[] = []) {
+  const r = await cli(emu, ['jobs', 'export-workspace', '--state-file', 'b/state.json', '-o', 'b/', '--keep', '2', '--quiet', ...args], dir);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r;
+}
+
+async function zipFiles(file: string): Promise<Map<string, string>> {
+  return new Map((await readZipEntries(file, EXPORT_BATCH_LIMITS)).map((e) => [e.name, e.data.toString('utf8')]));
+}
+
+/** Restore the newest point, import it into the empty workspace `ws`, compare with the source. */
+async function restoreAndCompare(ws: string, args: string[] = []): Promise<string> {
+  const out = `restore-${ws}.zip`;
+  const r = await cli(emu, ['backups', 'restore', '--state-file', 'b/state.json', '-o', out, '--json', ...args], dir);
+  expect(r.stderr).not.toContain('Error');
+  expect(r.code).toBe(0);
+  const imported = await cli(emu, ['jobs', 'import', path.join(dir, out), '--duplicate-policy', 'overwrite', '--obs-path', STAGING], dir, ws);
+  expect(imported.stderr).not.toContain('Error');
+  expect(imported.code).toBe(0);
+  expect(fileDiff(workspaceFiles(emu, ws), workspaceFiles(emu, 'default'))).toEqual([]);
+  return path.join(dir, out);
+}
+
+describe('backup chains with --keep 2', () => {
+  test('full night, changes, deletions, a quiet nothing-changed night, a second chain: every newest point restores exactly; --at an older one gives its night', async () => {
+    await fs.mkdir(path.join(dir, 'b'));
+    // Night 1: full.
+    const n1 = await night();
+    expect(n1.stdout).toMatch(/dataarts-workspace-default-.*\.zip {2}30 jobs/);
+    await restoreAndCompare('r1');
+
+    // Night 2: a changed job, a changed script (with its job), a new job.
+    const [a, b] = names();
+    changeJob(emu, a!, 'night 2');
+    const { job: sj, script } = jobWithScript(emu, new Set([a!]));
+    changeScript(emu, sj, script, '-- changed on night 2\nSELECT 2;\n');
+    addJob(emu, b!, 'zz_new_on_night_2');
+    const n2 = await night();
+    expect(n2.stdout).toMatch(/ 3 jobs /);
+    await restoreAndCompare('r2');
+
+    // Night 3: two deletions (one of them the job added on night 2) and a change.
+    const night3Doomed = [names()[3]!, 'zz_new_on_night_2'];
+    for (const d of night3Doomed) deleteJob(emu, d);
+    changeJob(emu, names()[4]!, 'night 3');
+    await night();
+    const stateAfter3 = JSON.parse(await fs.readFile(path.join(dir, 'b/state.json'), 'utf8'));
+    const night3At = stateAfter3.runs.at(-1).startedAt as string;
+    const night3Files = workspaceFiles(emu, 'default');
+    await restoreAndCompare('r3');
+
+    // Night 4: nothing changed, under --quiet: nothing printed at all, the state still advances
+    // and keeps the chain (the full archive of night 1 is still needed and still there).
+    const n4 = await night();
+    expect(n4.stdout).toBe('');
+    const state4 = JSON.parse(await fs.readFile(path.join(dir, 'b/state.json'), 'utf8'));
+    expect(state4.runs).toHaveLength(4);
+    expect(state4.runs.at(-1).archive).toBeNull();
+    expect(state4.runs[0].cutoff).toBe('full');
+    expect(existsSync(path.join(dir, 'b', state4.runs[0].archive.path))).toBe(true);
+    await restoreAndCompare('r4');
+
+    // Night 5: --full-every small enough: a second chain starts with a full archive. Night 2
+    // also gets a later job, so "--at night 3" must exclude it.
+    addJob(emu, names()[0]!, 'zz_new_on_night_5');
+    await sleep(1100);
+    await night(['--full-every', '1s']);
+    const state5 = JSON.parse(await fs.readFile(path.join(dir, 'b/state.json'), 'utf8'));
+    expect(state5.runs.at(-1).cutoff).toBe('full');
+    // Points: night 4 and night 5; night 4 needs the first chain, so it is all still there.
+    expect(state5.runs.filter((r: { point?: boolean }) => r.point !== false)).toHaveLength(2);
+    await restoreAndCompare('r5');
+
+    // --at night 3 (kept? no: --keep 2 keeps nights 4 and 5) — night 4 has night 3's jobs, so ask for night 4's time.
+    const night4At = state5.runs.find((r: { archive: unknown; cutoff: string }, i: number) => i === state5.runs.length - 2).startedAt as string;
+    const older = await cli(emu, ['backups', 'restore', '--state-file', 'b/state.json', '--at', night4At, '-o', 'at-night4.zip', '--json'], dir);
+    expect(older.code).toBe(0);
+    const olderFiles = await zipFiles(path.join(dir, 'at-night4.zip'));
+    expect(fileDiff(olderFiles, night3Files)).toEqual([]);
+    expect([...olderFiles.keys()].some((k) => k.includes('zz_new_on_night_5'))).toBe(false);
+    expect(night3At < night4At).toBe(true);
+    // Before the oldest kept point: refused, naming the oldest.
+    const tooOld = await cli(emu, ['backups', 'restore', '--state-file', 'b/state.json', '--at', night3At, '-o', 'never.zip'], dir);
+    expect(tooOld.code).toBe(2);
+    expect(tooOld.stderr).toContain(night4At);
+
+    // Night 6: nothing changed; now only chain 2 is needed: chain 1's archives are deleted (and said so in --json).
+    const n6 = await cli(emu, ['jobs', 'export-workspace', '--state-file', 'b/state.json', '-o', 'b/', '--keep', '2', '--json'], dir);
+    expect(n6.code).toBe(0);
+    const removed = JSON.parse(n6.stdout).removed as string[];
+    const chain1 = state5.runs.slice(0, -1).filter((r: { archive: unknown }) => r.archive).map((r: { archive: { path: string } }) => path.join(dir, 'b', r.archive.path));
+    expect(removed.sort()).toEqual(chain1.sort());
+    for (const f of chain1) expect(existsSync(f)).toBe(false);
+    await restoreAndCompare('r6');
+  }, 120_000);
+
+  test('the cron that lost its full backup: four nights with changes, --keep 2, --quiet: the full archive stays and the newest point restores every job', async () => {
+    await fs.mkdir(path.join(dir, 'cron'));
+    const run = () => cli(emu, ['jobs', 'export-workspace', '--state-file', 'cron/state.json', '-o', 'cron/', '--keep', '2', '--quiet'], dir);
+    const first = await run();
+    expect(first.code).toBe(0);
+    const fullPath = first.stdout.split('  ')[0]!;
+    for (let n = 2; n <= 4; n++) {
+      changeJob(emu, names()[n]!, `cron night ${n}`);
+      const r = await run();
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+    }
+    expect(existsSync(fullPath)).toBe(true);
+    const zips = (await fs.readdir(path.join(dir, 'cron'))).filter((f) => f.endsWith('.zip'));
+    expect(zips).toHaveLength(4);
+    const r = await cli(emu, ['backups', 'restore', '--state-file', 'cron/state.json', '-o', 'cron-restore.zip'], dir);
+    expect(r.code).toBe(0);
+    expect(fileDiff(await zipFiles(path.join(dir, 'cron-restore.zip')), workspaceFiles(emu, 'default'))).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,128 @@
+/**
+ * Pure parts of the backups: the state file stays small (10,000 jobs, a year of nightly runs),
+ * --keep keeps every archive a kept restore point needs, the state round-trips, and a failed
+ * swap puts the old output back (or says where it is).
+ */
+import { describe, expect, test } from '@jest/globals';
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { JobSummary } from '../../src/api/dataarts.js';
+import { planRun, recordRun, selectJobs } from '../../src/backups/record-run.js';
+import { pointAt, restorePoints, runsNeededBy } from '../../src/backups/chain.js';
+import { jobListAt, readState, serializeState, type ExportState } from '../../src/export/state-file.js';
+import { commitPath } from '../../src/util/atomic.js';
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-01-01T01:00:00Z');
+
+function job(name: string, t: number): JobSummary {
+  return { name, jobType: 'BATCH', status: 'NORMAL', lastUpdateTime: t };
+}
+
+/** Simulate `nights` nightly runs; each night `changes` jobs change, one is added and one deleted. */
+function simulate(jobs: number, nights: number, options: { keep?: number; fullEveryDays?: number; changes?: number } = {}): ExportState {
+  const workspace = new Map<string, number>();
+  for (let i = 0; i < jobs; i++) workspace.set(`ods_finance_daily_load_${String(i).padStart(5, '0')}`, T0 - 30 * DAY + i);
+  let state: ExportState | undefined;
+  let nextId = jobs;
+  for (let n = 0; n < nights; n++) {
+    const now = new Date(T0 + n * DAY);
+    if (n > 0) {
+      const names = [...workspace.keys()];
+      for (let c = 0; c < (options.changes ?? 20); c++) workspace.set(names[(n * 37 + c * 101) % names.length]!, now.getTime() - 3_600_000 + c);
+      workspace.delete(names[(n * 53) % names.length]!);
+      workspace.set(`ods_finance_daily_load_${String(nextId++).padStart(5, '0')}`, now.getTime() - 1_000);
+    }
+    const listed = [...workspace].map(([name, t]) => job(name, t));
+    const plan = planRun(state, { full: false, fullEveryMs: (options.fullEveryDays ?? 7) * DAY, now });
+    const selected = selectJobs(listed, plan);
+    const archive = { path: `/b/night-${n}.zip`, sha256: 'f'.repeat(64), layout: 'zip' as const, jobs: selected.length };
+    state = recordRun(state, { startedAt: now, finishedAt: new Date(now.getTime() + 60_000), plan, listed, archive }, { stateFile: '/b/state.json', workspace: 'default', keep: options.keep }).state;
+    // The state always knows the workspace's exact job list at this run.
+    if (n % 61 === 0 || n === nights - 1) expect(jobListAt(state.runs, state.runs.length - 1)).toEqual(workspace);
+  }
+  return state!;
+}
+
+describe('state file', () => {
+  test('10,000 jobs and a year of nightly runs (no --keep: every night a restore point) stay under 1 MB', () => {
+    const started = Date.now();
+    const state = simulate(10_000, 365, { changes: 20 });
+    const bytes = Buffer.byteLength(serializeState(state));
+    // Measured figure, reported in the README.
+    console.log(`state file: 10,000 jobs x 365 nights, 20 changed + 1 added + 1 deleted a night: ${bytes} bytes, simulated in ${Date.now() - started} ms`);
+    expect(restorePoints(state.runs)).toHaveLength(365);
+    expect(bytes).toBeLessThan(1024 * 1024);
+  }, 60_000);
+
+  test('--keep 14 with weekly chains: only what the 14 points need stays, and it is smaller still', () => {
+    const state = simulate(10_000, 60, { keep: 14 });
+    expect(restorePoints(state.runs)).toHaveLength(14);
+    // The oldest kept point's chain starts at the first run stored.
+    const oldest = restorePoints(state.runs)[0]!;
+    expect(runsNeededBy(state.runs, oldest)[0]).toBe(0);
+    expect(state.runs[0]!.cutoff).toBe('full');
+    expect(state.runs.length).toBeLessThanOrEqual(14 + 6);
+    expect(Buffer.byteLength(serializeState(state))).toBeLessThan(600 * 1024);
+  }, 60_000);
+
+  test('--keep 2 over 4 nights in one chain keeps the full archive (the cron that lost it)', () => {
+    const state = simulate(250, 4, { keep: 2 });
+    expect(state.runs).toHaveLength(4);
+    expect(state.runs.map((r) => r.point !== false)).toEqual([false, false, true, true]);
+    expect(runsNeededBy(state.runs, 3).map((i) => state.runs[i]!.archive!.path)).toEqual(['night-0.zip', 'night-1.zip', 'night-2.zip', 'night-3.zip']);
+  });
+
+  test('pointAt: the newest point at or before a time', () => {
+    const state = simulate(10, 5);
+    expect(pointAt(state.runs, undefined)).toBe(4);
+    expect(pointAt(state.runs, T0 + 2 * DAY + 5)).toBe(2);
+    expect(pointAt(state.runs, T0 - 1)).toBeUndefined();
+  });
+
+  test('the written state reads back the same', async () => {
+    const state = simulate(50, 10, { keep: 3 });
+    const d = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-state-'));
+    try {
+      await fs.writeFile(path.join(d, 's.json'), serializeState(state));
+      expect(await readState(path.join(d, 's.json'))).toEqual(state);
+    } finally {
+      await fs.rm(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('commitPath swap', () => {
+  test('a failed swap puts the old output back; if that fails too, the error says where the old output is', async () => {
+    const d = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-swap-'));
+    try {
+      const target = path.join(d, 'tree');
+      await fs.mkdir(path.join(target, 'jobs'), { recursive: true });
+      await fs.writeFile(path.join(target, 'jobs', 'old.job'), 'old');
+      const staged = path.join(d, 'staged');
+      await fs.mkdir(staged);
+      await fs.writeFile(path.join(staged, 'new.job'), 'new');
+      const failing = async () => {
+        throw Object.assign(new Error('EIO'), { code: 'EIO' });
+      };
+      await expect(commitPath(staged, target, { force: true, swap: failing })).rejects.toThrow(/input\/output error/);
+      expect(await fs.readFile(path.join(target, 'jobs', 'old.job'), 'utf8')).toBe('old');
+
+      // The swap half-happens (something now sits at the target), so the old one cannot go back.
+      const blocking = async (_from: string, to: string) => {
+        await fs.mkdir(to);
+        await fs.writeFile(path.join(to, 'half'), 'x');
+        throw Object.assign(new Error('EIO'), { code: 'EIO' });
+      };
+      const err = (await commitPath(staged, target, { force: true, swap: blocking }).catch((e: unknown) => e)) as { message: string; hint?: string };
+      const aside = /kept at (\S+);/.exec(err.hint ?? '')?.[1];
+      expect(aside).toBeDefined();
+      expect(await fs.readFile(path.join(aside!, 'jobs', 'old.job'), 'utf8')).toBe('old');
+      expect(existsSync(staged)).toBe(true);
+    } finally {
+      await fs.rm(d, { recursive: true, force: true });
+    }
+  });
+
+});

@@ -1,0 +1,117 @@
+/**
+ * `backups restore`: the workspace as it was at one restore point, composed offline from its
+ * chain's archives (the full one and the increments up to the point), each checked against its
+ * recorded sha256 first.
+ *
+ * - The jobs: those in the point's recorded job list (deleted ones included, later ones excluded).
+ * - Each job: its folder from the newest archive of the chain that holds its `.job`.
+ * - Each script and resource a job carries: the newest copy of that file name in the chain (a
+ *   script shared by two jobs is then one version in both folders, as in the workspace).
+ */
+import { promises as fs } from 'node:fs';
+import { readZipEntries } from '../archive/zip-read.js';
+import { EXPORT_BATCH_LIMITS } from '../archive/limits.js';
+import { RefusedError } from '../errors.js';
+import { archiveOrder } from '../export/batches.js';
+import { archivePathFromState, jobListAt, type ExportState } from '../export/state-file.js';
+import { manifestPathFor } from '../export/manifest.js';
+import { archiveProblem, readTreeFiles } from './archive-check.js';
+import { runsNeededBy } from './chain.js';
+
+export interface ComposedEntry {
+  name: string;
+  data: Buffer;
+}
+
+export interface Composed {
+  /** In archive order. */
+  entries: ComposedEntry[];
+  /** Job name → job type (from the archives' manifests; 'BATCH' when unknown). */
+  jobTypes: Map<string, string>;
+  /** Absolute paths of the archives read, oldest first. */
+  archives: string[];
+}
+
+/** Check every archive restoring `point` reads; exit 4 naming each missing or damaged one. */
+export async function checkChainArchives(stateFile: string, state: ExportState, point: number): Promise<string[]> {
+  const files: string[] = [];
+  const refusals: { subject: string; reason: string }[] = [];
+  for (const i of runsNeededBy(state.runs, point)) {
+    const rec = state.runs[i]!.archive!;
+    const file = archivePathFromState(stateFile, rec.path);
+    files.push(file);
+    const problem = await archiveProblem(file, rec);
+    if (problem) refusals.push({ subject: file, reason: problem });
+  }
+  if (refusals.length > 0) {
+    throw new RefusedError(`cannot restore: ${refusals.map((r) => `${r.subject} is ${r.reason}`).join('; ')}`, refusals, {
+      hint: 'Restore an older or newer point whose archives are intact (`dataarts backups list`).',
+    });
+  }
+  return files;
+}
+
+async function readArchiveFiles(file: string, layout: 'zip' | 'dir'): Promise<{ name: string; data: Buffer }[]> {
+  return layout === 'dir' ? readTreeFiles(file) : readZipEntries(file, EXPORT_BATCH_LIMITS);
+}
+
+async function jobTypesFromManifest(file: string, into: Map<string, string>): Promise<void> {
+  try {
+    const doc = JSON.parse(await fs.readFile(manifestPathFor(file), 'utf8')) as { jobs?: { name: string; jobType: string }[] };
+    for (const j of doc.jobs ?? []) if (!into.has(j.name)) into.set(j.name, j.jobType);
+  } catch {
+    // no manifest: job types stay unknown
+  }
+}
+
+/** Compose the restore of `wanted` (names that existed at `point`). */
+export async function composeRestore(stateFile: string, state: ExportState, point: number, wanted: string[]): Promise<Composed> {
+  const archives = await checkChainArchives(stateFile, state, point);
+  const needed = runsNeededBy(state.runs, point);
+  const want = new Set(wanted);
+  /** job → its files (name within the folder → bytes), from the newest archive holding its .job */
+  const jobFiles = new Map<string, Map<string, Buffer>>();
+  /** `S.script` / `R.resource` → newest bytes */
+  const shared = new Map<string, Buffer>();
+  const jobTypes = new Map<string, string>();
+  for (let k = needed.length - 1; k >= 0; k--) {
+    const rec = state.runs[needed[k]!]!.archive!;
+    const file = archives[k]!;
+    await jobTypesFromManifest(file, jobTypes);
+    const byJob = new Map<string, Map<string, Buffer>>();
+    for (const e of await readArchiveFiles(file, rec.layout)) {
+      const parts = e.name.split('/');
+      if (parts.length !== 3 || parts[0] !== 'jobs') continue;
+      const [, job, leaf] = parts as [string, string, string];
+      if (leaf !== `${job}.job` && !shared.has(leaf)) shared.set(leaf, e.data);
+      let files = byJob.get(job);
+      if (!files) byJob.set(job, (files = new Map()));
+      files.set(leaf, e.data);
+    }
+    for (const [job, files] of byJob) {
+      if (want.has(job) && !jobFiles.has(job) && files.has(`${job}.job`)) jobFiles.set(job, files);
+    }
+  }
+  const missing = wanted.filter((j) => !jobFiles.has(j));
+  if (missing.length > 0) {
+    throw new RefusedError(`the chain's archives lack ${missing.length} job(s) of this restore point: ${missing.slice(0, 10).join(', ')}`, missing.map((subject) => ({ subject, reason: 'in no archive of the chain' })), {
+      hint: 'Its archives were made with a selection that left them out; restore another point.',
+    });
+  }
+  const entries: ComposedEntry[] = [];
+  for (const job of archiveOrder(wanted)) {
+    const files = jobFiles.get(job)!;
+    const leaves = [...files.keys()].sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    for (const leaf of leaves) {
+      const data = leaf === `${job}.job` ? files.get(leaf)! : shared.get(leaf) ?? files.get(leaf)!;
+      entries.push({ name: `jobs/${job}/${leaf}`, data });
+    }
+  }
+  return { entries, jobTypes: new Map(wanted.map((j) => [j, jobTypes.get(j) ?? 'BATCH'])), archives };
+}
+
+/** The jobs at `point` (sorted). */
+export function jobsAtPoint(state: ExportState, point: number): string[] {
+  return [...jobListAt(state.runs, point).keys()].sort();
+}
+

@@ -1,0 +1,72 @@
+/**
+ * Write a composed restore as one deterministic archive (sorted entries, fixed times: the same
+ * restore point gives the same bytes) or an unpacked tree, with its manifest sidecar, staged
+ * beside the output and committed atomically, like an export.
+ */
+import path from 'node:path';
+import type { CommandContext } from '../context.js';
+import { commitPath, createStagingDir } from '../util/atomic.js';
+import { directoryOutput, zipOutput } from '../export/archive-output.js';
+import { buildJobList, manifestPathFor, writeManifest, zipComment, type JobListItem } from '../export/manifest.js';
+import type { StagedEntry } from '../export/batches.js';
+import { stagedEntry } from './archive-check.js';
+import type { Composed } from './compose.js';
+
+export interface RestoreWritten {
+  path: string;
+  layout: 'zip' | 'dir';
+  jobs: number;
+  scripts: number;
+  resources: number;
+  bytes: number;
+  sha256: string;
+  manifest: string;
+  jobList: JobListItem[];
+}
+
+export async function writeRestore(
+  ctx: CommandContext,
+  composed: Composed,
+  out: { path: string; layout: 'zip' | 'dir'; replace: boolean; workspace: string; selection: Record<string, unknown> },
+): Promise<RestoreWritten> {
+  const staging = await createStagingDir(out.path, ctx.deps.cleanup);
+  try {
+    const jobs = composed.jobTypes.size;
+    const builder = out.layout === 'zip' ? zipOutput(staging.path('archive.zip'), zipComment('backups restore', out.workspace, jobs)) : directoryOutput(staging.path('tree'));
+    const entries: StagedEntry[] = [];
+    for (const e of composed.entries) {
+      await builder.sink.add(e.name, e.data);
+      entries.push(stagedEntry(e.name, e.data));
+    }
+    const summary = await builder.finish(entries);
+    const jobList = buildJobList(entries, composed.jobTypes);
+    await writeManifest(staging.path('manifest.json'), {
+      command: 'backups restore',
+      workspace: out.workspace,
+      layout: out.layout,
+      archiveName: path.basename(out.path),
+      selection: out.selection,
+      generatedAt: ctx.deps.now(),
+      jobList,
+      entries,
+      bytes: summary.bytes,
+      sha256: summary.sha256,
+    });
+    ctx.deps.signal.throwIfAborted();
+    await commitPath(out.layout === 'zip' ? staging.path('archive.zip') : staging.path('tree'), out.path, { force: out.replace });
+    await commitPath(staging.path('manifest.json'), manifestPathFor(out.path), { force: out.replace });
+    return {
+      path: out.path,
+      layout: out.layout,
+      jobs,
+      scripts: new Set(jobList.flatMap((j) => j.scripts)).size,
+      resources: new Set(jobList.flatMap((j) => j.resources)).size,
+      bytes: summary.bytes,
+      sha256: summary.sha256,
+      manifest: manifestPathFor(out.path),
+      jobList,
+    };
+  } finally {
+    await staging.dispose();
+  }
+}
