@@ -220,4 +220,12 @@ describe('jobs import: dev → prod', () => {
     expect(r.code).toBe(0);
     expect((emu.state.importCalls[0] as { path: string }).path).toMatch(/^obs:\/\/dataarts-staging\/from-profile\/dataarts-import-/);
   });
+
+  test('a relative ARCHIVE is found in the working directory the command was given, not the process\'s', async () => {
+    reset();
+    await devArchive(emu, dir, undefined, 'relative.zip');
+    const r = await importCli(emu, ['relative.zip', '--obs-path', STAGING, '--dry-run'], { cwd: dir });
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+  });
 });

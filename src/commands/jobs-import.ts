@@ -7,7 +7,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { readArchive } from '../archive/model.js';
@@ -42,9 +42,10 @@ export interface JobsImportOptions {
 }
 
 /** Everything checked from the flags alone, before any file or the network is touched. */
-function checkFlags(opts: JobsImportOptions): ImportSettings {
+function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
   return {
-    archive: opts.archive,
+    // Relative to the working directory the command was given (the process's in real use).
+    archive: resolve(cwd, opts.archive),
     policy: opts.duplicatePolicy === 'overwrite' ? 'OVERWRITE' : 'SKIP',
     ...(opts.expressionTimeZone === undefined ? {} : { timeZone: normalizeTimeZone(opts.expressionTimeZone) }),
     params: parseParams(opts.param),
@@ -64,9 +65,9 @@ function checkFlags(opts: JobsImportOptions): ImportSettings {
 }
 
 export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions): Promise<number> {
-  const settings = checkFlags(opts);
+  const settings = checkFlags(opts, ctx.deps.cwd);
   // Read (in memory, hostile-safe) before anything is created on disk or asked of the service.
-  const model = await readArchive(opts.archive, IMPORT_READ_LIMITS);
+  const model = await readArchive(settings.archive, IMPORT_READ_LIMITS);
   checkJobParamsAgainstArchive(settings.jobParams, model.jobs.map((j) => j.name));
   ctx.ui.debug(`archive ${opts.archive}: ${model.layout} layout, ${model.jobs.length} jobs, ${model.scripts.length} scripts, ${model.resources.length} resources, ${model.unpackedBytes} bytes unpacked`);
   // TMPDIR from the run's environment (the process's in real use), so a caller can place temp files.

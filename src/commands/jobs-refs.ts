@@ -3,6 +3,7 @@
  * to outside itself (issue 6). An archive needs no credentials and no network; --from-workspace
  * reads the selected jobs and their scripts through the API.
  */
+import { resolve as resolvePath } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, printLines } from '../output/render.js';
@@ -63,7 +64,7 @@ export async function runJobsRefs(ctx: CommandContext, opts: JobsRefsOptions): P
     throw new UsageError('--match selects jobs in the workspace: use it with --from-workspace');
   }
 
-  const references = opts.archive !== undefined ? await referencesFromArchive(opts.archive) : await referencesFromWorkspace(ctx, opts.match);
+  const references = opts.archive !== undefined ? await referencesFromArchive(resolvePath(ctx.deps.cwd, opts.archive)) : await referencesFromWorkspace(ctx, opts.match);
 
   if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { references });
   else if (references.length === 0) ctx.ui.info('no external references');
