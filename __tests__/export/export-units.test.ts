@@ -74,8 +74,8 @@ describe('output names', () => {
   test('default names carry the workspace and the UTC time; rotation sees only its own', async () => {
     const stamp = utcStamp(new Date('2026-01-02T03:04:05.678Z'));
     expect(stamp).toBe('20260102T030405Z');
-    expect(defaultOutputName('dataarts-jobs', 'ws1', stamp, 'zip')).toBe('dataarts-jobs-ws1-20260102T030405Z.zip');
-    expect(defaultOutputName('dataarts-workspace', 'ws1', stamp, 'dir', 3)).toBe('dataarts-workspace-ws1-20260102T030405Z-3');
+    expect(defaultOutputName({ prefix: 'dataarts-jobs', workspace: 'ws1', stamp, layout: 'zip' })).toBe('dataarts-jobs-ws1-20260102T030405Z.zip');
+    expect(defaultOutputName({ prefix: 'dataarts-workspace', workspace: 'ws1', stamp, layout: 'dir', n: 3 })).toBe('dataarts-workspace-ws1-20260102T030405Z-3');
     const d = path.join(dir, 'rot');
     await fs.mkdir(d);
     for (const n of ['dataarts-workspace-w-20260102T030405Z-2.zip', 'dataarts-workspace-w-20260102T030405Z.zip', 'dataarts-workspace-w-20250102T030405Z.zip', 'dataarts-workspace-w2-20250102T030405Z.zip', 'x.zip']) {

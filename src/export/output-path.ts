@@ -18,7 +18,8 @@ export function workspaceLabel(workspace: string | undefined): string {
 export type NamePrefix = 'dataarts-jobs' | 'dataarts-workspace' | 'dataarts-restore';
 
 /** `{prefix}-{workspace}-{stamp}[-N][.zip]`. */
-export function defaultOutputName(prefix: NamePrefix, workspace: string, stamp: string, layout: 'zip' | 'dir', n = 1): string {
+export function defaultOutputName(name: { prefix: NamePrefix; workspace: string; stamp: string; layout: 'zip' | 'dir'; n?: number }): string {
+  const { prefix, workspace, stamp, layout, n = 1 } = name;
   return `${prefix}-${workspace}-${stamp}${n > 1 ? `-${n}` : ''}${layout === 'zip' ? '.zip' : ''}`;
 }
 

@@ -93,7 +93,7 @@ async function claimDefault(ctx: CommandContext, dir: string, req: TargetRequest
   await makeDirectory(dir);
   const stamp = utcStamp(req.stamp);
   for (let n = 1; ; n++) {
-    const candidate = path.join(dir, defaultOutputName(req.prefix, req.workspace, stamp, req.layout, n));
+    const candidate = path.join(dir, defaultOutputName({ prefix: req.prefix, workspace: req.workspace, stamp, layout: req.layout, n }));
     if (await pathExists(manifestPathFor(candidate))) continue;
     try {
       if (req.layout === 'zip') await (await fs.open(candidate, 'wx')).close();

@@ -19,7 +19,7 @@ export function parseSince(value: string, now: Date, flag = '--since'): number {
     const text = `${y}-${mo}-${d}T${h}:${mi}:${s}${ms}${offset}`;
     const t = Date.parse(text);
     // Date.parse rolls over impossible dates (2026-02-31): round-trip the calendar fields to refuse them.
-    if (!Number.isNaN(t) && validCalendar(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s))) return t;
+    if (!Number.isNaN(t) && validCalendar([y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number])) return t;
   }
   throw new UsageError(`${flag}: cannot read '${value}' as a time`, {
     hint: 'Give an ISO 8601 time (2026-11-20, 2026-11-20T06:00:00Z, 2026-11-20T08:00+02:00) or a duration (90s, 30m, 24h, 7d, 2w).',
@@ -31,7 +31,9 @@ function normalizeOffset(zone: string): string {
   return `${m[1]}${m[2]}:${m[3] ?? '00'}`;
 }
 
-function validCalendar(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
+/** Whether the fields name a real calendar instant (no 31 February, no 24:00). */
+function validCalendar(fields: [y: number, mo: number, d: number, h: number, mi: number, s: number]): boolean {
+  const [y, mo, d, h, mi, s] = fields;
   if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59 || d < 1) return false;
   return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
 }
