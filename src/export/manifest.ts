@@ -15,7 +15,7 @@ export interface JobListItem {
 }
 
 export interface ManifestInput {
-  command: 'jobs export' | 'jobs export-workspace';
+  command: 'jobs export' | 'jobs export-workspace' | 'jobs import --rollback';
   workspace: string;
   layout: 'zip' | 'dir';
   archiveName: string;

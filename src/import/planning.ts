@@ -49,7 +49,7 @@ export async function planRun(run: ImportRun): Promise<RunPlan> {
     run.ctx.ui.info(`expressionTimeZone set to ${settings.timeZone} in ${prepared.timeZoneChanges} place${prepared.timeZoneChanges === 1 ? '' : 's'} of the staged copy`);
   }
   const refusals = [...blockedJobs(jobs).map((p) => ({ subject: p.name, reason: p.reason ?? 'blocked' })), ...scriptProblems];
-  return { jobs, refs, prepared, refusals };
+  return { jobs, refs, prepared, refusals, existing };
 }
 
 /** The environment map's plan (blocked references, rewrites and `resources`). */

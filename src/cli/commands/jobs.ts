@@ -101,6 +101,10 @@ Examples:
     .option('--timeout <seconds>', 'give up polling after this long', positiveInt('--timeout'), 600)
     .option('--env <name>', "apply the config file's environments.NAME map")
     .option('--map <kind:old=new>', 'rebind a reference (repeatable; wins over --env)', collect, [])
+    .option('--rollback <path>', 'before an overwrite, save the jobs it replaces into this archive (default dataarts-rollback-{workspace}-{UTC time}.zip)')
+    .option('--no-rollback', 'do not save the jobs an overwrite replaces')
+    .option('--no-restart', 'leave the jobs --stop-running stopped stopped (default: start them again after a successful import)')
+    .option('--no-verify', 'skip reading the imported jobs back and comparing them with what was staged')
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
