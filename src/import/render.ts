@@ -170,7 +170,7 @@ function fullResultDocument(run: ImportRun): Record<string, unknown> {
     ...doc,
     jobs: run.outcomes.map((o) => {
       const v = checks.get(o.name);
-      return { ...o, verify: v ? v.state : null, ...(v && v.state === 'differs' ? { differences: v.changes } : {}) };
+      return { ...o, ...(v ? { verify: v.state } : {}), ...(v && v.state === 'differs' ? { differences: v.changes } : {}) };
     }),
     restarts: run.restarts,
     rollback: run.rollbackPath ?? null,
