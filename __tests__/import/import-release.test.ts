@@ -201,3 +201,30 @@ describe('jobs import: read-back check', () => {
     expect(doc.jobs.map((j) => j.verify)).toEqual(names.map(() => 'verified'));
   });
 });
+
+describe('jobs import: a refusal a person can read', () => {
+  test('3,000 jobs refused for missing connections: under 40 lines on stderr, naming them and --map; the complete list in --json', async () => {
+    const big = await startImportEmulator({ seedJobs: 3000 });
+    try {
+      big.state.workspace('prod').connections.clear();
+      const zip = await devArchive(big, dir, undefined, 'big.zip');
+      const r = await importCli(big, [zip, '--obs-path', STAGING], { cwd: dir });
+      expect(r.code).toBe(4);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines.length).toBeLessThan(40);
+      expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(300);
+      const used = [...new Set([...big.state.workspace('dev').jobs.values()].flatMap((j) => [...j.text.matchAll(/"connectionName",\s*"value": "([^"]+)"/g)].map((m) => m[1]!)))];
+      expect(used.length).toBeGreaterThan(1);
+      for (const c of used) expect(r.stderr).toMatch(new RegExp(`connection "${c}" \\([\\d,]+ jobs or scripts: job_\\d+, job_\\d+, job_\\d+, …\\)`));
+      expect(r.stderr).toMatch(/connections? missing in workspace prod/);
+      expect(r.stderr).toMatch(/--map connection:\w+=NEW/);
+      expect(r.stderr).toContain('--env NAME');
+      expect(obsPuts(big)).toBe(0);
+      const json = await importCli(big, [zip, '--obs-path', STAGING, '--json'], { cwd: dir });
+      const doc = JSON.parse(json.stdout) as { error: { details: { refusals: { subject: string }[] } } };
+      expect(new Set(doc.error.details.refusals.map((x) => x.subject)).size).toBeGreaterThanOrEqual(3000);
+    } finally {
+      await big.close();
+    }
+  }, 60_000);
+});

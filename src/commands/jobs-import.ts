@@ -24,6 +24,7 @@ import { logPlan, printDryRun, printNoWait, printNothingToImport, printResult } 
 import { checkRollbackPath, saveRollback } from '../import/rollback.js';
 import { restartAfterFailure, restartStopped } from '../import/restart.js';
 import { verifyImport } from '../import/verify.js';
+import { refusalOf } from '../import/refusals.js';
 
 export interface JobsImportOptions {
   archive: string;
@@ -140,13 +141,7 @@ function nothingToImport(run: ImportRun): boolean {
 /** Refuse (exit 4, nothing uploaded) when planning found problems or the parts need waiting. */
 function refuseUnlessReady(run: ImportRun): void {
   const { refusals, prepared } = run.planned;
-  if (refusals.length > 0) {
-    throw new RefusedError(
-      `import refused before upload: ${refusals.map((r) => `${r.subject} (${r.reason})`).join('; ')}`,
-      refusals,
-      { hint: 'Nothing was uploaded or changed. Run with --dry-run to see the whole plan.' },
-    );
-  }
+  if (refusals.length > 0) throw refusalOf(run);
   if (!run.settings.wait && prepared.parts.length > 1) {
     // (inferred) Only one import runs per workspace at a time, so the parts must be imported one
     // after another: that needs waiting.

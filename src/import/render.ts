@@ -2,12 +2,13 @@
  * What `jobs import` prints on stdout: the plan (--dry-run) and the result, as aligned text or as
  * one JSON document. The shapes here are the command's public output; keep them stable.
  */
-import { ExitCode, PartialFailureError, RefusedError } from '../errors.js';
+import { ExitCode, PartialFailureError } from '../errors.js';
 import { formatTable, printJson, printLines } from '../output/render.js';
 import { countActions, type PlannedJob } from './plan.js';
 import type { StagedObject } from './staging.js';
 import type { JobOutcome } from './task.js';
 import type { ImportRun, PartResult } from './run.js';
+import { refusalOf } from './refusals.js';
 
 /** What the environment map adds to the plan (src/refs). */
 export interface PlanReferenceNotes {
@@ -143,8 +144,7 @@ export async function printDryRun(run: ImportRun): Promise<number> {
     ctx.ui.info('Dry run: nothing was uploaded or changed.');
     return ExitCode.OK;
   }
-  const message = `the import would be refused: ${refusals.map((r) => `${r.subject} (${r.reason})`).join('; ')}`;
-  throw new RefusedError(message, refusals, { hint: 'Dry run: nothing was uploaded or changed.' });
+  throw refusalOf(run);
 }
 
 /** `--no-wait`: the task id on stdout (or the JSON document). */
