@@ -228,3 +228,30 @@ describe('jobs import: a refusal a person can read', () => {
     }
   }, 60_000);
 });
+
+describe('jobs import --dry-run: staging and what changes', () => {
+  test('a staging bucket that does not exist: exit 3 naming it, nothing uploaded', async () => {
+    const zip = await devArchive(emu, dir, undefined, 'dry.zip');
+    const r = await importCli(emu, [zip, '--obs-path', 'obs://no-such-bucket/x/', '--dry-run'], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('no-such-bucket does not exist');
+    const ok = await importCli(emu, [zip, '--obs-path', STAGING, '--dry-run'], { cwd: dir });
+    expect(ok.code).toBe(0);
+    expect(obsPuts(emu)).toBe(0);
+  });
+
+  test('each overwrite says how many paths change and the first ones', async () => {
+    const zip = await devArchive(emu, dir, undefined, 'dry2.zip');
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--dry-run', '--duplicate-policy', 'overwrite', '--json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { jobs: { name: string; action: string; reason: string; changes?: { path: string; from: unknown; to: unknown }[] }[] };
+    const job = doc.jobs.find((j) => j.name === batchJob)!;
+    expect(job.action).toBe('overwrite');
+    expect(job.changes!.map((c) => c.path)).toContain('description');
+    expect(job.changes!.find((c) => c.path === 'description')).toMatchObject({ from: 'the version in prod' });
+    expect(job.changes!.some((c) => /^scripts\[script_\d+\]\.content$/.test(c.path))).toBe(true);
+    expect(job.reason).toMatch(/^\d+ paths change: /);
+    expect(obsPuts(emu)).toBe(0);
+    expect(importRequests(emu)).toBe(0);
+  });
+});

@@ -25,6 +25,7 @@ import { checkRollbackPath, saveRollback } from '../import/rollback.js';
 import { restartAfterFailure, restartStopped } from '../import/restart.js';
 import { verifyImport } from '../import/verify.js';
 import { refusalOf } from '../import/refusals.js';
+import { checkStagingBucket } from '../import/staging-check.js';
 
 export interface JobsImportOptions {
   archive: string;
@@ -114,7 +115,10 @@ async function importRun(run: ImportRun): Promise<number> {
     });
   }
   run.plan = await planRun(run);
-  if (settings.dryRun) return printDryRun(run);
+  if (settings.dryRun) {
+    await checkStagingBucket(run);
+    return printDryRun(run);
+  }
   refuseUnlessReady(run);
   logPlan(run);
   if (nothingToImport(run)) return printNothingToImport(run);

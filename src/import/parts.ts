@@ -9,6 +9,7 @@ import { stageArchive, stagingKey, newRunId, type StagedObject } from './staging
 import { jobOutcomes, subtaskJobName, type SystemTaskView } from './task.js';
 import { startImport, taskLookupHint, TaskTimeoutError, waitWithProgress } from './start.js';
 import type { ImportRun } from './run.js';
+import { checkStagedReading } from './staging-check.js';
 
 export type PartsDone = { kind: 'finished' } | { kind: 'no-wait'; taskId: string; staged: StagedObject };
 
@@ -43,6 +44,7 @@ async function importPart(run: ImportRun, part: PreparedPart, runId: string): Pr
   );
   run.staged.push(staged);
 
+  await checkStagedReading(run, staged, part);
   // From the call on, these jobs may have changed on the service, whatever the answer says.
   for (const job of part.jobs) run.sent.add(job);
   const taskId = await startImport(run, staged, part);

@@ -9,6 +9,7 @@ import type { StagedObject } from './staging.js';
 import type { JobOutcome } from './task.js';
 import type { ImportRun, PartResult } from './run.js';
 import { refusalOf } from './refusals.js';
+import { plannedChanges } from './verify.js';
 
 /** What the environment map adds to the plan (src/refs). */
 export interface PlanReferenceNotes {
@@ -136,6 +137,15 @@ export async function printDryRun(run: ImportRun): Promise<number> {
   const parts = partSummaries(run);
   const stagingPath = staging ? `obs://${staging.bucket}/${staging.prefix}` : undefined;
   const doc = planDocument({ workspace: run.workspace, policy: settings.policy, plan: jobs, parts, refs, stagingPath });
+  // What each overwrite changes: a count and the first few paths (the whole list in --json).
+  const changes = await plannedChanges(run);
+  for (const job of doc.jobs) {
+    const c = changes.get(job.name);
+    if (!c) continue;
+    Object.assign(job, { changes: c });
+    const note = c.length === 0 ? 'no change' : `${c.length} path${c.length === 1 ? '' : 's'} change${c.length === 1 ? 's' : ''}: ${c.slice(0, 3).map((x) => x.path).join(', ')}${c.length > 3 ? ', …' : ''}`;
+    job.reason = job.reason ? `${job.reason}; ${note}` : note;
+  }
   if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { ...doc, refusals });
   else await printLines(ctx.deps.io.stdout, planLines(doc));
   if (!staging) ctx.ui.warn('no OBS staging location: a real import needs --obs-path obs://BUCKET/PREFIX/ or obsStagingPath in the profile');

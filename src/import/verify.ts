@@ -7,7 +7,7 @@
  * as staged is a success, absent is a failure.
  */
 import { readArchive } from '../archive/model.js';
-import { compareJob, definitionsOf, mergeDefinitions, type Definitions } from '../compare/definitions.js';
+import { compareJob, definitionsOf, mergeDefinitions, type Change, type Definitions } from '../compare/definitions.js';
 import { jobAfterImportCall, scriptAfterImportCall, type ImportCallEffects } from '../compare/import-effects.js';
 import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
 import { IMPORT_READ_LIMITS } from './limits.js';
@@ -16,7 +16,7 @@ import type { ImportRun, VerifyResult } from './run.js';
 const SUCCESS = new Set(['created', 'overwritten']);
 
 /** What was staged, as the import call leaves it. */
-async function expectedDefinitions(run: ImportRun): Promise<Definitions> {
+export async function expectedDefinitions(run: ImportRun): Promise<Definitions> {
   const { settings } = run;
   const sets: Definitions[] = [];
   for (const part of run.planned.prepared.parts) sets.push(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)));
@@ -76,4 +76,22 @@ export async function verifyImport(run: ImportRun): Promise<void> {
   for (const d of differs) {
     ctx.ui.warn(`${d.name} differs from what was staged: ${d.changes.slice(0, 5).map((c) => c.path).join(', ')}${d.changes.length > 5 ? ` and ${d.changes.length - 5} more` : ''}`);
   }
+}
+
+/**
+ * For the dry run: what each overwrite would change in the workspace (the same comparison as the
+ * read-back check, before instead of after), from one batch export of the jobs it replaces.
+ */
+export async function plannedChanges(run: ImportRun): Promise<Map<string, Change[]>> {
+  const names = run.planned.jobs.filter((p) => p.action === 'overwrite').map((p) => p.name);
+  const out = new Map<string, Change[]>();
+  if (names.length === 0) return out;
+  const expected = await expectedDefinitions(run);
+  const present = names.filter((n) => expected.jobs.has(n));
+  if (present.length === 0) return out;
+  const current = await readWorkspaceDefinitions(run.session.dataarts, present, run.workDir);
+  for (const name of present) {
+    if (current.jobs.has(name)) out.set(name, compareJob(name, expected, current).changes);
+  }
+  return out;
 }
