@@ -14,7 +14,7 @@ import type { ImportRun } from './run.js';
 
 /** Where a user looks a task up once this process no longer follows it. */
 export function taskLookupHint(taskId: string): string {
-  return `look it up later with GET /v1/{project_id}/system-tasks/${taskId} (task id ${taskId}) or in the console`;
+  return `look it up later with \`dataarts jobs task ${taskId} --wait\``;
 }
 
 /** The body of the import call for one part (only that part's per-job parameters). */
