@@ -10,14 +10,9 @@
  * stays stopped, and the message says so by name.
  */
 import { backoff, sleep } from './backoff.js';
-import type { ImportRun } from './run.js';
+import type { ImportRun, RestartResult } from './run.js';
 
-export interface RestartResult {
-  name: string;
-  result: 'restarted' | 'left stopped';
-  /** Why it was left stopped (or what went wrong starting it). */
-  reason?: string;
-}
+export type { RestartResult } from './run.js';
 
 /** Statuses that mean "running again" (reference §7: SCHEDULING for batch, NORMAL for real-time). */
 const RUNNING = new Set(['SCHEDULING', 'NORMAL']);

@@ -16,7 +16,6 @@ import type { PlannedJob, SameNamePolicy } from './plan.js';
 import type { Prepared } from './prepare.js';
 import type { StagedObject, StagingLocation } from './staging.js';
 import type { JobOutcome } from './task.js';
-import type { RestartResult } from './restart.js';
 import type { Change } from '../compare/definitions.js';
 
 /** The flags of `jobs import`, checked and in the service's terms. */
@@ -44,6 +43,14 @@ export interface ImportSettings {
   restart: boolean;
   /** Read the imported jobs back and compare them with what was staged (false with --no-verify). */
   verify: boolean;
+}
+
+/** What became of one job --stop-running stopped (src/import/restart.ts). */
+export interface RestartResult {
+  name: string;
+  result: 'restarted' | 'left stopped';
+  /** Why it was left stopped (or what went wrong starting it). */
+  reason?: string;
 }
 
 /** The read-back check of one imported job. */
