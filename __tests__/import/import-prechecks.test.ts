@@ -142,9 +142,14 @@ describe('jobs import pre-checks', () => {
     const entries = workspaceEntries(emu, 'dev', [names[2]!]);
     entries.set(`jobs/${names[2]}/${names[2]}.job`, Buffer.from(JSON.stringify(json)));
     const zip = await writeZip(path.join(dir, 'tagged.zip'), entries);
-    const r = await importCli(emu, [zip, '--obs-path', STAGING]);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--json']);
     expect(r.code).toBe(5);
     expect(r.stdout).toContain('frozen');
+    // `jobs task` tells the same: exit 5, the job failed with the service's reason.
+    const { taskId } = JSON.parse(r.stdout) as { taskId: string };
+    const task = await runCli(['jobs', 'task', taskId], { env: importEnv(emu) });
+    expect(task.code).toBe(5);
+    expect(task.stdout).toMatch(new RegExp(`^${names[2]}\\s+failed\\s+job ${names[2]} carries locked tag`, 'm'));
   });
 
   test('a script neither in the archive nor in the workspace blocks the job', async () => {

@@ -192,6 +192,22 @@ describe('jobs import: read-back check', () => {
     }
   });
 
+  test('a stopped job that reads back different is left stopped, named, exit 5', async () => {
+    const altering = await startImportEmulator({ seedJobs: 8, alterOnImport: [batchJob] });
+    try {
+      altering.state.putJob('prod', altering.state.workspace('dev').jobs.get(batchJob)!.text, { status: 'SCHEDULING' });
+      const zip = await devArchive(altering, dir, undefined, 'altered-running.zip');
+      const r = await importCli(altering, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running', '--no-rollback', '--json'], { cwd: dir });
+      expect(r.code).toBe(5);
+      expect(altering.state.workspace('prod').jobs.get(batchJob)!.status).toBe('STOPPED');
+      const doc = JSON.parse(r.stdout) as { restarts: { name: string; result: string; reason: string }[] };
+      expect(doc.restarts).toEqual([{ name: batchJob, result: 'left stopped', reason: expect.stringContaining('differs from what was staged (description)') }]);
+      expect(r.stderr).toMatch(new RegExp(`could not be started again and is left stopped: ${batchJob} \\(`));
+    } finally {
+      await altering.close();
+    }
+  });
+
   test('an honest import with --param, --execute-user and --expression-time-zone verifies', async () => {
     const zip = await devArchive(emu, dir, undefined, 'honest.zip');
     const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--no-rollback', '--param', 'env=prod', '--execute-user', 'etl', '--expression-time-zone', 'Europe/Paris', '--json'], { cwd: dir });

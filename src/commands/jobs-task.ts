@@ -23,7 +23,7 @@ interface TaskJob {
 }
 
 /** One line per job: the subtask's own outcome, else its status (pending while it runs). */
-export function taskJobs(task: SystemTaskView): TaskJob[] {
+function taskJobs(task: SystemTaskView): TaskJob[] {
   return (task.subtasks ?? []).map((s) => {
     const message = (s.message ?? '').trim();
     const said = importSubtaskOutcome(message);

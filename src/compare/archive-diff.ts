@@ -31,7 +31,7 @@ export interface DiffInput {
 }
 
 /** The archive as an import would stage it (same rewrites, same bytes). */
-export function rewrittenModel(model: ArchiveModel, rewrites: { timeZone?: string; rewriteEntry?: (entry: string, data: Buffer) => Buffer }): ArchiveModel {
+function rewrittenModel(model: ArchiveModel, rewrites: { timeZone?: string; rewriteEntry?: (entry: string, data: Buffer) => Buffer }): ArchiveModel {
   const { data } = rewriteEntries(packSourceOf(model), rewrites);
   return buildModel(model.source, [...data].map(([name, bytes]) => ({ name, data: bytes })));
 }

@@ -8,7 +8,7 @@ import { RefusedError, type Refusal } from '../errors.js';
 import type { ImportRun } from './run.js';
 
 /** Lines of the grouped message (the error path adds "Error: " and the hint). */
-export const REFUSAL_LINES = 30;
+const REFUSAL_LINES = 30;
 const FIRST_FEW = 3;
 /** Up to this many refusals are also listed one per line. */
 const FEW_REFUSALS = 8;
@@ -35,7 +35,7 @@ function firstFew(subjects: string[]): string {
 }
 
 /** Other reasons, grouped by their text (one job may be blocked for several: plan.ts joins them with '; '). */
-export function groupReasons(refusals: Refusal[]): { reason: string; subjects: string[] }[] {
+function groupReasons(refusals: Refusal[]): { reason: string; subjects: string[] }[] {
   const groups = new Map<string, string[]>();
   for (const r of refusals) {
     for (const reason of r.reason.split(/; (?=node |script |not stopped|locked|carries|runs script|the job|this entry)/)) {
@@ -49,7 +49,7 @@ export function groupReasons(refusals: Refusal[]): { reason: string; subjects: s
 }
 
 /** The refusal error: a short grouped message and the fix; every refusal in its details. */
-export function importRefusal(refusals: Refusal[], options: { workspace: string; dryRun: boolean; missing: MissingReference[] }): RefusedError {
+function importRefusal(refusals: Refusal[], options: { workspace: string; dryRun: boolean; missing: MissingReference[] }): RefusedError {
   const lines: string[] = [];
   const kinds = [...new Set(options.missing.map((m) => m.kind))];
   for (const kind of kinds) {
@@ -76,7 +76,7 @@ export function importRefusal(refusals: Refusal[], options: { workspace: string;
 }
 
 /** Every refusal, one line each (for --verbose). */
-export function refusalLines(refusals: Refusal[]): string[] {
+function refusalLines(refusals: Refusal[]): string[] {
   return refusals.map((r) => `refused: ${r.subject}: ${r.reason}`);
 }
 

@@ -32,7 +32,7 @@ export interface RestartOptions {
 }
 
 /** Why a stopped job must stay stopped, or undefined when it may be started again. */
-export function reasonToLeaveStopped(run: ImportRun, name: string): string | undefined {
+function reasonToLeaveStopped(run: ImportRun, name: string): string | undefined {
   if (!run.settings.restart) return 'left stopped as asked (--no-restart)';
   const outcome = run.outcomes.find((o) => o.name === name);
   if (outcome) {
@@ -47,7 +47,7 @@ export function reasonToLeaveStopped(run: ImportRun, name: string): string | und
 }
 
 /** Start each job and wait until the service lists it running; one result per job. */
-export async function startAndWait(jobs: { name: string; type: string }[], services: RestartServices, options: RestartOptions): Promise<RestartResult[]> {
+async function startAndWait(jobs: { name: string; type: string }[], services: RestartServices, options: RestartOptions): Promise<RestartResult[]> {
   const results = new Map<string, RestartResult>();
   const pending: { name: string; type: string }[] = [];
   for (const job of jobs) {
@@ -130,10 +130,6 @@ function reportRestarts(run: ImportRun): void {
   }
 }
 
-/** Restart failures that are the run's fault (not --no-restart): these make the exit code 5. */
-export function failedRestarts(run: ImportRun): RestartResult[] {
-  return run.restarts.filter((r) => r.result === 'left stopped' && run.settings.restart);
-}
 
 /**
  * After a failure: start again the stopped jobs that are safe to start (never sent to the service,

@@ -15,7 +15,7 @@ import { utcStamp, workspaceLabel } from '../export/output-path.js';
 import type { ImportRun } from './run.js';
 
 /** `dataarts-rollback-{workspace}-{UTC stamp}[-N].zip` in `dir`, neither it nor its manifest existing. */
-export async function defaultRollbackPath(dir: string, workspace: string | undefined, now: Date): Promise<string> {
+async function defaultRollbackPath(dir: string, workspace: string | undefined, now: Date): Promise<string> {
   const base = `dataarts-rollback-${workspaceLabel(workspace)}-${utcStamp(now)}`;
   for (let n = 1; ; n++) {
     const candidate = path.join(dir, `${base}${n > 1 ? `-${n}` : ''}.zip`);
@@ -33,7 +33,7 @@ export async function checkRollbackPath(cwd: string, rollback: string | false | 
 }
 
 /** The jobs the import will replace: same-name jobs it overwrites. */
-export function replacedJobs(run: ImportRun): string[] {
+function replacedJobs(run: ImportRun): string[] {
   return run.planned.jobs.filter((p) => p.action === 'overwrite').map((p) => p.name);
 }
 

@@ -16,7 +16,7 @@ import type { ImportRun, VerifyResult } from './run.js';
 const SUCCESS = new Set(['created', 'overwritten']);
 
 /** What was staged, as the import call leaves it. */
-export async function expectedDefinitions(run: ImportRun): Promise<Definitions> {
+async function expectedDefinitions(run: ImportRun): Promise<Definitions> {
   const { settings } = run;
   const sets: Definitions[] = [];
   for (const part of run.planned.prepared.parts) sets.push(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)));
