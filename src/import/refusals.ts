@@ -68,7 +68,7 @@ function importRefusal(refusals: Refusal[], options: { workspace: string; dryRun
   const subjects = new Set(refusals.map((r) => r.subject));
   const head = `import ${options.dryRun ? 'would be refused' : 'refused before upload'}: ${count(subjects.size, ...JOBS)} cannot be imported into ${options.workspace}`;
   const fixes: string[] = [];
-  const first = options.missing[0];
+  const first = [...options.missing].sort((a, b) => b.subjects.length - a.subjects.length)[0];
   if (first) fixes.push(`Map each missing name to one the target has: --map ${first.kind}:${first.mappedFrom[0] ?? first.name}=NEW (repeatable), or --env NAME with an environments map in the config file.`);
   if (refusals.some((r) => r.reason.includes('not stopped'))) fixes.push('Stop the running jobs, or pass --stop-running (they are started again after the import).');
   fixes.push(`${options.dryRun ? 'Dry run: nothing' : 'Nothing'} was uploaded or changed. The complete list: --json, or --verbose.`);
