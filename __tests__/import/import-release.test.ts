@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  clearWorkspace, devArchive, importCli, importRequests, obsPuts, removeDir, startImportEmulator, tempDir, STAGING, type Emulator,
+  clearWorkspace, devArchive, importCli, importRequests, obsPuts, removeDir, startImportEmulator, tempDir, writeZip, STAGING, type Emulator,
 } from './helpers.js';
 
 let emu: Emulator;
@@ -205,6 +205,40 @@ describe('jobs import: read-back check', () => {
       expect(r.stderr).toMatch(new RegExp(`could not be started again and is left stopped: ${batchJob} \\(`));
     } finally {
       await altering.close();
+    }
+  });
+
+  test('subtasks that name no job: each job is decided by reading it back, not by the task status', async () => {
+    const odd = await startImportEmulator({ seedJobs: 5, importDelayMs: 40 });
+    try {
+      // One job fails on the service side (a locked tag), so the task ends FAILED.
+      const failing = [...odd.state.workspace('dev').jobs.keys()].sort()[1]!;
+      const dev = odd.state.workspace('dev');
+      const entries = new Map<string, Buffer>();
+      for (const [name, job] of dev.jobs) {
+        const json = JSON.parse(job.text) as Record<string, unknown> & { basicConfig?: Record<string, unknown> };
+        if (name === failing) json.basicConfig = { ...(json.basicConfig ?? {}), tags: ['frozen'] };
+        entries.set(`jobs/${name}/${name}.job`, Buffer.from(JSON.stringify(json, null, 2)));
+        for (const m of job.text.matchAll(/"scriptName",\s*"value": "([^"]+)"/g)) entries.set(`jobs/${name}/${m[1]}.script`, Buffer.from(dev.scripts.get(m[1]!)!.text));
+        for (const m of job.text.matchAll(/"resourceName",\s*"value": "([^"]+)"/g)) entries.set(`jobs/${name}/${m[1]}.resource`, Buffer.from(dev.resources.get(m[1]!)!.text));
+      }
+      odd.state.lockTag('prod', 'frozen');
+      const zip = await writeZip(path.join(dir, 'odd.zip'), entries);
+      const running = importCli(odd, [zip, '--obs-path', STAGING, '--json'], { cwd: dir });
+      // A service whose subtasks are named some other way: rename them as soon as the task exists.
+      while (odd.state.tasks.size === 0) await new Promise((r) => setTimeout(r, 2));
+      const task = [...odd.state.tasks.values()][0]!;
+      task.subtasks.forEach((sub, i) => (sub.name = `subtask ${i + 1}`));
+      const r = await running;
+      expect(r.code).toBe(5);
+      const doc = JSON.parse(r.stdout) as { status: string; jobs: { name: string; result: string; message: string; verify?: string }[] };
+      expect(doc.status).toBe('FAILED');
+      for (const j of doc.jobs) {
+        if (j.name === failing) expect(j).toMatchObject({ result: 'failed', message: expect.stringContaining('not in the workspace') });
+        else expect(j).toMatchObject({ result: 'created', verify: 'verified', message: expect.stringContaining('decided by reading it back') });
+      }
+    } finally {
+      await odd.close();
     }
   });
 
