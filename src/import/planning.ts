@@ -16,7 +16,8 @@ export async function planRun(run: ImportRun): Promise<RunPlan> {
   const { dataarts } = run.session;
   const { settings, model } = run;
   const existing = await dataarts.listAllJobs();
-  const locks = lockChecker(run);
+  const listed = new Set(existing.map((j) => j.name));
+  const locks = lockChecker(run, settings.policy === 'OVERWRITE' ? model.jobs.filter((j) => listed.has(j.name)).length : 0);
   const jobs = await planImport(
     {
       jobs: model.jobs,
@@ -74,7 +75,7 @@ async function referencePlan(run: ImportRun): Promise<ReferencePlan> {
  * the other jobs' details read (with progress); otherwise this is said once, and a lock refusal
  * comes per job from the import itself.
  */
-function lockChecker(run: ImportRun): { check: (name: string) => Promise<string | undefined>; finish: () => Promise<void> } {
+function lockChecker(run: ImportRun, candidates: number): { check: (name: string) => Promise<string | undefined>; finish: () => Promise<void> } {
   const { dataarts } = run.session;
   let probe: Promise<boolean> | undefined;
   let checked = 0;
@@ -99,7 +100,8 @@ function lockChecker(run: ImportRun): { check: (name: string) => Promise<string 
     progress ??= run.ctx.ui.progress('Checking locks');
     const p = await progress;
     const problem = lockProblemOf((await dataarts.getJob(name)) as Record<string, unknown> | undefined);
-    p.update(++checked);
+    // The first job was read by the probe.
+    p.update(++checked + 1, candidates);
     return problem;
   };
   return { check, finish };
