@@ -19,13 +19,13 @@ const RUNNING = new Set(['SCHEDULING', 'NORMAL']);
 /** Statuses after which waiting longer will not help. */
 const FAILED = new Set(['EXCEPTION', 'ABNORMAL', 'DISABLE']);
 
-export interface RestartServices {
+interface RestartServices {
   startJob(name: string): Promise<void>;
   /** The job's current status, or undefined when it no longer exists. */
   currentStatus(name: string, jobType: string): Promise<string | undefined>;
 }
 
-export interface RestartOptions {
+interface RestartOptions {
   timeoutMs: number;
   signal: AbortSignal;
   now: () => number;
@@ -34,6 +34,9 @@ export interface RestartOptions {
 /** Why a stopped job must stay stopped, or undefined when it may be started again. */
 function reasonToLeaveStopped(run: ImportRun, name: string): string | undefined {
   if (!run.settings.restart) return 'left stopped as asked (--no-restart)';
+  // (inferred) Starting a paused batch job would schedule it; the API has no call to pause it again.
+  const before = run.planned.jobs.find((p) => p.name === name)?.existingStatus;
+  if (before === 'PAUSED') return 'it was PAUSED before the import, and the API cannot pause it again: resume or pause it in the console';
   const outcome = run.outcomes.find((o) => o.name === name);
   if (outcome) {
     if (outcome.result !== 'overwritten' && outcome.result !== 'created') return `its import did not succeed (${outcome.result}${outcome.message ? `: ${outcome.message}` : ''})`;
