@@ -82,6 +82,17 @@ describe('jobs import: restart what --stop-running stopped', () => {
     expect(r.stderr).toMatch(new RegExp(`left stopped: ${batchJob} \\(left stopped as asked \\(--no-restart\\)\\)`));
   });
 
+  test('a PAUSED job is not started (that would schedule it): left stopped, said, exit 0', async () => {
+    emu.state.setJobStatus('prod', batchJob, 'PAUSED');
+    const zip = await devArchive(emu, dir);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running', '--no-rollback', '--json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(starts()).toEqual([]);
+    const doc = JSON.parse(r.stdout) as { restarts: { name: string; result: string; reason: string }[] };
+    expect(doc.restarts).toEqual([{ name: batchJob, result: 'left stopped', reason: expect.stringContaining('PAUSED before the import') }]);
+    expect(r.stderr).toContain(`left stopped: ${batchJob} (it was PAUSED`);
+  });
+
   test('a failure after stopping (the import refused by the service) starts the stopped jobs again', async () => {
     emu.state.setJobStatus('prod', batchJob, 'SCHEDULING');
     emu.state.workspace('prod').runningImport = 'someone-elses-task';

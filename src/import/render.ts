@@ -10,6 +10,7 @@ import type { JobOutcome } from './task.js';
 import type { ImportRun, PartResult } from './run.js';
 import { refusalOf } from './refusals.js';
 import { plannedChanges } from './verify.js';
+import { leftStoppedOnPurpose } from './restart.js';
 
 /** What the environment map adds to the plan (src/refs). */
 export interface PlanReferenceNotes {
@@ -194,7 +195,7 @@ export async function printResult(run: ImportRun): Promise<number> {
   else await printLines(ctx.deps.io.stdout, resultLines(outcomes));
   const failed = outcomes.filter((o) => o.result === 'failed');
   const differs = run.verification.filter((v) => v.state === 'differs');
-  const notRestarted = run.settings.restart ? run.restarts.filter((r) => r.result === 'left stopped') : [];
+  const notRestarted = run.restarts.filter((r) => r.result === 'left stopped' && !leftStoppedOnPurpose(r, run));
   if (failed.length === 0 && differs.length === 0 && notRestarted.length === 0) return ExitCode.OK;
   const problems: string[] = [];
   if (failed.length > 0) problems.push(`${failed.length} of ${outcomes.length} job${outcomes.length === 1 ? '' : 's'} failed to import: ${failed.map((f) => `${f.name} (${f.message})`).join('; ')}`);

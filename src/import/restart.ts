@@ -14,6 +14,13 @@ import type { ImportRun, RestartResult } from './run.js';
 
 export type { RestartResult } from './run.js';
 
+const PAUSED_REASON = 'it was PAUSED before the import, and the API cannot pause it again: resume or pause it in the console';
+
+/** Left stopped on purpose (asked, or it was paused): not a failure of the run. */
+export function leftStoppedOnPurpose(r: RestartResult, run: ImportRun): boolean {
+  return r.result === 'left stopped' && (!run.settings.restart || r.reason === PAUSED_REASON);
+}
+
 /** Statuses that mean "running again" (reference §7: SCHEDULING for batch, NORMAL for real-time). */
 const RUNNING = new Set(['SCHEDULING', 'NORMAL']);
 /** Statuses after which waiting longer will not help. */
@@ -36,7 +43,7 @@ function reasonToLeaveStopped(run: ImportRun, name: string): string | undefined 
   if (!run.settings.restart) return 'left stopped as asked (--no-restart)';
   // (inferred) Starting a paused batch job would schedule it; the API has no call to pause it again.
   const before = run.planned.jobs.find((p) => p.name === name)?.existingStatus;
-  if (before === 'PAUSED') return 'it was PAUSED before the import, and the API cannot pause it again: resume or pause it in the console';
+  if (before === 'PAUSED') return PAUSED_REASON;
   const outcome = run.outcomes.find((o) => o.name === name);
   if (outcome) {
     if (outcome.result !== 'overwritten' && outcome.result !== 'created') return `its import did not succeed (${outcome.result}${outcome.message ? `: ${outcome.message}` : ''})`;
