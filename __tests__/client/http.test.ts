@@ -66,6 +66,24 @@ afterEach(async () => {
   session = undefined;
 });
 
+describe('job status in both spellings of the official models (reference §19)', () => {
+  test('starttime / nodes[].nodeType (DLF model) and startTime / nodes[].type (wire) read alike', async () => {
+    const bodies = [
+      '{"name":"rt","status":"NORMAL","starttime":1700000000000,"nodes":[{"name":"n1","nodeType":"MRSFlinkJob","status":"NORMAL"}]}',
+      '{"name":"rt","status":"NORMAL","startTime":1700000000000,"nodes":[{"name":"n1","type":"MRSFlinkJob","status":"NORMAL"}]}',
+      '{"name":"rt","status":"NORMAL","starttime":"1700000000000","nodes":[{"name":"n1","nodeType":"MRSFlinkJob","status":"NORMAL"}]}',
+    ];
+    const srv = await scripted((_req, res, hit) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(bodies[hit - 1]);
+    });
+    session = await sessionFor(srv.url).open();
+    const expected = { name: 'rt', status: 'NORMAL', startTime: 1700000000000, nodes: [{ name: 'n1', type: 'MRSFlinkJob', status: 'NORMAL' }] };
+    for (let i = 0; i < bodies.length; i++) expect(await session.dataarts.getJobStatus('rt')).toEqual(expected);
+    await srv.close();
+  });
+});
+
 describe('retries and bodies', () => {
   test('a truncated export download is fetched again, and the file holds the full body', async () => {
     const payload = Buffer.alloc(64 * 1024, 7);

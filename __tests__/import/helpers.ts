@@ -5,6 +5,7 @@
  * questions about what reached the service.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
@@ -26,10 +27,17 @@ export function importEnv(emu: Emulator, workspace = 'prod', extra: Record<strin
   return emulatorEnv(emu, { DATAARTS_WORKSPACE: workspace, ...extra });
 }
 
+/** Working directory of imports that name none: an overwrite writes its rollback archive there, never into the repository. */
+let defaultCwd: string | undefined;
+function importCwd(): string {
+  defaultCwd ??= mkdtempSync(path.join(os.tmpdir(), 'dataarts-import-cwd-'));
+  return defaultCwd;
+}
+
 export function importCli(emu: Emulator, args: string[], options: { workspace?: string; env?: Record<string, string>; cwd?: string; signal?: AbortSignal } = {}): Promise<CliResult> {
   return runCli(['jobs', 'import', ...args], {
     env: importEnv(emu, options.workspace ?? 'prod', options.env),
-    ...(options.cwd ? { cwd: options.cwd } : {}),
+    cwd: options.cwd ?? importCwd(),
     ...(options.signal ? { signal: options.signal } : {}),
   });
 }

@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import path from 'node:path';
 import {
-  clearWorkspace, devArchive, importCli, importRequests, obsPuts, removeDir, stagedKeys, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator,
+  clearWorkspace, devArchive, importCli, importEnv, importRequests, obsPuts, removeDir, stagedKeys, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator,
 } from './helpers.js';
+import { runCli } from '../helpers/cli.js';
 
 let emu: Emulator;
 let dir: string;
@@ -141,9 +142,14 @@ describe('jobs import pre-checks', () => {
     const entries = workspaceEntries(emu, 'dev', [names[2]!]);
     entries.set(`jobs/${names[2]}/${names[2]}.job`, Buffer.from(JSON.stringify(json)));
     const zip = await writeZip(path.join(dir, 'tagged.zip'), entries);
-    const r = await importCli(emu, [zip, '--obs-path', STAGING]);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--json']);
     expect(r.code).toBe(5);
     expect(r.stdout).toContain('frozen');
+    // `jobs task` tells the same: exit 5, the job failed with the service's reason.
+    const { taskId } = JSON.parse(r.stdout) as { taskId: string };
+    const task = await runCli(['jobs', 'task', taskId], { env: importEnv(emu) });
+    expect(task.code).toBe(5);
+    expect(task.stdout).toMatch(new RegExp(`^${names[2]}\\s+failed\\s+job ${names[2]} carries locked tag`, 'm'));
   });
 
   test('a script neither in the archive nor in the workspace blocks the job', async () => {
@@ -180,10 +186,22 @@ describe('jobs import pre-checks', () => {
       expect(Date.now() - started).toBeLessThan(5000);
       const taskId = [...slow.state.tasks.keys()][0]!;
       expect(r.stderr).toContain(taskId);
-      expect(r.stderr).toContain(`system-tasks/${taskId}`);
+      expect(r.stderr).toContain(`dataarts jobs task ${taskId} --wait`);
       // The task is still reading from it, so the staged object stays, and the message says where.
       expect(stagedKeys(slow)).toHaveLength(1);
       expect(r.stderr).toContain(stagedKeys(slow)[0]!);
+      // `jobs task` follows it from there: still running at its own timeout → 6; then to the end → 0, one line per job.
+      const env = importEnv(slow);
+      const early = await runCli(['jobs', 'task', taskId, '--wait', '--timeout', '1'], { env });
+      expect(early.code).toBe(6);
+      const done = await runCli(['jobs', 'task', taskId, '--wait', '--timeout', '30', '--json'], { env });
+      expect(done.code).toBe(0);
+      const doc = JSON.parse(done.stdout) as { status: string; jobs: { name: string; result: string }[] };
+      expect(doc.status).toBe('SUCCESSFUL');
+      expect(doc.jobs.map((j) => j.result)).toEqual(['created', 'created', 'created']);
+      const text = await runCli(['jobs', 'task', taskId], { env });
+      expect(text.code).toBe(0);
+      expect(text.stdout.trim().split('\n')).toHaveLength(3);
     } finally {
       await slow.close();
     }

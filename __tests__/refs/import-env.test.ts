@@ -56,6 +56,8 @@ beforeEach(() => {
   const prod = emu.state.workspace('prod');
   prod.jobs.clear();
   prod.scripts.clear();
+  // The emulator caches job listings until told the state changed.
+  emu.state.changed();
 });
 
 describe('jobs import with an environment map', () => {

@@ -59,6 +59,14 @@ export interface SystemTask {
   subtasks: { id: string; name: string; status: string; message?: string; lastUpdate?: number }[];
 }
 
+/** Get Job Status, read in both spellings of the official models (reference §19). */
+export interface JobStatusView {
+  name: string;
+  status: string;
+  startTime?: number;
+  nodes?: { name: string; type?: string; status?: string }[];
+}
+
 export interface ExportOptions {
   exportDepend: boolean;
   exportStatus: 'DEVELOP' | 'SUBMIT';
@@ -165,9 +173,34 @@ export class DataArtsClient {
     return this.orUndefined(this.json<JobDetails>({ method: 'GET', path: `/jobs/${seg(name)}`, apiClass: 'dlf10', api: 'show', safe: true }), 'DLF.0100');
   }
 
-  async getJobStatus(name: string): Promise<{ name: string; status: string }> {
-    const res = await this.json<{ name?: string; status?: string }>({ method: 'GET', path: `/jobs/${seg(name)}/status`, apiClass: 'dlf30', api: 'status', safe: true });
-    return { name: res.name ?? name, status: String(res.status ?? '') };
+  /**
+   * A job's status (reference §7). The official DLF model spells the start time `starttime` and
+   * node types `nodeType`, the wire may say `startTime` / `type`: both are read (§19).
+   */
+  async getJobStatus(name: string): Promise<JobStatusView> {
+    const res = await this.json<Record<string, unknown>>({ method: 'GET', path: `/jobs/${seg(name)}/status`, apiClass: 'dlf30', api: 'status', safe: true });
+    const nodes = Array.isArray(res.nodes) ? (res.nodes as Record<string, unknown>[]) : [];
+    return {
+      name: str(res.name) ?? name,
+      status: String(res.status ?? ''),
+      startTime: num(res.startTime) ?? num(res.starttime) ?? (typeof res.starttime === 'string' && /^\d+$/.test(res.starttime) ? Number(res.starttime) : undefined),
+      ...(nodes.length > 0 ? { nodes: nodes.map((n) => ({ name: String(n?.name ?? ''), type: str(n?.type) ?? str(n?.nodeType), status: str(n?.status) })) } : {}),
+    };
+  }
+
+  /**
+   * Start a job (reference §7, 204). Not retried: starting twice is harmless for the job itself,
+   * but a lost answer is reported rather than guessed, and the caller reads the status after.
+   */
+  async startJob(name: string): Promise<void> {
+    await this.json({ method: 'POST', path: `/jobs/${seg(name)}/start`, apiClass: 'dlf30', api: 'start', safe: false });
+  }
+
+  /** The service's own reading of a staged archive (reference §4, §19): the jobs and scripts it sees. */
+  async checkFile(obsPath: string): Promise<{ jobs: { name: string; path?: string }[]; scripts: { name: string; path?: string }[] }> {
+    const res = await this.json<{ jobs?: Record<string, unknown>[]; scripts?: Record<string, unknown>[] }>({ method: 'POST', path: '/jobs/check-file', body: { path: obsPath }, apiClass: 'dlf10', api: 'check-file', safe: true });
+    const view = (list: unknown) => (Array.isArray(list) ? (list as Record<string, unknown>[]) : []).map((x) => ({ name: String(x?.name ?? ''), path: str(x?.path) }));
+    return { jobs: view(res.jobs), scripts: view(res.scripts) };
   }
 
   /** Stopping a stopped job is harmless, so stop is retried like a read. */

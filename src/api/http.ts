@@ -16,7 +16,7 @@ import type { ApiClass, Pacer } from './pacing.js';
 import type { Transport } from './transport.js';
 import { abortableSleep } from './sleep.js';
 
-export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
 export type AuthKind = ErrorContext['authKind'];
 
 export interface OutgoingRequest {

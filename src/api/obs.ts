@@ -115,6 +115,14 @@ export class ObsClient {
     return { etag: res.headers['etag'] };
   }
 
+  /**
+   * HEAD Bucket, signed: resolves when the bucket exists and these credentials may use it; a
+   * missing bucket is ApiError NoSuchBucket-like (404), refused credentials AuthError (403).
+   */
+  async headBucket(bucket: string): Promise<void> {
+    await this.deps.http.send(this.request('HEAD', { bucket, key: '' }));
+  }
+
   async deleteObject(bucket: string, key: string): Promise<void> {
     await this.deps.http.send(this.request('DELETE', { bucket, key }));
   }

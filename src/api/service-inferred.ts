@@ -162,3 +162,15 @@ export const EXPORT_TO_OBS_EMPTY_BODY = true;
 export function notSubmittedMessage(job: string): string {
   return `The job ${job} has no submitted version.`;
 }
+
+/**
+ * (inferred) Fields the service sets by itself in the definitions it exports (ids, times, users,
+ * versions and lock state, reference §7-§10): never counted as a difference by `jobs diff` or by
+ * the import's read-back check. Everything else must come back as it was staged. The README lists
+ * this table.
+ */
+export const SERVICE_SET_FIELDS = {
+  job: ['id', 'version', 'createTime', 'createUser', 'lastUpdateTime', 'lastUpdateUser', 'targetStatus', 'approvers', ...Object.values(LOCK_FIELDS)],
+  script: ['id', 'version', 'createTime', 'createUser', 'lastUpdateTime', 'lastUpdateUser', 'targetStatus', 'approvers', 'autoAcquireLock', ...Object.values(LOCK_FIELDS)],
+  resource: ['id', 'resourceId', 'createTime', 'createUser', 'lastUpdateTime', 'lastUpdateUser'],
+} as const;

@@ -20,7 +20,12 @@ import { ImportRun, type ImportSettings } from '../import/run.js';
 import { planRun } from '../import/planning.js';
 import { stopRunningJobs } from '../import/stop.js';
 import { importParts } from '../import/parts.js';
-import { logPlan, printDryRun, printNoWait, printResult } from '../import/render.js';
+import { logPlan, printDryRun, printNoWait, printNothingToImport, printResult } from '../import/render.js';
+import { checkRollbackPath, saveRollback } from '../import/rollback.js';
+import { restartAfterFailure, restartStopped } from '../import/restart.js';
+import { verifyImport } from '../import/verify.js';
+import { refusalOf } from '../import/refusals.js';
+import { checkStagingBucket } from '../import/staging-check.js';
 
 export interface JobsImportOptions {
   archive: string;
@@ -39,6 +44,10 @@ export interface JobsImportOptions {
   timeout: number;
   env?: string;
   map: string[];
+  /** --rollback PATH (string), --no-rollback (false), neither (undefined: default name). */
+  rollback?: string | boolean;
+  restart: boolean;
+  verify: boolean;
 }
 
 /** Everything checked from the flags alone, before any file or the network is touched. */
@@ -61,6 +70,9 @@ function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
     timeoutMs: opts.timeout * 1000,
     ...(opts.env === undefined ? {} : { env: opts.env }),
     map: opts.map,
+    ...(typeof opts.rollback === 'string' || opts.rollback === false ? { rollback: opts.rollback } : {}),
+    restart: opts.restart !== false,
+    verify: opts.verify !== false,
   };
 }
 
@@ -69,6 +81,7 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   // Read (in memory, hostile-safe) before anything is created on disk or asked of the service.
   const model = await readArchive(settings.archive, IMPORT_READ_LIMITS);
   checkJobParamsAgainstArchive(settings.jobParams, model.jobs.map((j) => j.name));
+  if (!settings.dryRun) await checkRollbackPath(ctx.deps.cwd, settings.rollback);
   ctx.ui.debug(`archive ${opts.archive}: ${model.layout} layout, ${model.jobs.length} jobs, ${model.scripts.length} scripts, ${model.resources.length} resources, ${model.unpackedBytes} bytes unpacked`);
   // TMPDIR from the run's environment (the process's in real use), so a caller can place temp files.
   const workDir = await mkdtemp(join(ctx.deps.env.TMPDIR || tmpdir(), 'dataarts-import-work-'));
@@ -82,8 +95,8 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
       // Undo while the session is still open (run()'s cleanup would come after close()); kept
       // objects (--no-wait, unknown outcome, timeout) are left alone by remove().
       await Promise.all(run.staged.map((s) => s.remove()));
-      // Never leave a half-done state unexplained: say what this run changed and did not undo.
-      if (run.stopped.length > 0) ctx.ui.warn(`these jobs were stopped by --stop-running and stay stopped: ${run.stopped.join(', ')}`);
+      // Never leave a half-done state unexplained: start again what is safe to start, name the rest.
+      await restartAfterFailure(run);
       throw err;
     } finally {
       await session.close();
@@ -103,25 +116,37 @@ async function importRun(run: ImportRun): Promise<number> {
     });
   }
   run.plan = await planRun(run);
-  if (settings.dryRun) return printDryRun(run);
+  if (settings.dryRun) {
+    await checkStagingBucket(run);
+    return printDryRun(run);
+  }
   refuseUnlessReady(run);
   logPlan(run);
+  if (nothingToImport(run)) return printNothingToImport(run);
+  await saveRollback(run);
   await stopRunningJobs(run);
   const done = await importParts(run);
   if (done.kind === 'no-wait') return printNoWait(run, done);
+  await verifyImport(run);
+  await restartStopped(run);
   return printResult(run);
+}
+
+/**
+ * Every job would be skipped and the archive carries nothing else (scripts or resources no job
+ * takes are imported on their own): nothing is uploaded and no import is started.
+ */
+function nothingToImport(run: ImportRun): boolean {
+  const { jobs } = run.planned;
+  if (!jobs.every((p) => p.action === 'skip')) return false;
+  const belongs = new Set(run.model.jobs.flatMap((j) => [j.entry, ...j.companions]));
+  return run.model.entries.every((e) => belongs.has(e.name));
 }
 
 /** Refuse (exit 4, nothing uploaded) when planning found problems or the parts need waiting. */
 function refuseUnlessReady(run: ImportRun): void {
   const { refusals, prepared } = run.planned;
-  if (refusals.length > 0) {
-    throw new RefusedError(
-      `import refused before upload: ${refusals.map((r) => `${r.subject} (${r.reason})`).join('; ')}`,
-      refusals,
-      { hint: 'Nothing was uploaded or changed. Run with --dry-run to see the whole plan.' },
-    );
-  }
+  if (refusals.length > 0) throw refusalOf(run);
   if (!run.settings.wait && prepared.parts.length > 1) {
     // (inferred) Only one import runs per workspace at a time, so the parts must be imported one
     // after another: that needs waiting.

@@ -239,6 +239,15 @@ function importOne(state: EmulatorState, ws: Workspace, user: string, job: Archi
 export interface ImportRuntime {
   importDelayMs: number;
   later(ms: number, fn: () => void): void;
+  /** Test setting: jobs the service alters while importing them (their `description` changes). */
+  alterOnImport?: readonly string[];
+}
+
+/** A service that does not store a job as it was sent (EmulatorOptions.alterOnImport). */
+function alterStoredJob(state: EmulatorState, ws: Workspace, name: string): void {
+  const job = parseLossless(ws.jobs.get(name)!.text) as Record<string, unknown>;
+  job.description = `${String(job.description ?? '')} (altered by the service on import)`;
+  state.putJob(ws.id, stringifyLossless(job));
 }
 
 export async function startImport(ctx: DlfContext, runtime: ImportRuntime): Promise<void> {
@@ -269,6 +278,7 @@ export async function startImport(ctx: DlfContext, runtime: ImportRuntime): Prom
     const t = state.now();
     if (index < archive.jobs.length) {
       const outcome = importOne(state, ws, user, archive.jobs[index]!, req);
+      if (outcome.ok && runtime.alterOnImport?.includes(archive.jobs[index]!.name) && !outcome.message.startsWith('skipped')) alterStoredJob(state, ws, archive.jobs[index]!.name);
       Object.assign(task.subtasks[index]!, { status: outcome.ok ? 'SUCCESSFUL' : 'FAILED', message: outcome.message, lastUpdate: t, endTime: t });
       task.lastUpdate = t;
       index += 1;

@@ -50,6 +50,8 @@ export interface EmulatorOptions {
   rateLimits?: boolean;
   faults?: FaultSettings;
   importDelayMs?: number;
+  /** Jobs the emulated service alters while importing them (to test the import's read-back check). */
+  alterOnImport?: string[];
   tokenTtlMs?: number;
   dataDir?: string;
   credentials?: Partial<{ projectId: string; ak: string; sk: string; username: string; password: string; domain: string }>;
@@ -179,7 +181,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     flush();
   }
 
-  const importRuntime = { importDelayMs, later };
+  const importRuntime = { importDelayMs, later, alterOnImport: options.alterOnImport ?? [] };
 
   async function handleDataArts(ex: Exchange, segs: string[], now: number): Promise<void> {
     if (segs[1] !== credentials.projectId) throw new HttpError(PROJECT_MISMATCH_ERROR.status, PROJECT_MISMATCH_ERROR.errorCode, PROJECT_MISMATCH_ERROR.message, true);

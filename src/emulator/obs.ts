@@ -69,6 +69,8 @@ export function handleObs(ex: Exchange, state: EmulatorState, cfg: ObsConfig, no
   if (!verify(ex, cfg, now)) return;
   const objects = state.buckets.get(bucket);
   if (!objects) return obsError(ex, 404, 'NoSuchBucket', 'The specified bucket does not exist');
+  // HEAD Bucket: the bucket exists and the signature is good (the import's dry run asks this).
+  if (key === '' && ex.method === 'HEAD') return void ex.res.writeHead(200, { 'X-Request-Id': ex.requestId, 'Content-Length': '0' }).end();
   if (key === '') return obsError(ex, 405, 'MethodNotAllowed', 'Bucket operations are not supported by the emulator.');
   switch (ex.method) {
     case 'PUT': {

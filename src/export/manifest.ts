@@ -15,7 +15,7 @@ export interface JobListItem {
 }
 
 export interface ManifestInput {
-  command: 'jobs export' | 'jobs export-workspace' | 'backups restore';
+  command: 'jobs export' | 'jobs export-workspace' | 'backups restore' | 'jobs import --rollback';
   workspace: string;
   layout: 'zip' | 'dir';
   archiveName: string;

@@ -14,7 +14,7 @@ import type { ExportCommonOptions } from './options.js';
 import { DEFAULT_CONCURRENCY } from './batches.js';
 
 export interface ExportPlan {
-  command: 'jobs export' | 'jobs export-workspace';
+  command: 'jobs export' | 'jobs export-workspace' | 'jobs import --rollback';
   /** Selected jobs (any order; batches are built from the sorted names). */
   jobs: JobSummary[];
   /** Absolute output path (zip file or directory). */

@@ -20,3 +20,8 @@ export function lockProblemOf(details: Record<string, unknown> | undefined): str
   }
   return problems.length > 0 ? problems.join('; ') : undefined;
 }
+
+/** Whether job details carry lock state at all (no official model has it: reference §19). */
+export function reportsLockState(details: Record<string, unknown> | undefined): boolean {
+  return details !== undefined && Object.values(LOCK_FIELDS).some((k) => k in details);
+}

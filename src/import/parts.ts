@@ -6,9 +6,10 @@
 import { ServiceError } from '../errors.js';
 import type { PreparedPart } from './prepare.js';
 import { stageArchive, stagingKey, newRunId, type StagedObject } from './staging.js';
-import { jobOutcomes, type SystemTaskView } from './task.js';
+import { jobOutcomes, subtaskJobName, type SystemTaskView } from './task.js';
 import { startImport, taskLookupHint, TaskTimeoutError, waitWithProgress } from './start.js';
 import type { ImportRun } from './run.js';
+import { checkStagedReading } from './staging-check.js';
 
 export type PartsDone = { kind: 'finished' } | { kind: 'no-wait'; taskId: string; staged: StagedObject };
 
@@ -43,6 +44,9 @@ async function importPart(run: ImportRun, part: PreparedPart, runId: string): Pr
   );
   run.staged.push(staged);
 
+  await checkStagedReading(run, staged, part);
+  // From the call on, these jobs may have changed on the service, whatever the answer says.
+  for (const job of part.jobs) run.sent.add(job);
   const taskId = await startImport(run, staged, part);
   ctx.ui.info(`Import${label} started: task ${taskId}`);
   if (!settings.wait) {
@@ -61,6 +65,10 @@ async function importPart(run: ImportRun, part: PreparedPart, runId: string): Pr
   }
   const partPlan = run.planned.jobs.filter((p) => part.jobs.includes(p.name));
   run.outcomes.push(...jobOutcomes(task, partPlan));
+  // (inferred) Subtasks are matched to jobs by name only; a job no subtask names is decided by
+  // reading it back (verify.ts), not by the task's overall status.
+  const told = new Set((task.subtasks ?? []).map((s) => subtaskJobName(s.name)));
+  for (const p of partPlan) if (!told.has(p.name)) run.untold.add(p.name);
   run.parts.push({ part: part.index + 1, taskId, status: task.status, jobs: part.jobs, staged: { path: staged.path, removed } });
   return { kind: 'finished' };
 }

@@ -7,7 +7,7 @@ import type { Refusal } from '../errors.js';
 import { ApiError } from '../api/errors.js';
 import { planReferences, resolveEnvironmentMap, type ReferencePlan } from '../refs/index.js';
 import { block, blockedJobs, planImport } from './plan.js';
-import { lockProblemOf } from './locks.js';
+import { lockProblemOf, reportsLockState } from './locks.js';
 import { packSourceOf } from './pack-source.js';
 import { prepareParts } from './prepare.js';
 import type { ImportRun, RunPlan } from './run.js';
@@ -16,6 +16,8 @@ export async function planRun(run: ImportRun): Promise<RunPlan> {
   const { dataarts } = run.session;
   const { settings, model } = run;
   const existing = await dataarts.listAllJobs();
+  const listed = new Set(existing.map((j) => j.name));
+  const locks = lockChecker(run, settings.policy === 'OVERWRITE' ? model.jobs.filter((j) => listed.has(j.name)).length : 0);
   const jobs = await planImport(
     {
       jobs: model.jobs,
@@ -25,10 +27,10 @@ export async function planRun(run: ImportRun): Promise<RunPlan> {
       stopRunning: settings.stopRunning,
     },
     {
-      lockProblem: async (name) => lockProblemOf((await dataarts.getJob(name)) as Record<string, unknown> | undefined),
+      lockProblem: locks.check,
       scriptExists: async (name) => (await dataarts.getScript(name)) !== undefined,
     },
-  );
+  ).finally(locks.finish);
   const refs = await referencePlan(run);
   for (const problem of refs.blocked) {
     const job = jobs.find((p) => p.name === problem.subject);
@@ -49,7 +51,7 @@ export async function planRun(run: ImportRun): Promise<RunPlan> {
     run.ctx.ui.info(`expressionTimeZone set to ${settings.timeZone} in ${prepared.timeZoneChanges} place${prepared.timeZoneChanges === 1 ? '' : 's'} of the staged copy`);
   }
   const refusals = [...blockedJobs(jobs).map((p) => ({ subject: p.name, reason: p.reason ?? 'blocked' })), ...scriptProblems];
-  return { jobs, refs, prepared, refusals };
+  return { jobs, refs, prepared, refusals, existing };
 }
 
 /** The environment map's plan (blocked references, rewrites and `resources`). */
@@ -65,4 +67,42 @@ async function referencePlan(run: ImportRun): Promise<ReferencePlan> {
     run.ctx.ui.warn(`could not list the workspace's connections (${err.message}); connections are not checked`);
   }
   return planReferences({ model, map, connections });
+}
+
+/**
+ * Lock look-ups at the speed of the list: the first overwritten job's details tell whether the
+ * service reports lock state at all (no official model has it, reference §19). Only if it does are
+ * the other jobs' details read (with progress); otherwise this is said once, and a lock refusal
+ * comes per job from the import itself.
+ */
+function lockChecker(run: ImportRun, candidates: number): { check: (name: string) => Promise<string | undefined>; finish: () => Promise<void> } {
+  const { dataarts } = run.session;
+  let probe: Promise<boolean> | undefined;
+  let checked = 0;
+  let progress: Promise<{ update(done: number, total?: number): void; stop(line?: string): void }> | undefined;
+  const finish = async () => {
+    if (progress) (await progress).stop();
+  };
+  const check = async (name: string): Promise<string | undefined> => {
+    if (!probe) {
+      let first: string | undefined;
+      probe = (async () => {
+        const details = (await dataarts.getJob(name)) as Record<string, unknown> | undefined;
+        first = lockProblemOf(details);
+        const reports = reportsLockState(details);
+        if (!reports) run.ctx.ui.info('The service reports no lock state in job details: locks are not checked before upload; a job locked by another user fails in the import, with the service\'s reason.');
+        return reports;
+      })();
+      await probe;
+      return first;
+    }
+    if (!(await probe)) return undefined;
+    progress ??= run.ctx.ui.progress('Checking locks');
+    const p = await progress;
+    const problem = lockProblemOf((await dataarts.getJob(name)) as Record<string, unknown> | undefined);
+    // The first job was read by the probe.
+    p.update(++checked + 1, candidates);
+    return problem;
+  };
+  return { check, finish };
 }

@@ -2,12 +2,15 @@
  * What `jobs import` prints on stdout: the plan (--dry-run) and the result, as aligned text or as
  * one JSON document. The shapes here are the command's public output; keep them stable.
  */
-import { ExitCode, PartialFailureError, RefusedError } from '../errors.js';
+import { ExitCode, PartialFailureError } from '../errors.js';
 import { formatTable, printJson, printLines } from '../output/render.js';
 import { countActions, type PlannedJob } from './plan.js';
 import type { StagedObject } from './staging.js';
 import type { JobOutcome } from './task.js';
 import type { ImportRun, PartResult } from './run.js';
+import { refusalOf } from './refusals.js';
+import { plannedChanges } from './verify.js';
+import { leftStoppedOnPurpose } from './restart.js';
 
 /** What the environment map adds to the plan (src/refs). */
 export interface PlanReferenceNotes {
@@ -135,6 +138,15 @@ export async function printDryRun(run: ImportRun): Promise<number> {
   const parts = partSummaries(run);
   const stagingPath = staging ? `obs://${staging.bucket}/${staging.prefix}` : undefined;
   const doc = planDocument({ workspace: run.workspace, policy: settings.policy, plan: jobs, parts, refs, stagingPath });
+  // What each overwrite changes: a count and the first few paths (the whole list in --json).
+  const changes = await plannedChanges(run);
+  for (const job of doc.jobs) {
+    const c = changes.get(job.name);
+    if (!c) continue;
+    Object.assign(job, { changes: c });
+    const note = c.length === 0 ? 'no change' : `${c.length} path${c.length === 1 ? '' : 's'} change${c.length === 1 ? 's' : ''}: ${c.slice(0, 3).map((x) => x.path).join(', ')}${c.length > 3 ? ', …' : ''}`;
+    job.reason = job.reason ? `${job.reason}; ${note}` : note;
+  }
   if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { ...doc, refusals });
   else await printLines(ctx.deps.io.stdout, planLines(doc));
   if (!staging) ctx.ui.warn('no OBS staging location: a real import needs --obs-path obs://BUCKET/PREFIX/ or obsStagingPath in the profile');
@@ -143,14 +155,16 @@ export async function printDryRun(run: ImportRun): Promise<number> {
     ctx.ui.info('Dry run: nothing was uploaded or changed.');
     return ExitCode.OK;
   }
-  const message = `the import would be refused: ${refusals.map((r) => `${r.subject} (${r.reason})`).join('; ')}`;
-  throw new RefusedError(message, refusals, { hint: 'Dry run: nothing was uploaded or changed.' });
+  throw refusalOf(run);
 }
 
 /** `--no-wait`: the task id on stdout (or the JSON document). */
 export async function printNoWait(run: ImportRun, done: { taskId: string; staged: StagedObject }): Promise<number> {
   const { ctx } = run;
   ctx.ui.info(`Not waiting (--no-wait). The staged archive ${done.staged.path} stays in OBS: remove it once task ${done.taskId} has ended.`);
+  if (run.stopped.length > 0) {
+    ctx.ui.warn(`these jobs were stopped by --stop-running and stay stopped (--no-wait: the import is still running): ${run.stopped.join(', ')}; start them once \`dataarts jobs task ${done.taskId} --wait\` says the import succeeded`);
+  }
   if (ctx.globals.json) {
     await printJson(ctx.deps.io.stdout, { workspace: run.workspace ?? null, taskId: done.taskId, status: 'RUNNING', stopped: run.stopped, staged: { path: done.staged.path, removed: false } });
   } else {
@@ -159,13 +173,46 @@ export async function printNoWait(run: ImportRun, done: { taskId: string; staged
   return ExitCode.OK;
 }
 
-/** One line per job on stdout (or the JSON document); exit 5 when some failed. */
+/** The result document with what this issue's steps add: per-job read-back, restarts, rollback. */
+function fullResultDocument(run: ImportRun): Record<string, unknown> {
+  const doc = resultDocument(run.workspace, run.parts, run.outcomes, run.stopped);
+  const checks = new Map(run.verification.map((v) => [v.name, v]));
+  return {
+    ...doc,
+    jobs: run.outcomes.map((o) => {
+      const v = checks.get(o.name);
+      return { ...o, ...(v ? { verify: v.state } : {}), ...(v && v.state === 'differs' ? { differences: v.changes } : {}) };
+    }),
+    restarts: run.restarts,
+    rollback: run.rollbackPath ?? null,
+  };
+}
+
+/** One line per job on stdout (or the JSON document); exit 5 when some failed, differ or stay stopped. */
 export async function printResult(run: ImportRun): Promise<number> {
   const { ctx, outcomes } = run;
-  if (ctx.globals.json) await printJson(ctx.deps.io.stdout, resultDocument(run.workspace, run.parts, outcomes, run.stopped));
+  if (ctx.globals.json) await printJson(ctx.deps.io.stdout, fullResultDocument(run));
   else await printLines(ctx.deps.io.stdout, resultLines(outcomes));
   const failed = outcomes.filter((o) => o.result === 'failed');
-  if (failed.length === 0) return ExitCode.OK;
-  const message = `${failed.length} of ${outcomes.length} job${outcomes.length === 1 ? '' : 's'} failed to import: ${failed.map((f) => `${f.name} (${f.message})`).join('; ')}`;
-  throw new PartialFailureError(message, { failed });
+  const differs = run.verification.filter((v) => v.state === 'differs');
+  const notRestarted = run.restarts.filter((r) => r.result === 'left stopped' && !leftStoppedOnPurpose(r, run));
+  if (failed.length === 0 && differs.length === 0 && notRestarted.length === 0) return ExitCode.OK;
+  const problems: string[] = [];
+  if (failed.length > 0) problems.push(`${failed.length} of ${outcomes.length} job${outcomes.length === 1 ? '' : 's'} failed to import: ${failed.map((f) => `${f.name} (${f.message})`).join('; ')}`);
+  if (differs.length > 0) problems.push(`${differs.length} imported job${differs.length === 1 ? '' : 's'} read back different from what was staged: ${differs.map((d) => `${d.name} (${d.changes.slice(0, 3).map((c) => c.path).join(', ')}${d.changes.length > 3 ? ', …' : ''})`).join('; ')}`);
+  if (notRestarted.length > 0) problems.push(`${notRestarted.length} job${notRestarted.length === 1 ? '' : 's'} stopped by --stop-running could not be started again and ${notRestarted.length === 1 ? 'is' : 'are'} left stopped: ${notRestarted.map((r) => `${r.name} (${r.reason})`).join('; ')}`);
+  throw new PartialFailureError(problems.join('. '), { failed, differs, leftStopped: notRestarted });
+}
+
+/** Every job would be skipped: say so, list them, exit 0; nothing was uploaded or started. */
+export async function printNothingToImport(run: ImportRun): Promise<number> {
+  const { ctx } = run;
+  const skipped = run.planned.jobs.map((p) => ({ name: p.name, result: 'skipped' as const, message: p.reason ?? '' }));
+  if (ctx.globals.json) {
+    await printJson(ctx.deps.io.stdout, { workspace: run.workspace ?? null, taskId: null, status: 'NOTHING_TO_IMPORT', jobs: skipped, stopped: [], staged: null, parts: [], restarts: [], rollback: null });
+  } else {
+    await printLines(ctx.deps.io.stdout, resultLines(skipped));
+  }
+  ctx.ui.info('nothing to import: every job would be skipped; nothing was uploaded and no import was started');
+  return ExitCode.OK;
 }

@@ -8,6 +8,7 @@
 import type { CommandContext } from '../context.js';
 import type { ArchiveModel } from '../archive/model.js';
 import type { Session } from '../api/session.js';
+import type { JobSummary } from '../api/dataarts.js';
 import { parseObsPath } from '../api/obs.js';
 import type { ReferencePlan } from '../refs/index.js';
 import type { JobParams } from './params.js';
@@ -15,6 +16,7 @@ import type { PlannedJob, SameNamePolicy } from './plan.js';
 import type { Prepared } from './prepare.js';
 import type { StagedObject, StagingLocation } from './staging.js';
 import type { JobOutcome } from './task.js';
+import type { Change } from '../compare/definitions.js';
 
 /** The flags of `jobs import`, checked and in the service's terms. */
 export interface ImportSettings {
@@ -35,6 +37,28 @@ export interface ImportSettings {
   timeoutMs: number;
   env?: string;
   map: string[];
+  /** Where to save the versions an overwrite replaces; false with --no-rollback; undefined = default name. */
+  rollback?: string | false;
+  /** Start again what --stop-running stopped (false with --no-restart). */
+  restart: boolean;
+  /** Read the imported jobs back and compare them with what was staged (false with --no-verify). */
+  verify: boolean;
+}
+
+/** What became of one job --stop-running stopped (src/import/restart.ts). */
+export interface RestartResult {
+  name: string;
+  result: 'restarted' | 'left stopped';
+  /** Why it was left stopped (or what went wrong starting it). */
+  reason?: string;
+}
+
+/** The read-back check of one imported job. */
+export interface VerifyResult {
+  name: string;
+  state: 'verified' | 'differs';
+  /** What differs (`from` = the workspace's value, `to` = what was staged). */
+  changes: Change[];
 }
 
 /** One imported part: its task, the task's final status and where its archive was staged. */
@@ -53,6 +77,8 @@ export interface RunPlan {
   prepared: Prepared;
   /** Every reason not to import (blocked jobs and problems in scripts); empty when all is well. */
   refusals: { subject: string; reason: string }[];
+  /** The workspace's job list as planning read it. */
+  existing: JobSummary[];
 }
 
 export class ImportRun {
@@ -71,6 +97,16 @@ export class ImportRun {
   stopped: string[] = [];
   readonly parts: PartResult[] = [];
   readonly outcomes: JobOutcome[] = [];
+  /** Jobs whose definition was sent to the service in an import call (whatever came of it). */
+  readonly sent = new Set<string>();
+  /** Jobs of finished parts whose outcome no subtask told (decided by the read-back check). */
+  readonly untold = new Set<string>();
+  /** The rollback archive written before the upload, if any. */
+  rollbackPath?: string;
+  /** The read-back check, one per imported job (empty with --no-verify). */
+  verification: VerifyResult[] = [];
+  /** What became of every job --stop-running stopped. */
+  restarts: RestartResult[] = [];
 
   constructor(init: { ctx: CommandContext; settings: ImportSettings; model: ArchiveModel; session: Session; workDir: string }) {
     this.ctx = init.ctx;

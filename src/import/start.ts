@@ -14,7 +14,7 @@ import type { ImportRun } from './run.js';
 
 /** Where a user looks a task up once this process no longer follows it. */
 export function taskLookupHint(taskId: string): string {
-  return `look it up later with GET /v1/{project_id}/system-tasks/${taskId} (task id ${taskId}) or in the console`;
+  return `look it up later with \`dataarts jobs task ${taskId} --wait\``;
 }
 
 /** The body of the import call for one part (only that part's per-job parameters). */
@@ -46,7 +46,10 @@ export async function startImport(run: ImportRun, staged: StagedObject, part: Pr
       ctx.ui.warn(`interrupted while the import call was in flight: the import may have started on the service; check the workspace (\`dataarts jobs list\`) or the console's import history before running again`);
       throw err;
     }
-    throw await sortStartFailure(run, staged, err);
+    const sorted = await sortStartFailure(run, staged, err);
+    // The service answered "no": nothing of this part reached the workspace.
+    if (err instanceof ApiError) for (const job of part.jobs) run.sent.delete(job);
+    throw sorted;
   }
 }
 

@@ -49,10 +49,14 @@ export async function stopRunningJobs(run: ImportRun): Promise<void> {
   const onAbort = () => ctx.ui.warn(`interrupted while stopping jobs: some of ${names} may now be stopped; nothing was imported`);
   ctx.deps.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    run.stopped = await stopAndWait(
+    await stopAndWait(
       toStop,
       {
-        stopJob: (name) => session.dataarts.stopJob(name),
+        // Recorded as soon as the service took the stop, so a later failure restarts it or names it.
+        stopJob: async (name) => {
+          await session.dataarts.stopJob(name);
+          if (!run.stopped.includes(name)) run.stopped.push(name);
+        },
         currentStatus: async (name, jobType) => {
           const listed = await session.dataarts.listJobs(jobType === 'REAL_TIME' ? 'REAL_TIME' : 'BATCH', { jobName: name });
           return listed.find((j) => j.name === name)?.status;

@@ -10,6 +10,8 @@ import type { JobsExportOptions } from '../../commands/jobs-export.js';
 import type { JobsExportWorkspaceOptions } from '../../commands/jobs-export-workspace.js';
 import type { JobsImportOptions } from '../../commands/jobs-import.js';
 import type { JobsRefsOptions } from '../../commands/jobs-refs.js';
+import type { JobsDiffOptions } from '../../commands/jobs-diff.js';
+import type { JobsTaskOptions } from '../../commands/jobs-task.js';
 import { collect, contextFor, positiveInt, type RunState } from '../action.js';
 
 function exportCommonOptions(cmd: Command): Command {
@@ -103,6 +105,10 @@ Examples:
     .option('--timeout <seconds>', 'give up polling after this long', positiveInt('--timeout'), 600)
     .option('--env <name>', "apply the config file's environments.NAME map")
     .option('--map <kind:old=new>', 'rebind a reference (repeatable; wins over --env)', collect, [])
+    .option('--rollback <path>', 'before an overwrite, save the jobs it replaces into this archive (default dataarts-rollback-{workspace}-{UTC time}.zip)')
+    .option('--no-rollback', 'do not save the jobs an overwrite replaces')
+    .option('--no-restart', 'leave the jobs --stop-running stopped stopped (default: start them again after a successful import)')
+    .option('--no-verify', 'skip reading the imported jobs back and comparing them with what was staged')
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
@@ -112,6 +118,43 @@ Examples:
     .action(async (archive: string, opts: Omit<JobsImportOptions, 'archive'>, cmd: Command) => {
       const { runJobsImport } = await import('../../commands/jobs-import.js');
       state.exitCode = await runJobsImport(contextFor(cmd, deps, state), { ...opts, archive });
+    });
+
+  jobs
+    .command('diff')
+    .description('what importing an archive would change in the workspace, job by job')
+    .argument('<archive>', 'zip file or directory in the batch or single-job layout')
+    .argument('[name...]', 'only these jobs of the archive')
+    .option('--match <glob>', 'only jobs whose name matches (repeatable)', collect, [])
+    .option('--env <name>', "apply the config file's environments.NAME map, as the import would")
+    .option('--map <kind:old=new>', 'rebind a reference (repeatable; wins over --env)', collect, [])
+    .option('--expression-time-zone <tz>', 'rewrite every expressionTimeZone, as the import would')
+    .option('--exit-code', 'exit 8 when any job is new or changed', false)
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Examples:
+  $ dataarts jobs diff release.zip --env prod
+  $ dataarts jobs diff release.zip daily_load --json | jq '.jobs[].changes[].path'
+  $ dataarts jobs diff release.zip --exit-code || echo "the release changes prod"`)
+    .action(async (archive: string, names: string[], opts: Omit<JobsDiffOptions, 'archive' | 'names'>, cmd: Command) => {
+      const { runJobsDiff } = await import('../../commands/jobs-diff.js');
+      state.exitCode = await runJobsDiff(contextFor(cmd, deps, state), { ...opts, archive, names });
+    });
+
+  jobs
+    .command('task')
+    .description('show an import task as jobs import reports it (status and one line per job)')
+    .argument('<task-id>', 'the task id jobs import printed')
+    .option('--wait', 'poll until the task ends', false)
+    .option('--timeout <seconds>', 'with --wait: give up after this long', positiveInt('--timeout'), 600)
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Examples:
+  $ dataarts jobs task 008aae2e675933c7016759418e870000
+  $ dataarts jobs task "$(dataarts jobs import jobs.zip --no-wait)" --wait --timeout 1800`)
+    .action(async (taskId: string, opts: Omit<JobsTaskOptions, 'taskId'>, cmd: Command) => {
+      const { runJobsTask } = await import('../../commands/jobs-task.js');
+      state.exitCode = await runJobsTask(contextFor(cmd, deps, state), { ...opts, taskId });
     });
 
   jobs

@@ -1,0 +1,33 @@
+/**
+ * The workspace's current definitions of some jobs, read the way `jobs export` reads them: batch
+ * export, at most 100 names a call, each zip read with the hostile-safe reader. Used by
+ * `jobs diff`, the import's dry-run counts and its read-back check.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { readZipEntries } from '../archive/zip-read.js';
+import { EXPORT_BATCH_LIMITS } from '../archive/limits.js';
+import { buildModel } from '../archive/model.js';
+import { BATCH_SIZE, type BatchExporter } from '../export/batches.js';
+import { mapLimit } from '../util/pool.js';
+import { definitionsOf, mergeDefinitions, type Definitions } from './definitions.js';
+
+/** Batch-export calls in flight (the client paces them at the documented 10/s). */
+const CONCURRENCY = 4;
+
+export async function readWorkspaceDefinitions(client: BatchExporter, names: string[], workDir: string): Promise<Definitions> {
+  const batches: string[][] = [];
+  const sorted = [...new Set(names)].sort();
+  for (let i = 0; i < sorted.length; i += BATCH_SIZE) batches.push(sorted.slice(i, i + BATCH_SIZE));
+  const sets = await mapLimit(batches.map((batch, i) => ({ batch, i })), CONCURRENCY, async ({ batch, i }) => {
+    const file = path.join(workDir, `read-back-${process.pid}-${Date.now()}-${i}.zip`);
+    try {
+      await client.batchExport(batch, { exportDepend: true, exportStatus: 'DEVELOP' }, file);
+      const entries = await readZipEntries(file, EXPORT_BATCH_LIMITS);
+      return definitionsOf(buildModel('workspace export', entries));
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+  return mergeDefinitions(sets);
+}

@@ -1,0 +1,69 @@
+/**
+ * The rollback archive: before an overwrite is uploaded, the target's current versions of every
+ * job it replaces are exported (batch export, 100 per call) through the same pipeline as
+ * `jobs export`, so the archive has the same layout and guarantees (deterministic zip, atomic
+ * write, `{archive}.manifest.json` sidecar). Importing it with `--duplicate-policy overwrite` puts
+ * those versions back. Written before anything is stopped or uploaded: if it cannot be written,
+ * nothing has changed yet.
+ */
+import path from 'node:path';
+import { RefusedError } from '../errors.js';
+import { pathExists } from '../util/atomic.js';
+import { exportToArchive } from '../export/pipeline.js';
+import { DEFAULT_CONCURRENCY } from '../export/batches.js';
+import { manifestPathFor } from '../export/manifest.js';
+import { utcStamp, workspaceLabel } from '../export/output-path.js';
+import type { ImportRun } from './run.js';
+
+/** `dataarts-rollback-{workspace}-{UTC stamp}[-N].zip` in `dir`, neither it nor its manifest existing. */
+async function defaultRollbackPath(dir: string, workspace: string | undefined, now: Date): Promise<string> {
+  const base = `dataarts-rollback-${workspaceLabel(workspace)}-${utcStamp(now)}`;
+  for (let n = 1; ; n++) {
+    const candidate = path.join(dir, `${base}${n > 1 ? `-${n}` : ''}.zip`);
+    if (!(await pathExists(candidate)) && !(await pathExists(manifestPathFor(candidate)))) return candidate;
+  }
+}
+
+/** An explicit --rollback PATH must not exist yet (checked before any request). */
+export async function checkRollbackPath(cwd: string, rollback: string | false | undefined): Promise<void> {
+  if (typeof rollback !== 'string') return;
+  const target = path.resolve(cwd, rollback);
+  const existing: string[] = [];
+  for (const p of [target, manifestPathFor(target)]) if (await pathExists(p)) existing.push(p);
+  if (existing.length > 0) {
+    throw new RefusedError(
+      `the rollback archive's path is taken: ${existing.join(', ')}`,
+      existing.map((subject) => ({ subject, reason: 'already exists' })),
+      { hint: 'Choose another --rollback PATH (the tool never replaces a rollback archive).' },
+    );
+  }
+}
+
+/** The jobs the import will replace: same-name jobs it overwrites. */
+function replacedJobs(run: ImportRun): string[] {
+  return run.planned.jobs.filter((p) => p.action === 'overwrite').map((p) => p.name);
+}
+
+export async function saveRollback(run: ImportRun): Promise<void> {
+  const { ctx, settings, session } = run;
+  if (settings.rollback === false) return;
+  const names = new Set(replacedJobs(run));
+  if (names.size === 0) return;
+  const output = typeof settings.rollback === 'string'
+    ? path.resolve(ctx.deps.cwd, settings.rollback)
+    : await defaultRollbackPath(ctx.deps.cwd, run.workspace, ctx.deps.now());
+  const result = await exportToArchive(ctx, session.dataarts, {
+    command: 'jobs import --rollback',
+    jobs: run.planned.existing.filter((j) => names.has(j.name)),
+    output,
+    layout: 'zip',
+    force: false,
+    exportDepend: true,
+    exportStatus: 'DEVELOP',
+    concurrency: DEFAULT_CONCURRENCY,
+    workspace: workspaceLabel(run.workspace),
+    selection: { rollbackOf: path.basename(settings.archive), jobs: [...names].sort() },
+  });
+  run.rollbackPath = result.path;
+  ctx.ui.info(`Rollback archive: ${result.path} (the ${result.jobs} job${result.jobs === 1 ? '' : 's'} this import replaces, as they are now; put them back with: dataarts jobs import ${result.path} --duplicate-policy overwrite)`);
+}

@@ -1,0 +1,100 @@
+/**
+ * The read-back check: once the import task has ended, export the imported jobs from the
+ * workspace and compare each job and the scripts and resources it carried with what was staged
+ * (after the environment-map and time-zone rewrites, and the import call's own parameters),
+ * ignoring only the fields the service sets itself (SERVICE_SET_FIELDS). Per job `verified` or
+ * `differs` with the paths. A job whose subtask the task did not tell is decided here: present and
+ * as staged is a success, absent is a failure.
+ */
+import { readArchive } from '../archive/model.js';
+import { compareJob, definitionsOf, mergeDefinitions, type Change, type Definitions } from '../compare/definitions.js';
+import { jobAfterImportCall, scriptAfterImportCall, type ImportCallEffects } from '../compare/import-effects.js';
+import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
+import { IMPORT_READ_LIMITS } from './limits.js';
+import type { ImportRun, VerifyResult } from './run.js';
+
+const SUCCESS = new Set(['created', 'overwritten']);
+
+/** What was staged, as the import call leaves it. */
+async function expectedDefinitions(run: ImportRun): Promise<Definitions> {
+  const { settings } = run;
+  const sets: Definitions[] = [];
+  for (const part of run.planned.prepared.parts) sets.push(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)));
+  const staged = mergeDefinitions(sets);
+  const effects: ImportCallEffects = {
+    ...(settings.params ? { params: settings.params } : {}),
+    ...(settings.jobParams ? { jobParams: settings.jobParams } : {}),
+    ...(settings.executeUser !== undefined ? { executeUser: settings.executeUser } : {}),
+    resources: run.planned.refs.importResources,
+  };
+  for (const [name, job] of staged.jobs) staged.jobs.set(name, { ...job, json: jobAfterImportCall(name, job.json, effects) });
+  for (const [name, script] of staged.scripts) staged.scripts.set(name, scriptAfterImportCall(script, effects));
+  return staged;
+}
+
+export async function verifyImport(run: ImportRun): Promise<void> {
+  const { ctx, session, settings } = run;
+  // A job the task did not tell about (no subtask of its name, or an outcome the task mapping
+  // calls 'unknown') is decided by reading it back.
+  for (const o of run.outcomes) if ((o.result as string) === 'unknown') run.untold.add(o.name);
+  const toCheck = run.outcomes.filter((o) => SUCCESS.has(o.result) || run.untold.has(o.name)).map((o) => o.name);
+  if (!settings.verify) {
+    if (run.untold.size > 0) ctx.ui.warn(`the import task did not report on ${[...run.untold].join(', ')}; without the read-back check (--no-verify) their outcome is the task's`);
+    return;
+  }
+  if (toCheck.length === 0) return;
+  const progress = await ctx.ui.progress('Reading the imported jobs back');
+  let current: Definitions;
+  let expected: Definitions;
+  try {
+    const listed = new Set((await session.dataarts.listAllJobs()).map((j) => j.name));
+    current = await readWorkspaceDefinitions(session.dataarts, toCheck.filter((n) => listed.has(n)), run.workDir);
+    expected = await expectedDefinitions(run);
+  } finally {
+    progress.stop();
+  }
+  const results: VerifyResult[] = [];
+  for (const name of toCheck) {
+    const outcome = run.outcomes.find((o) => o.name === name)!;
+    if (!current.jobs.has(name)) {
+      outcome.result = 'failed';
+      outcome.message = run.untold.has(name) ? 'no subtask reported on this job and it is not in the workspace after the import' : `reported ${outcome.message || 'imported'}, but it is not in the workspace after the import`;
+      continue;
+    }
+    // Under SKIP a same-name script already in the workspace is kept, so only the job is checked.
+    const cmp = compareJob(name, expected, current, { companions: settings.policy === 'OVERWRITE' });
+    results.push({ name, state: cmp.state === 'same' ? 'verified' : 'differs', changes: cmp.changes });
+    if (run.untold.has(name)) {
+      const plan = run.planned.jobs.find((p) => p.name === name);
+      outcome.result = plan?.action === 'overwrite' ? 'overwritten' : 'created';
+      outcome.message = 'no subtask reported on this job; decided by reading it back';
+    }
+  }
+  run.verification = results;
+  const differs = results.filter((r) => r.state === 'differs');
+  if (differs.length === 0) {
+    ctx.ui.info(`Read back: ${results.length} imported job${results.length === 1 ? '' : 's'} verified (as staged, apart from the fields the service sets itself)`);
+    return;
+  }
+  for (const d of differs) {
+    ctx.ui.warn(`${d.name} differs from what was staged: ${d.changes.slice(0, 5).map((c) => c.path).join(', ')}${d.changes.length > 5 ? ` and ${d.changes.length - 5} more` : ''}`);
+  }
+}
+
+/**
+ * For the dry run: what each overwrite would change in the workspace (the same comparison as the
+ * read-back check, before instead of after), from one batch export of the jobs it replaces.
+ */
+export async function plannedChanges(run: ImportRun): Promise<Map<string, Change[]>> {
+  const names = run.planned.jobs.filter((p) => p.action === 'overwrite').map((p) => p.name);
+  const out = new Map<string, Change[]>();
+  if (names.length === 0) return out;
+  const expected = await expectedDefinitions(run);
+  const present = names.filter((n) => expected.jobs.has(n));
+  if (present.length === 0) return out;
+  const current = await readWorkspaceDefinitions(run.session.dataarts, present, run.workDir);
+  for (const name of present) {
+    if (current.jobs.has(name)) out.set(name, compareJob(name, expected, current).changes);
+  }
+  return out;
+}
