@@ -6,6 +6,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandContext, Deps, GlobalOptions } from '../context.js';
 import { Ui } from '../output/ui.js';
+import { globProblem } from '../util/glob.js';
 
 export interface RunState {
   json: boolean;
@@ -45,6 +46,13 @@ export function contextFor(cmd: Command, deps: Deps, state: RunState): CommandCo
 
 /** A repeatable option collector for commander. */
 export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** A repeatable `--match GLOB`: a malformed pattern is a usage error now, before any request. */
+export function collectGlob(value: string, previous: string[] = []): string[] {
+  const problem = globProblem(value);
+  if (problem) throw new InvalidArgumentError(`'${value}' is not a valid pattern: ${problem}`);
   return [...previous, value];
 }
 

@@ -8,7 +8,7 @@ import { CleanupRegistry, type Deps } from '../context.js';
 import { createProgram } from './program.js';
 import type { RunState } from './action.js';
 import { processIO } from '../output/io.js';
-import { DataartsError, ExitCode, UsageError, exitCodeFor, InterruptedError } from '../errors.js';
+import { DataartsError, ExitCode, exitCodeFor, InterruptedError, asLocalFileError } from '../errors.js';
 import { hasJsonDocument, printJson } from '../output/render.js';
 import { redactText } from '../auth/redact.js';
 
@@ -44,6 +44,7 @@ export async function run(argv: string[], partial: Partial<Deps> = {}, options: 
     process.on('SIGINT', sigint);
     process.on('SIGTERM', sigterm);
   }
+  argv = helpAsFlag(argv);
   const state: RunState = { json: argv.includes('--json') };
   try {
     // The quick start re-enters the CLI for each step it shows; it is handed run() rather than importing it.
@@ -63,7 +64,19 @@ export async function run(argv: string[], partial: Partial<Deps> = {}, options: 
   }
 }
 
-async function report(err: unknown, deps: Deps, json: boolean): Promise<number> {
+/**
+ * `dataarts help jobs export` → `dataarts jobs export --help`. Commander's own help command takes
+ * one name only (it would show the help of `jobs`), so the words after `help` are the command path.
+ */
+function helpAsFlag(argv: string[]): string[] {
+  const at = argv.findIndex((a) => !a.startsWith('-'));
+  if (at === -1 || argv[at] !== 'help' || at === argv.length - 1) return argv;
+  return [...argv.slice(0, at), ...argv.slice(at + 1), '--help'];
+}
+
+async function report(thrown: unknown, deps: Deps, json: boolean): Promise<number> {
+  // A raw fs error (EACCES, ENOENT, ENOSPC …) is about a local path, not a bug: exit 7, in words.
+  const err = asLocalFileError(thrown);
   if (err instanceof CommanderError) {
     // Help and version requested: commander already printed them.
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.OK;
@@ -73,9 +86,10 @@ async function report(err: unknown, deps: Deps, json: boolean): Promise<number> 
   const code = exitCodeFor(err);
   const message = redactText(err instanceof Error ? err.message : String(err));
   const hint = err instanceof DataartsError && err.hint ? redactText(err.hint) : undefined;
-  // A command that failed after printing its result (a refused plan, a partial import) has already
-  // written the one document --json promises; the error then goes to stderr only.
-  if (json && !(err instanceof UsageError) && !hasJsonDocument(deps.io.stdout)) {
+  // Every failure after the flags were parsed prints the error document (contract). A command that
+  // failed after printing its result (a refused plan, a partial import) has already written the one
+  // document --json promises; the error then goes to stderr only.
+  if (json && !hasJsonDocument(deps.io.stdout)) {
     const details = err instanceof DataartsError ? err.details : undefined;
     await printJson(deps.io.stdout, { error: { message, hint, exitCode: code, ...(details === undefined ? {} : { details }) } });
   }

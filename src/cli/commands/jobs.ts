@@ -10,7 +10,7 @@ import type { JobsExportOptions } from '../../commands/jobs-export.js';
 import type { JobsExportWorkspaceOptions } from '../../commands/jobs-export-workspace.js';
 import type { JobsImportOptions } from '../../commands/jobs-import.js';
 import type { JobsRefsOptions } from '../../commands/jobs-refs.js';
-import { collect, contextFor, positiveInt, type RunState } from '../action.js';
+import { collect, collectGlob, contextFor, positiveInt, type RunState } from '../action.js';
 
 function exportCommonOptions(cmd: Command): Command {
   return cmd
@@ -29,7 +29,7 @@ export function registerJobsCommands(program: Command, deps: Deps, state: RunSta
   jobs
     .command('list')
     .description('list the jobs of the workspace (BATCH and REAL_TIME) with status and last update')
-    .option('--match <glob>', 'only jobs whose name matches (repeatable)', collect, [])
+    .option('--match <glob>', 'only jobs whose name matches (repeatable)', collectGlob, [])
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
@@ -45,7 +45,7 @@ Examples:
       .command('export')
       .description('export the selected jobs into one archive (batch-export layout)')
       .argument('[name...]', 'job names')
-      .option('--match <glob>', 'jobs whose name matches (repeatable)', collect, [])
+      .option('--match <glob>', 'jobs whose name matches (repeatable)', collectGlob, [])
       .option('--directory <path>', 'jobs under a job-directory path, recursively (repeatable)', collect, [])
       .option('--all', 'every job of the workspace', false)
       .option('--names-from <file>', "job names one per line ('-' = stdin; '#' comments)"),
@@ -117,7 +117,7 @@ Examples:
     .description('list what each job and script refers to outside itself')
     .argument('[archive]', 'zip file or directory (or use --from-workspace)')
     .option('--from-workspace', 'read the jobs from the workspace instead of an archive', false)
-    .option('--match <glob>', 'with --from-workspace: jobs whose name matches (repeatable)', collect, [])
+    .option('--match <glob>', 'with --from-workspace: jobs whose name matches (repeatable)', collectGlob, [])
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
