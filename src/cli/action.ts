@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandContext, Deps, GlobalOptions } from '../context.js';
-import { Ui } from '../output/ui.js';
+import { Ui, colorLevel } from '../output/ui.js';
 import { globProblem } from '../util/glob.js';
 
 export interface RunState {
@@ -21,7 +21,8 @@ export function contextFor(cmd: Command, deps: Deps, state: RunState): CommandCo
     json: Boolean(all.json),
     quiet: Boolean(all.quiet),
     verbose: Boolean(all.verbose),
-    color: all.color !== false && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+    // Decided for stderr, where the colour goes (--no-color, FORCE_COLOR, NO_COLOR, TERM, TTY).
+    color: colorLevel(deps.io, env, all.color !== false) > 0,
     progress: all.progress !== false,
     profile: all.profile as string | undefined,
     config: all.config as string | undefined,
@@ -38,6 +39,7 @@ export function contextFor(cmd: Command, deps: Deps, state: RunState): CommandCo
     quiet: globals.quiet,
     verbose: globals.verbose,
     color: globals.color,
+    colorLevel: colorLevel(deps.io, env, all.color !== false),
     progress: globals.progress,
     ci: Boolean(env.CI) && env.CI !== 'false',
   });

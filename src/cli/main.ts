@@ -11,6 +11,7 @@ import { processIO } from '../output/io.js';
 import { DataartsError, ExitCode, exitCodeFor, InterruptedError, asLocalFileError } from '../errors.js';
 import { hasJsonDocument, printJson } from '../output/render.js';
 import { redactText } from '../auth/redact.js';
+import { colorLevel, stylesFor } from '../output/ui.js';
 
 export interface RunOptions {
   /** Install SIGINT/SIGTERM handlers (only the real process does). */
@@ -55,7 +56,7 @@ export async function run(argv: string[], partial: Partial<Deps> = {}, options: 
     await deps.cleanup.runAll();
     const abortReason = deps.signal.aborted ? deps.signal.reason : undefined;
     const effective = abortReason instanceof InterruptedError ? abortReason : err;
-    return report(effective, deps, state.json);
+    return report(effective, deps, argv, state.json);
   } finally {
     if (options.handleSignals) {
       process.off('SIGINT', sigint);
@@ -74,7 +75,7 @@ function helpAsFlag(argv: string[]): string[] {
   return [...argv.slice(0, at), ...argv.slice(at + 1), '--help'];
 }
 
-async function report(thrown: unknown, deps: Deps, json: boolean): Promise<number> {
+async function report(thrown: unknown, deps: Deps, argv: string[], json: boolean): Promise<number> {
   // A raw fs error (EACCES, ENOENT, ENOSPC …) is about a local path, not a bug: exit 7, in words.
   const err = asLocalFileError(thrown);
   if (err instanceof CommanderError) {
@@ -94,12 +95,13 @@ async function report(thrown: unknown, deps: Deps, json: boolean): Promise<numbe
     await printJson(deps.io.stdout, { error: { message, hint, exitCode: code, ...(details === undefined ? {} : { details }) } });
   }
   const stderr = deps.io.stderr;
+  const red = stylesFor(colorLevel(deps.io, deps.env, !argv.includes('--no-color'))).red;
   if (code === ExitCode.INTERNAL) {
-    stderr.write(`Error: unexpected internal error: ${message}\n`);
+    stderr.write(`${red('Error:')} unexpected internal error: ${message}\n`);
     if (err instanceof Error && err.stack) stderr.write(`${redactText(err.stack)}\n`);
     stderr.write('This is a bug in dataarts; please report it with the command you ran.\n');
   } else {
-    stderr.write(`Error: ${message}\n`);
+    stderr.write(`${red('Error:')} ${message}\n`);
     if (hint) stderr.write(`${hint}\n`);
   }
   return code;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { ExitCode, PartialFailureError, RefusedError, ServiceError, UsageError, type Refusal } from '../errors.js';
 import { printJson, printLines } from '../output/render.js';
+import { count } from '../output/plural.js';
 import { readArchive, type ArchiveModel } from '../archive/model.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
 import { openSession, type Session } from '../api/session.js';
@@ -71,7 +72,7 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   // Read (in memory, hostile-safe) before anything is created on disk or asked of the service.
   const model = await readArchive(opts.archive, IMPORT_READ_LIMITS);
   checkJobParamsAgainstArchive(flags.jobParams, model.jobs.map((j) => j.name));
-  ctx.ui.debug(`archive ${opts.archive}: ${model.layout} layout, ${model.jobs.length} jobs, ${model.scripts.length} scripts, ${model.resources.length} resources, ${model.unpackedBytes} bytes unpacked`);
+  ctx.ui.debug(`archive ${opts.archive}: ${model.layout} layout, ${count(model.jobs.length, 'job')}, ${count(model.scripts.length, 'script')}, ${count(model.resources.length, 'resource')}, ${model.unpackedBytes} bytes unpacked`);
   // TMPDIR from the run's environment (the process's in real use), so a caller can place temp files.
   const workDir = await mkdtemp(join(ctx.deps.env.TMPDIR || tmpdir(), 'dataarts-import-work-'));
   const releaseWorkDir = ctx.deps.cleanup.add(() => rm(workDir, { recursive: true, force: true }));
@@ -161,7 +162,7 @@ async function importWithSession(
     // after another: that needs waiting.
     throw new RefusedError(
       `the archive needs ${prepared.parts.length} imports (over the 10 MB limit of one import), imported one after another; --no-wait cannot do that`,
-      [{ subject: opts.archive, reason: `needs ${prepared.parts.length} parts` }],
+      [{ subject: opts.archive, reason: `needs ${count(prepared.parts.length, 'part')}` }],
       { hint: 'Run without --no-wait, or split the archive yourself (e.g. export fewer jobs per archive).' },
     );
   }

@@ -4,6 +4,7 @@
  */
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';
+import { count } from '../output/plural.js';
 import { formatTable, printJson, printLines } from '../output/render.js';
 import { globMatcher } from '../util/glob.js';
 import { openSession } from '../api/session.js';
@@ -46,7 +47,10 @@ export async function runJobsList(ctx: CommandContext, opts: JobsListOptions): P
     const matches = globMatcher(opts.match);
     const jobs = all.filter((j) => matches(j.name));
     if (opts.match.length > 0 && jobs.length === 0) {
-      ctx.ui.warn(`no job matches ${opts.match.map((m) => `'${m}'`).join(' or ')} (${all.length} job${all.length === 1 ? '' : 's'} in the workspace)`);
+      ctx.ui.warn(`no job matches ${opts.match.map((m) => `'${m}'`).join(' or ')} (${count(all.length, 'job')} in the workspace)`);
+    } else if (all.length === 0) {
+      // An empty table says nothing; say why on stderr (stdout stays empty for scripts).
+      ctx.ui.info(`no jobs in ${session.config.workspace === undefined ? 'the default workspace' : `workspace ${session.config.workspace}`}`);
     }
     const doc = toListDocument(session.config.workspace, jobs);
     if (ctx.globals.json) {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import type { Deps } from '../context.js';
 import { ExitCode } from '../errors.js';
+import { count } from '../output/plural.js';
 
 export interface QuickstartOptions {
   jobs: number;
@@ -27,7 +28,7 @@ export async function runQuickstart(ctx: CommandContext, opts: QuickstartOptions
   const emu = await startEmulator({ seedJobs: opts.jobs, seedWorkspace: 'dev', workspaces: ['dev', 'prod'] });
   const workdir = await mkdtemp(path.join(os.tmpdir(), 'dataarts-quickstart-'));
   try {
-    ui.info(`Emulator listening on ${emu.url} with ${opts.jobs} jobs in workspace 'dev' and none in 'prod'.`);
+    ui.info(`Emulator listening on ${emu.url} with ${count(opts.jobs, 'job')} in workspace 'dev' and none in 'prod'.`);
     const c = emu.credentials;
     const env: Record<string, string | undefined> = {
       PATH: ctx.deps.env.PATH,
@@ -68,7 +69,7 @@ export async function runQuickstart(ctx: CommandContext, opts: QuickstartOptions
         return code;
       }
     }
-    ui.info(`\nDone: ${opts.jobs} jobs went from workspace 'dev' to 'prod' through export, OBS staging and import.`);
+    ui.info(`\nDone: ${count(opts.jobs, 'job')} went from workspace 'dev' to 'prod' through export, OBS staging and import.`);
     if (opts.keep) ui.info(`Archive kept in ${workdir}`);
     return ExitCode.OK;
   } finally {
