@@ -15,6 +15,7 @@ import { commonPlanOptions, exportToArchive } from '../export/pipeline.js';
 import { printExportResult } from '../export/report.js';
 import { printJson } from '../output/render.js';
 import type { ExportCommonOptions } from '../export/options.js';
+import { listAllJobsShowingProgress } from '../api/listing.js';
 
 export interface JobsExportOptions extends ExportCommonOptions {
   names: string[];
@@ -39,7 +40,7 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
     const output = await resolveOutput(ctx, opts, workspace);
     await refuseExistingOutputs([output, manifestPathFor(output)], opts.force);
 
-    const selection = resolveSelection(await session.dataarts.listAllJobs(), request);
+    const selection = resolveSelection(await listAllJobsShowingProgress(ctx, session.dataarts), request);
     if (selection.jobs.length === 0) {
       // An empty --match/--directory/--names-from selection is success with a warning (contract).
       ctx.ui.warn('no job matched the selection; nothing was exported and no archive was written');

@@ -9,6 +9,7 @@ import { formatTable, printJson, printLines } from '../output/render.js';
 import { globMatcher } from '../util/glob.js';
 import { openSession } from '../api/session.js';
 import type { JobSummary } from '../api/dataarts.js';
+import { listAllJobsShowingProgress } from '../api/listing.js';
 
 export interface JobsListOptions {
   match: string[];
@@ -43,7 +44,7 @@ export function toListDocument(workspace: string | undefined, jobs: JobSummary[]
 export async function runJobsList(ctx: CommandContext, opts: JobsListOptions): Promise<number> {
   const session = await openSession(ctx);
   try {
-    const all = await session.dataarts.listAllJobs();
+    const all = await listAllJobsShowingProgress(ctx, session.dataarts);
     const matches = globMatcher(opts.match);
     const jobs = all.filter((j) => matches(j.name));
     if (opts.match.length > 0 && jobs.length === 0) {

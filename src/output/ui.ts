@@ -110,6 +110,8 @@ export function progressDoneText(p: ProgressState): string {
 const TTY_REFRESH_MS = 1000;
 /** Without a TTY (cron, CI): at most one line this often between a phase's first and last line. */
 export const PLAIN_EVERY_MS = 10_000;
+/** Without a TTY, a phase shorter than this prints nothing (only phases that take time are worth a log line). */
+const SLOW_PHASE_MS = 1000;
 
 export class Ui {
   readonly io: IO;
@@ -151,7 +153,8 @@ export class Ui {
   /**
    * Progress of a phase. On an interactive stderr: an ora spinner with done/total, rate, elapsed
    * and ETA, redrawn at least once a second. Otherwise plain lines: one when the phase starts, at
-   * most one every `plainEveryMs` in between, and one when it ends (logs stay short).
+   * most one every `plainEveryMs` in between, and one when it ends (logs stay short); a phase over
+   * within a second prints none of them.
    */
   async progress(label: string, plainEveryMs = PLAIN_EVERY_MS): Promise<Progress> {
     if (this.options.quiet || !this.options.progress) {
@@ -189,21 +192,32 @@ export class Ui {
         },
       };
     }
-    this.info(`${label}…`);
-    let last = started;
+    // A phase that ends within a second says nothing; a longer one gets its first line then.
+    let announced = false;
     let stopped = false;
+    const announce = () => {
+      if (announced || stopped) return;
+      announced = true;
+      this.info(`${label}…`);
+    };
+    const startTimer = setTimeout(announce, SLOW_PHASE_MS);
+    startTimer.unref();
+    let last = started;
     return {
       update: (done, total, text) => {
         record(done, total, text);
         const now = this.now();
+        if (now - started >= SLOW_PHASE_MS) announce();
         if (now - last < plainEveryMs) return;
         last = now;
         this.info(progressText(snapshot()));
       },
       stop: (line) => {
         if (stopped) return;
+        clearTimeout(startTimer);
+        if (this.now() - started >= SLOW_PHASE_MS) announce();
         stopped = true;
-        this.info(progressDoneText(snapshot()));
+        if (announced) this.info(progressDoneText(snapshot()));
         if (line) this.info(line);
       },
     };
