@@ -97,6 +97,24 @@ export async function readArchive(pathToZipOrDir: string, limits: ArchiveLimits 
   return buildModel(pathToZipOrDir, files, zipBytes);
 }
 
+/**
+ * The raw entries of a zip file or a directory (same checks as readArchive, no parsing), with the
+ * zip's size; `buildModel` turns them into the model. For callers that need the bytes of every
+ * entry, e.g. to check them against a manifest.
+ */
+export async function readArchiveEntries(pathToZipOrDir: string, limits: ArchiveLimits = IMPORT_LIMITS): Promise<{ files: ZipEntryData[]; zipBytes?: number }> {
+  const info = await stat(pathToZipOrDir).catch((err: unknown) => {
+    throw LocalFileError.from(err, 'read', pathToZipOrDir);
+  });
+  if (info.isDirectory()) {
+    const files = await readDirectoryEntries(pathToZipOrDir, limits).catch((err: unknown) => {
+      throw LocalFileError.from(err, 'read', pathToZipOrDir);
+    });
+    return { files };
+  }
+  return { files: await readZipEntries(pathToZipOrDir, limits), zipBytes: info.size };
+}
+
 /** Builds the model from already-read entries (exposed for callers that hold entries in memory). */
 export function buildModel(source: string, files: ZipEntryData[], zipBytes?: number): ArchiveModel {
   const problems: Refusal[] = [];

@@ -10,6 +10,7 @@ import { writeOut } from '../output/io.js';
 import { registerJobsCommands } from './commands/jobs.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
+import { registerArchiveCommands } from './commands/archive.js';
 import type { RunCli } from '../commands/quickstart.js';
 
 export function createProgram(deps: Deps, state: RunState, runCli: RunCli): Command {
@@ -53,6 +54,7 @@ Help on one command: dataarts help jobs export. See README.md.`,
     );
   // Subcommands inherit exitOverride and output settings through copyInheritedSettings.
   registerJobsCommands(program, deps, state);
+  registerArchiveCommands(program, deps, state);
   registerEmulatorCommand(program, deps, state);
   registerQuickstartCommand(program, deps, state, runCli);
   return program;
