@@ -11,6 +11,7 @@ import { registerJobsCommands } from './commands/jobs.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerArchiveCommands } from './commands/archive.js';
+import { registerCompletionCommand } from './commands/completion.js';
 import type { RunCli } from '../commands/quickstart.js';
 
 export function createProgram(deps: Deps, state: RunState, runCli: RunCli): Command {
@@ -57,5 +58,6 @@ Help on one command: dataarts help jobs export. See README.md.`,
   registerArchiveCommands(program, deps, state);
   registerEmulatorCommand(program, deps, state);
   registerQuickstartCommand(program, deps, state, runCli);
+  registerCompletionCommand(program, deps, state);
   return program;
 }
