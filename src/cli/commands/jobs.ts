@@ -20,7 +20,7 @@ function exportCommonOptions(cmd: Command): Command {
     .option('-o, --output <path>', 'archive path (.zip), or a directory with --layout dir')
     .addOption(new Option('--layout <layout>', 'one zip or an unpacked tree with the same paths').choices(['zip', 'dir']).default('zip'))
     .option('--force', 'replace an existing output', false)
-    .option('--concurrency <n>', 'parallel export requests (default: chosen by the tool)', positiveInt('--concurrency'));
+    .option('--concurrency <n>', 'parallel export requests (default 4)', positiveInt('--concurrency'));
 }
 
 export function registerJobsCommands(program: Command, deps: Deps, state: RunState): void {
