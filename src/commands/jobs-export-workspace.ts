@@ -19,6 +19,7 @@ import { readState, writeState, STATE_VERSION } from '../export/state-file.js';
 import { rotateOutputs } from '../export/rotate.js';
 import { printJson, printLines } from '../output/render.js';
 import type { ExportCommonOptions } from '../export/options.js';
+import { listAllJobsShowingProgress } from '../api/listing.js';
 
 export interface JobsExportWorkspaceOptions extends ExportCommonOptions {
   since?: string;
@@ -56,7 +57,7 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
     const { output, outputDir } = await resolveOutput(ctx, opts, workspace, startedAt);
     await refuseExistingOutputs([output, manifestPathFor(output)], opts.force);
 
-    const selected = changedSince(await session.dataarts.listAllJobs(), cutoff);
+    const selected = changedSince(await listAllJobsShowingProgress(ctx, session.dataarts), cutoff);
     if (selected.length > WORKSPACE_EXPORT_CAP) {
       throw new RefusedError(`${selected.length} jobs changed, more than the ${WORKSPACE_EXPORT_CAP} a workspace export may hold`, [], {
         hint: 'Narrow it with --since (or a more recent --state-file run), or export parts with `dataarts jobs export --directory/--match`.',

@@ -28,6 +28,7 @@ import { newRunId, stageArchive, stagingKey, type StagedObject, type StagingLoca
 import { stopAndWait } from '../import/stop.js';
 import { jobOutcomes, waitForTask, type JobOutcome, type SystemTaskView } from '../import/task.js';
 import { planDocument, planLines, resultDocument, resultLines, type PartResult, type PartSummary } from '../import/render.js';
+import { listAllJobsShowingProgress } from '../api/listing.js';
 
 export interface JobsImportOptions {
   archive: string;
@@ -114,7 +115,7 @@ async function importWithSession(
   }
 
   // Plan against the workspace.
-  const existing = await dataarts.listAllJobs();
+  const existing = await listAllJobsShowingProgress(ctx, dataarts);
   const plan = await planImport(
     {
       jobs: model.jobs,
