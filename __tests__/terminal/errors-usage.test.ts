@@ -118,6 +118,12 @@ describe('help and --json errors', () => {
     expect(r.stdout).toContain('--layout');
   });
 
+  test('dataarts help bogus is a usage error', async () => {
+    const r = await runCli(['help', 'jobs', 'bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("'bogus' is not a command of 'jobs'");
+  });
+
   test('an unknown job name under --json prints the error document on stdout (exit 2)', async () => {
     const r = await runCli(['jobs', 'export', 'no_such_job', '--json', '-o', 'u.zip'], { env: env(), cwd: dir });
     expect(r.code).toBe(2);

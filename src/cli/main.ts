@@ -3,12 +3,12 @@
  * shim sets process.exitCode), so tests call it in-process.
  */
 import os from 'node:os';
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { CleanupRegistry, type Deps } from '../context.js';
 import { createProgram } from './program.js';
 import type { RunState } from './action.js';
 import { processIO } from '../output/io.js';
-import { DataartsError, ExitCode, exitCodeFor, InterruptedError, asLocalFileError } from '../errors.js';
+import { DataartsError, ExitCode, UsageError, exitCodeFor, InterruptedError, asLocalFileError } from '../errors.js';
 import { hasJsonDocument, printJson } from '../output/render.js';
 import { redactText } from '../auth/redact.js';
 import { colorLevel, stylesFor } from '../output/ui.js';
@@ -45,11 +45,11 @@ export async function run(argv: string[], partial: Partial<Deps> = {}, options: 
     process.on('SIGINT', sigint);
     process.on('SIGTERM', sigterm);
   }
-  argv = helpAsFlag(argv);
   const state: RunState = { json: argv.includes('--json') };
   try {
     // The quick start re-enters the CLI for each step it shows; it is handed run() rather than importing it.
     const program = createProgram(deps, state, (argv, nested) => run(argv, nested, { handleSignals: false }));
+    argv = helpAsFlag(argv, program);
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode ?? ExitCode.OK;
   } catch (err) {
@@ -69,9 +69,16 @@ export async function run(argv: string[], partial: Partial<Deps> = {}, options: 
  * `dataarts help jobs export` → `dataarts jobs export --help`. Commander's own help command takes
  * one name only (it would show the help of `jobs`), so the words after `help` are the command path.
  */
-function helpAsFlag(argv: string[]): string[] {
+function helpAsFlag(argv: string[], program: Command): string[] {
   const at = argv.findIndex((a) => !a.startsWith('-'));
   if (at === -1 || argv[at] !== 'help' || at === argv.length - 1) return argv;
+  const words = argv.slice(at + 1).filter((a) => !a.startsWith('-'));
+  let cmd = program;
+  for (const word of words) {
+    const next = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!next) throw new UsageError(`no help for '${words.join(' ')}': '${word}' is not a command${cmd === program ? '' : ` of '${cmd.name()}'`}`, { hint: 'See dataarts --help.' });
+    cmd = next;
+  }
   return [...argv.slice(0, at), ...argv.slice(at + 1), '--help'];
 }
 
