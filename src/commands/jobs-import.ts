@@ -116,6 +116,11 @@ async function importWithSession(
 
   // Plan against the workspace.
   const existing = await listAllJobsShowingProgress(ctx, dataarts);
+  // Overwriting reads each same-name job's details (locks) at a paced rate: minutes for thousands.
+  const existingNames = new Set(existing.map((j) => j.name));
+  const toCheck = flags.policy === 'SKIP' ? 0 : model.jobs.filter((j) => existingNames.has(j.name)).length;
+  const checking = await ctx.ui.progress('Checking the jobs to overwrite');
+  let checked = 0;
   const plan = await planImport(
     {
       jobs: model.jobs,
@@ -125,10 +130,14 @@ async function importWithSession(
       stopRunning: opts.stopRunning,
     },
     {
-      lockProblem: async (name) => lockProblemOf((await dataarts.getJob(name)) as Record<string, unknown> | undefined),
+      lockProblem: async (name) => {
+        const problem = lockProblemOf((await dataarts.getJob(name)) as Record<string, unknown> | undefined);
+        checking.update(++checked, toCheck);
+        return problem;
+      },
       scriptExists: async (name) => (await dataarts.getScript(name)) !== undefined,
     },
-  );
+  ).finally(() => checking.stop());
   const refs = await referencePlan(ctx, opts, model, session);
   for (const problem of refs.blocked) {
     const job = plan.find((p) => p.name === problem.subject);
