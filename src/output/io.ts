@@ -40,7 +40,12 @@ function isEpipe(err: unknown): boolean {
  * finishes its work, writes nothing more there, says nothing about it and keeps its exit code.
  * Without a listener Node turns the stream's EPIPE 'error' event into a crash with a stack trace.
  */
+const guarded = new WeakSet<Writable>();
+
 export function tolerateClosedReader<S extends Writable>(stream: S): S {
+  // Once per stream: run() is entered many times in one process (quickstart steps, tests).
+  if (guarded.has(stream)) return stream;
+  guarded.add(stream);
   stream.on('error', (err) => {
     if (isEpipe(err)) closedReaders.add(stream);
     // Any other write error also reaches the writer's callback (writeOut rejects with it).
