@@ -3,7 +3,7 @@
  * `set -o pipefail`, piped into readers that go away early; the pipeline's status is the CLI's.
  * Uses dist/ (build with tsc first).
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -29,6 +29,9 @@ function bash(script: string, env: Record<string, string>, cwd: string): Promise
 
 let emu: Emulator;
 let dir: string;
+
+// Child processes on a busy machine: allow more than the default 30 s.
+jest.setTimeout(90_000);
 
 beforeAll(async () => {
   emu = await startEmulator({ seedJobs: 1200 });
