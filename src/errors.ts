@@ -135,7 +135,7 @@ export function errnoWords(code: string): string {
 export class LocalFileError extends DataartsError {
   readonly path: string;
   readonly code?: string;
-  constructor(action: 'read' | 'write' | 'create' | 'remove' | 'rename' | 'lock' | 'use', path: string, reason: string | unknown, options: { hint?: string; code?: string } = {}) {
+  constructor(action: 'read' | 'write' | 'create' | 'remove' | 'rename' | 'lock' | 'open' | 'use', path: string, reason: string | unknown, options: { hint?: string; code?: string } = {}) {
     const code = typeof reason === 'string' ? options.code : errnoCode(reason) ?? options.code;
     const words = typeof reason === 'string' ? reason : code ? errnoWords(code) : String((reason as Error)?.message ?? reason);
     super(`cannot ${action} ${path}: ${words}`, ExitCode.LOCAL_FILE, { hint: options.hint, details: { path, code }, cause: typeof reason === 'string' ? undefined : reason });
@@ -144,7 +144,7 @@ export class LocalFileError extends DataartsError {
   }
 
   /** Wrap a Node fs error (one with an errno code and a path) as exit 7; anything else unchanged. */
-  static from(err: unknown, action: 'read' | 'write' | 'create' | 'remove' | 'rename' | 'lock' | 'use', fallbackPath?: string): unknown {
+  static from(err: unknown, action: 'read' | 'write' | 'create' | 'remove' | 'rename' | 'lock' | 'open' | 'use', fallbackPath?: string): unknown {
     if (err instanceof DataartsError) return err;
     const code = errnoCode(err);
     const p = (err as { path?: unknown } | null)?.path;
@@ -152,6 +152,35 @@ export class LocalFileError extends DataartsError {
     if (!code || !where || !(code in ERRNO_WORDS)) return err;
     return new LocalFileError(action, where, err);
   }
+}
+
+/** The action a raw fs error's system call was doing, in the words of LocalFileError's message. */
+function actionOfSyscall(syscall: unknown): 'read' | 'write' | 'create' | 'remove' | 'rename' | 'open' | 'use' {
+  switch (syscall) {
+    case 'read': case 'scandir': case 'readdir': case 'stat': case 'lstat': case 'fstat': case 'access': case 'readlink': case 'realpath':
+      return 'read';
+    case 'write': case 'writev': case 'ftruncate': case 'fsync': case 'fdatasync': case 'copyfile': case 'chmod': case 'utime':
+      return 'write';
+    case 'mkdir': case 'mkdtemp': case 'symlink': case 'link':
+      return 'create';
+    case 'unlink': case 'rmdir': case 'rm':
+      return 'remove';
+    case 'rename':
+      return 'rename';
+    case 'open':
+      return 'open';
+    default:
+      return 'use';
+  }
+}
+
+/**
+ * A raw Node fs error that reached the top (nobody wrapped it) as the LocalFileError it is: the
+ * action from its system call, the path it names. Anything else comes back unchanged.
+ */
+export function asLocalFileError(err: unknown): unknown {
+  if (err instanceof DataartsError) return err;
+  return LocalFileError.from(err, actionOfSyscall((err as { syscall?: unknown } | null)?.syscall));
 }
 
 /** `jobs diff --exit-code` found differences (exit 8); the result has been printed. */

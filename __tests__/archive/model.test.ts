@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ArchiveError } from '../../src/errors.js';
+import { ArchiveError, LocalFileError } from '../../src/errors.js';
 import { dependencyFileEntry, jobFileEntry, readArchive } from '../../src/archive/model.js';
 import { buildZip, jobText, makeTempDir, removeDir, scriptText, writeZip } from './helpers.js';
 
@@ -115,7 +115,10 @@ describe('readArchive problems are all reported together', () => {
     expect(err.refusals.find((r) => r.subject === 'scripts/t.script')!.reason).toMatch(/UTF-8/);
   });
 
-  test('a missing path is an ArchiveError, not a raw fs error', async () => {
-    await refusalOf(readArchive(path.join(dir, 'nope.zip')));
+  test('a missing path is a LocalFileError (exit 7) naming it, not a raw fs error', async () => {
+    const err = await readArchive(path.join(dir, 'nope.zip')).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(LocalFileError);
+    expect((err as LocalFileError).exitCode).toBe(7);
+    expect((err as LocalFileError).message).toBe(`cannot read ${path.join(dir, 'nope.zip')}: no such file or directory`);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { globMatcher } from '../../src/util/glob.js';
 import { collectPages } from '../../src/api/paging.js';
 import { backoffDelay, parseRetryAfter } from '../../src/api/retry.js';
-import { errorFromResponse, parseErrorBody, ApiError } from '../../src/api/errors.js';
+import { errorFromResponse, parseErrorBody, ApiError, UnknownWorkspaceError } from '../../src/api/errors.js';
 import { parseObsError, parseObsPath } from '../../src/api/obs.js';
 import { AuthError, ServiceError, UsageError, exitCodeFor } from '../../src/errors.js';
 import { isLoopbackHost } from '../../src/api/transport.js';
@@ -22,10 +22,14 @@ describe('glob', () => {
     ['a.b', 'a.b', true],
     ['a.b', 'axb', false],
     ['(x)+', '(x)+', true],
-    ['[open', '[open', true],
     ['*', '', true],
   ])('%s vs %s → %s', (pattern, name, expected) => {
     expect(globMatcher([pattern])(name)).toBe(expected);
+  });
+
+  test('an unclosed [ or a reversed range is a usage error naming the pattern (issue 10), not a literal', () => {
+    expect(() => globMatcher(['[open'])).toThrow(UsageError);
+    expect(() => globMatcher(['[z-a]'])).toThrow("--match '[z-a]' is not a valid pattern");
   });
 
   test('several patterns are a union; none matches everything', () => {
@@ -111,7 +115,8 @@ describe('errors', () => {
   test.each([
     ['401 bad signature → AuthError, exit 3', ctx(401, 'APIG.0301', 'verify aksk signature fail'), AuthError, 3],
     ['403 → AuthError, exit 3', ctx(403, 'APIG.0302', 'not authorized'), AuthError, 3],
-    ['unknown workspace → ApiError, exit 3', ctx(400, 'DLF.0819', 'workspace does not exist'), ApiError, 3],
+    // Not an ApiError: nothing may retry it or step the page size down (issue 10).
+    ['unknown workspace → UnknownWorkspaceError, exit 3', ctx(400, 'DLF.0819', 'workspace does not exist'), UnknownWorkspaceError, 3],
     ['business error → ApiError, exit 6', ctx(400, 'DLF.3051', 'invalid'), ApiError, 6],
   ])('%s', (_name, err, cls, code) => {
     expect(err).toBeInstanceOf(cls);

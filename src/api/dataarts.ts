@@ -142,7 +142,7 @@ export class DataArtsClient {
     }
   }
 
-  async listJobs(jobType: JobType, opts: { jobName?: string } = {}): Promise<JobSummary[]> {
+  async listJobs(jobType: JobType, opts: { jobName?: string; onPage?: (listed: number, total: number) => void } = {}): Promise<JobSummary[]> {
     const jobs = await collectPages<JobSummary>(`${jobType} jobs`, async (offset, limit): Promise<Page<JobSummary>> => {
       const res = await this.json<{ total?: number; jobs?: Record<string, unknown>[] }>({
         method: 'GET',
@@ -153,16 +153,27 @@ export class DataArtsClient {
         safe: true,
       });
       if (!Array.isArray(res.jobs ?? [])) throw new ServiceError(`listing ${jobType} jobs: 'jobs' is not a list`);
-      return { total: res.total as number, items: (res.jobs ?? []).map((j) => toJobSummary(j, jobType)) };
+      const items = (res.jobs ?? []).map((j) => toJobSummary(j, jobType));
+      opts.onPage?.(offset + items.length, res.total as number);
+      return { total: res.total as number, items };
     }, this.jobListLimit);
     return jobs;
   }
 
-  /** Both job types, sorted by name (code-point order, so the order does not depend on a locale). */
-  async listAllJobs(): Promise<JobSummary[]> {
+  /**
+   * Both job types, sorted by name (code-point order, so the order does not depend on a locale).
+   * `onProgress` gets the records listed so far and the total the pages announced (both types).
+   */
+  async listAllJobs(opts: { onProgress?: (listed: number, total: number) => void } = {}): Promise<JobSummary[]> {
+    const listed = new Map<JobType, { listed: number; total: number }>();
+    const onPage = (jobType: JobType) => (n: number, total: number) => {
+      listed.set(jobType, { listed: n, total });
+      const all = [...listed.values()];
+      opts.onProgress?.(all.reduce((s, x) => s + x.listed, 0), all.reduce((s, x) => s + x.total, 0));
+    };
     // allSettled, not all: when one listing fails the other must not go on retrying in the
     // background after the command has already reported the failure.
-    const settled = await Promise.allSettled(JOB_TYPES.map((t) => this.listJobs(t)));
+    const settled = await Promise.allSettled(JOB_TYPES.map((t) => this.listJobs(t, { onPage: onPage(t) })));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const lists = settled.map((r) => (r as PromiseFulfilledResult<JobSummary[]>).value);

@@ -38,6 +38,19 @@ const CONFIG_ERROR_CODES: Record<string, string> = {
   NoSuchBucket: 'the OBS bucket does not exist: check --obs-path or the profile\'s obsStagingPath',
 };
 
+/** Reference §17: DLF.0819 = the workspace id does not exist. */
+const UNKNOWN_WORKSPACE_CODE = 'DLF.0819';
+
+/**
+ * The workspace id is unknown (exit 3). Not an ApiError on purpose: nothing that retries or steps
+ * down a page size for a refused request may treat it as worth another try; the first answer says it.
+ */
+export class UnknownWorkspaceError extends DataartsError {
+  constructor(message: string, options: { hint?: string; details?: unknown }) {
+    super(message, ExitCode.CONFIG, options);
+  }
+}
+
 export function exitCodeForApiError(errorCode: string | undefined): ExitCodeValue {
   return errorCode !== undefined && errorCode in CONFIG_ERROR_CODES ? ExitCode.CONFIG : ExitCode.SERVICE;
 }
@@ -137,6 +150,12 @@ export function errorFromResponse(ctx: ErrorContext): DataartsError {
     });
   }
   const code = ctx.body.errorCode;
+  if (code === UNKNOWN_WORKSPACE_CODE) {
+    return new UnknownWorkspaceError(`the service does not know this workspace: ${said}`, {
+      hint: CONFIG_ERROR_CODES[code],
+      details: { status: ctx.status, ...ctx.body, requestId },
+    });
+  }
   return new ApiError(`${ctx.method} ${ctx.url} failed: ${said}`, {
     status: ctx.status,
     errorCode: code,

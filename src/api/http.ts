@@ -111,6 +111,25 @@ function certificateError(err: unknown, url: string): ConfigError | undefined {
   });
 }
 
+/**
+ * A TLS handshake answered by a plain-HTTP server (OpenSSL: "wrong version number", "packet length
+ * too long", "http request"): the URL is wrong, not the network, so retrying cannot help.
+ */
+function plainHttpError(err: unknown, url: string): ConfigError | undefined {
+  if (!url.startsWith('https:')) return undefined;
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const codes = [e.code, e.cause?.code];
+  const text = `${e.message ?? ''} ${e.cause?.message ?? ''}`;
+  const plain = codes.includes('ERR_SSL_WRONG_VERSION_NUMBER') || codes.includes('ERR_SSL_PACKET_LENGTH_TOO_LONG') || codes.includes('ERR_SSL_HTTP_REQUEST')
+    || /wrong version number|packet length too long|ssl3_get_record:http request/i.test(text);
+  if (!plain) return undefined;
+  const origin = new URL(url).origin;
+  return new ConfigError(`the endpoint ${origin} does not speak HTTPS (the TLS handshake was answered in plain HTTP)`, {
+    key: 'endpoint',
+    hint: `Check the endpoint URL and port (--endpoint, --iam-endpoint, --obs-endpoint or the DATAARTS_*_ENDPOINT variables). A local emulator is reached with http://, e.g. ${origin.replace(/^https:/, 'http:')}.`,
+  });
+}
+
 export class HttpClient {
   private readonly now: () => number;
   constructor(private readonly deps: HttpClientDeps) {
@@ -225,7 +244,7 @@ export class HttpClient {
         if (signal.aborted) throw signal.reason;
         const reason = describeWireError(err);
         log(`network error (${reason})`);
-        const certError = certificateError(err, req.url);
+        const certError = certificateError(err, req.url) ?? plainHttpError(err, req.url);
         if (certError) return { error: certError };
         return { retryReason: reason };
       }

@@ -11,7 +11,7 @@
  */
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ArchiveError, type Refusal } from '../errors.js';
+import { ArchiveError, LocalFileError, type Refusal } from '../errors.js';
 import { IMPORT_LIMITS, type ArchiveLimits } from './limits.js';
 import { entryNameProblem } from './safe-path.js';
 import { compareEntryNames } from './zip-write.js';
@@ -80,18 +80,39 @@ export function dependencyFileEntry(layout: ArchiveLayout, kind: 'script' | 'res
 /** Reads and checks a zip file or a directory; throws one ArchiveError listing every problem. */
 export async function readArchive(pathToZipOrDir: string, limits: ArchiveLimits = IMPORT_LIMITS): Promise<ArchiveModel> {
   // The path the user names may itself be a symlink (their choice); nothing inside it may be.
-  const info = await stat(pathToZipOrDir).catch((err: NodeJS.ErrnoException) => {
-    throw new ArchiveError(`cannot read archive ${pathToZipOrDir}: ${err.code ?? err.message}`, [{ subject: pathToZipOrDir, reason: `cannot read: ${err.code ?? err.message}` }]);
+  // Missing or unreadable: a local-file problem (exit 7, the path and the reason in words).
+  const info = await stat(pathToZipOrDir).catch((err: unknown) => {
+    throw LocalFileError.from(err, 'read', pathToZipOrDir);
   });
   let files: ZipEntryData[];
   let zipBytes: number | undefined;
   if (info.isDirectory()) {
-    files = await readDirectoryEntries(pathToZipOrDir, limits);
+    files = await readDirectoryEntries(pathToZipOrDir, limits).catch((err: unknown) => {
+      throw LocalFileError.from(err, 'read', pathToZipOrDir);
+    });
   } else {
     files = await readZipEntries(pathToZipOrDir, limits);
     zipBytes = info.size;
   }
   return buildModel(pathToZipOrDir, files, zipBytes);
+}
+
+/**
+ * The raw entries of a zip file or a directory (same checks as readArchive, no parsing), with the
+ * zip's size; `buildModel` turns them into the model. For callers that need the bytes of every
+ * entry, e.g. to check them against a manifest.
+ */
+export async function readArchiveEntries(pathToZipOrDir: string, limits: ArchiveLimits = IMPORT_LIMITS): Promise<{ files: ZipEntryData[]; zipBytes?: number }> {
+  const info = await stat(pathToZipOrDir).catch((err: unknown) => {
+    throw LocalFileError.from(err, 'read', pathToZipOrDir);
+  });
+  if (info.isDirectory()) {
+    const files = await readDirectoryEntries(pathToZipOrDir, limits).catch((err: unknown) => {
+      throw LocalFileError.from(err, 'read', pathToZipOrDir);
+    });
+    return { files };
+  }
+  return { files: await readZipEntries(pathToZipOrDir, limits), zipBytes: info.size };
 }
 
 /** Builds the model from already-read entries (exposed for callers that hold entries in memory). */

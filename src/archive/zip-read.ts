@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type * as YauzlTypes from 'yauzl';
-import { ArchiveError, type Refusal } from '../errors.js';
+import { ArchiveError, LocalFileError, type Refusal } from '../errors.js';
 import { RATIO_CHECK_MIN_BYTES, type ArchiveLimits } from './limits.js';
 import { entryNameProblem } from './safe-path.js';
 
@@ -53,7 +53,8 @@ export async function forEachZipEntry(
     throw archiveRefused(zipPath, refusals);
   };
 
-  const info = await stat(zipPath).catch((err: NodeJS.ErrnoException) => fail(zipPath, `cannot read the archive: ${err.code ?? err.message}`));
+  // A path that cannot be read at all is a local-file problem (exit 7), not an unsafe archive.
+  const info = await stat(zipPath).catch((err: unknown) => { throw LocalFileError.from(err, 'read', zipPath); });
   if (!info.isFile()) fail(zipPath, 'not a regular file');
   if (info.size > limits.maxZipBytes) {
     fail(zipPath, `archive is ${info.size} bytes, over the ${limits.maxZipBytes}-byte limit`);
@@ -64,7 +65,7 @@ export async function forEachZipEntry(
   // file reads and per-entry inflate streams go through libuv's thread pool and dominated the
   // time on a busy machine. Bigger ones (service batch exports) are read through the file.
   const whole = info.size <= (options.inMemoryMaxBytes ?? IN_MEMORY_MAX_BYTES)
-    ? await readFile(zipPath).catch((err: NodeJS.ErrnoException) => fail(zipPath, `cannot read the archive: ${err.code ?? err.message}`))
+    ? await readFile(zipPath).catch((err: unknown) => { throw LocalFileError.from(err, 'read', zipPath); })
     : undefined;
   const zipfile = await openZip(yauzl, zipPath, whole).catch((err: Error) => fail(zipPath, `not a readable zip file: ${err.message}`));
   // yauzl emits 'error' on the ZipFile; an unhandled 'error' event would crash the process.

@@ -5,7 +5,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandContext, Deps, GlobalOptions } from '../context.js';
-import { Ui } from '../output/ui.js';
+import { Ui, colorLevel } from '../output/ui.js';
+import { globProblem } from '../util/glob.js';
 
 export interface RunState {
   json: boolean;
@@ -20,7 +21,8 @@ export function contextFor(cmd: Command, deps: Deps, state: RunState): CommandCo
     json: Boolean(all.json),
     quiet: Boolean(all.quiet),
     verbose: Boolean(all.verbose),
-    color: all.color !== false && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+    // Decided for stderr, where the colour goes (--no-color, FORCE_COLOR, NO_COLOR, TERM, TTY).
+    color: colorLevel(deps.io, env, all.color !== false) > 0,
     progress: all.progress !== false,
     profile: all.profile as string | undefined,
     config: all.config as string | undefined,
@@ -37,6 +39,7 @@ export function contextFor(cmd: Command, deps: Deps, state: RunState): CommandCo
     quiet: globals.quiet,
     verbose: globals.verbose,
     color: globals.color,
+    colorLevel: colorLevel(deps.io, env, all.color !== false),
     progress: globals.progress,
     ci: Boolean(env.CI) && env.CI !== 'false',
   });
@@ -45,6 +48,13 @@ export function contextFor(cmd: Command, deps: Deps, state: RunState): CommandCo
 
 /** A repeatable option collector for commander. */
 export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** A repeatable `--match GLOB`: a malformed pattern is a usage error now, before any request. */
+export function collectGlob(value: string, previous: string[] = []): string[] {
+  const problem = globProblem(value);
+  if (problem) throw new InvalidArgumentError(`'${value}' is not a valid pattern: ${problem}`);
   return [...previous, value];
 }
 

@@ -3,14 +3,15 @@
  * shim sets process.exitCode), so tests call it in-process.
  */
 import os from 'node:os';
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { CleanupRegistry, type Deps } from '../context.js';
 import { createProgram } from './program.js';
 import type { RunState } from './action.js';
 import { processIO } from '../output/io.js';
-import { DataartsError, ExitCode, UsageError, exitCodeFor, InterruptedError } from '../errors.js';
+import { DataartsError, ExitCode, UsageError, exitCodeFor, InterruptedError, asLocalFileError } from '../errors.js';
 import { hasJsonDocument, printJson } from '../output/render.js';
 import { redactText } from '../auth/redact.js';
+import { colorLevel, stylesFor } from '../output/ui.js';
 
 export interface RunOptions {
   /** Install SIGINT/SIGTERM handlers (only the real process does). */
@@ -48,13 +49,14 @@ export async function run(argv: string[], partial: Partial<Deps> = {}, options: 
   try {
     // The quick start re-enters the CLI for each step it shows; it is handed run() rather than importing it.
     const program = createProgram(deps, state, (argv, nested) => run(argv, nested, { handleSignals: false }));
+    argv = helpAsFlag(argv, program);
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode ?? ExitCode.OK;
   } catch (err) {
     await deps.cleanup.runAll();
     const abortReason = deps.signal.aborted ? deps.signal.reason : undefined;
     const effective = abortReason instanceof InterruptedError ? abortReason : err;
-    return report(effective, deps, state.json);
+    return report(effective, deps, argv, state.json);
   } finally {
     if (options.handleSignals) {
       process.off('SIGINT', sigint);
@@ -63,7 +65,26 @@ export async function run(argv: string[], partial: Partial<Deps> = {}, options: 
   }
 }
 
-async function report(err: unknown, deps: Deps, json: boolean): Promise<number> {
+/**
+ * `dataarts help jobs export` → `dataarts jobs export --help`. Commander's own help command takes
+ * one name only (it would show the help of `jobs`), so the words after `help` are the command path.
+ */
+function helpAsFlag(argv: string[], program: Command): string[] {
+  const at = argv.findIndex((a) => !a.startsWith('-'));
+  if (at === -1 || argv[at] !== 'help' || at === argv.length - 1) return argv;
+  const words = argv.slice(at + 1).filter((a) => !a.startsWith('-'));
+  let cmd = program;
+  for (const word of words) {
+    const next = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!next) throw new UsageError(`no help for '${words.join(' ')}': '${word}' is not a command${cmd === program ? '' : ` of '${cmd.name()}'`}`, { hint: 'See dataarts --help.' });
+    cmd = next;
+  }
+  return [...argv.slice(0, at), ...argv.slice(at + 1), '--help'];
+}
+
+async function report(thrown: unknown, deps: Deps, argv: string[], json: boolean): Promise<number> {
+  // A raw fs error (EACCES, ENOENT, ENOSPC …) is about a local path, not a bug: exit 7, in words.
+  const err = asLocalFileError(thrown);
   if (err instanceof CommanderError) {
     // Help and version requested: commander already printed them.
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.OK;
@@ -73,19 +94,21 @@ async function report(err: unknown, deps: Deps, json: boolean): Promise<number> 
   const code = exitCodeFor(err);
   const message = redactText(err instanceof Error ? err.message : String(err));
   const hint = err instanceof DataartsError && err.hint ? redactText(err.hint) : undefined;
-  // A command that failed after printing its result (a refused plan, a partial import) has already
-  // written the one document --json promises; the error then goes to stderr only.
-  if (json && !(err instanceof UsageError) && !hasJsonDocument(deps.io.stdout)) {
+  // Every failure after the flags were parsed prints the error document (contract). A command that
+  // failed after printing its result (a refused plan, a partial import) has already written the one
+  // document --json promises; the error then goes to stderr only.
+  if (json && !hasJsonDocument(deps.io.stdout)) {
     const details = err instanceof DataartsError ? err.details : undefined;
     await printJson(deps.io.stdout, { error: { message, hint, exitCode: code, ...(details === undefined ? {} : { details }) } });
   }
   const stderr = deps.io.stderr;
+  const red = stylesFor(colorLevel(deps.io, deps.env, !argv.includes('--no-color'))).red;
   if (code === ExitCode.INTERNAL) {
-    stderr.write(`Error: unexpected internal error: ${message}\n`);
+    stderr.write(`${red('Error:')} unexpected internal error: ${message}\n`);
     if (err instanceof Error && err.stack) stderr.write(`${redactText(err.stack)}\n`);
     stderr.write('This is a bug in dataarts; please report it with the command you ran.\n');
   } else {
-    stderr.write(`Error: ${message}\n`);
+    stderr.write(`${red('Error:')} ${message}\n`);
     if (hint) stderr.write(`${hint}\n`);
   }
   return code;

@@ -6,10 +6,13 @@ import { Command } from 'commander';
 import type { Deps } from '../context.js';
 import type { RunState } from './action.js';
 import { VERSION } from '../version.js';
+import { writeOut } from '../output/io.js';
 import { registerJobsCommands } from './commands/jobs.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerBackupsCommands } from './commands/backups.js';
+import { registerArchiveCommands } from './commands/archive.js';
+import { registerCompletionCommand } from './commands/completion.js';
 import type { RunCli } from '../commands/quickstart.js';
 
 export function createProgram(deps: Deps, state: RunState, runCli: RunCli): Command {
@@ -35,8 +38,8 @@ export function createProgram(deps: Deps, state: RunState, runCli: RunCli): Comm
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => deps.io.stdout.write(s),
-      writeErr: (s) => deps.io.stderr.write(s),
+      writeOut: (s) => void writeOut(deps.io.stdout, s).catch(() => undefined),
+      writeErr: (s) => void writeOut(deps.io.stderr, s).catch(() => undefined),
     })
     .addHelpText(
       'after',
@@ -48,12 +51,15 @@ Examples:
   $ dataarts jobs import jobs.zip --obs-path obs://bucket/staging/ --duplicate-policy overwrite
 
 Exit codes: 0 ok, 2 usage, 3 config/credentials, 4 refused by a pre-check, 5 some jobs failed,
-6 service/network failure, 130/143 interrupted. See README.md.`,
+6 service/network failure, 7 local file or directory, 8 differences found, 130/143 interrupted.
+Help on one command: dataarts help jobs export. See README.md.`,
     );
   // Subcommands inherit exitOverride and output settings through copyInheritedSettings.
   registerJobsCommands(program, deps, state);
+  registerArchiveCommands(program, deps, state);
   registerEmulatorCommand(program, deps, state);
   registerQuickstartCommand(program, deps, state, runCli);
   registerBackupsCommands(program, deps, state);
+  registerCompletionCommand(program, deps, state);
   return program;
 }

@@ -14,6 +14,7 @@ import { readArchive } from '../archive/model.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
 import { IMPORT_READ_LIMITS } from '../import/limits.js';
 import { globMatcher } from '../util/glob.js';
+import { listAllJobsShowingProgress } from '../api/listing.js';
 import { printJson, printLines } from '../output/render.js';
 import { diffArchive, diffLines } from '../compare/archive-diff.js';
 
@@ -48,7 +49,7 @@ export async function runJobsDiff(ctx: CommandContext, opts: JobsDiffOptions): P
   try {
     const map = refs.resolveEnvironmentMap(session.config, opts.env, opts.map);
     const plan = await refs.planReferences({ model, map, connections: undefined });
-    const existing = new Set((await session.dataarts.listAllJobs()).map((j) => j.name));
+    const existing = new Set((await listAllJobsShowingProgress(ctx, session.dataarts)).map((j) => j.name));
     const progress = await ctx.ui.progress('Reading the workspace');
     const doc = await diffArchive({ model, names, existing, timeZone, rewriteEntry: plan.rewriteEntry, client: session.dataarts, workDir, workspace: session.config.workspace }).finally(() => progress.stop());
     if (ctx.globals.json) await printJson(ctx.deps.io.stdout, doc);

@@ -20,6 +20,7 @@ import { missingChainArchives, planRun, refuseRecordedArchive, recordRun, remove
 import { rotateOutputs } from '../export/rotate.js';
 import { printJson, printLines } from '../output/render.js';
 import type { ExportCommonOptions } from '../export/options.js';
+import { listAllJobsShowingProgress } from '../api/listing.js';
 
 export interface JobsExportWorkspaceOptions extends ExportCommonOptions {
   since?: string;
@@ -71,7 +72,7 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
       const target = await resolveOutputTarget(ctx, { typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-workspace', workspace, stamp: startedAt });
       if (stateFile !== undefined) refuseRecordedArchive(stateFile, previous, target.path);
 
-      const listed = await session.dataarts.listAllJobs();
+      const listed = await listAllJobsShowingProgress(ctx, session.dataarts);
       const selected = selectJobs(listed, plan);
       if (selected.length > WORKSPACE_EXPORT_CAP) {
         throw new RefusedError(`${selected.length} jobs changed, more than the ${WORKSPACE_EXPORT_CAP} a workspace export may hold`, [], {

@@ -13,6 +13,7 @@ import { commonPlanOptions, exportToArchive } from '../export/pipeline.js';
 import { printExportResult } from '../export/report.js';
 import { printJson } from '../output/render.js';
 import type { ExportCommonOptions } from '../export/options.js';
+import { listAllJobsShowingProgress } from '../api/listing.js';
 
 export interface JobsExportOptions extends ExportCommonOptions {
   names: string[];
@@ -37,7 +38,7 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
     // Every local check (the output, its directory) before the first request.
     const target = await resolveOutputTarget(ctx, { typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-jobs', workspace, stamp: ctx.deps.now() });
 
-    const selection = resolveSelection(await session.dataarts.listAllJobs(), request);
+    const selection = resolveSelection(await listAllJobsShowingProgress(ctx, session.dataarts), request);
     if (selection.jobs.length === 0) {
       // An empty --match/--directory/--names-from selection is success with a warning (contract).
       await target.discard();

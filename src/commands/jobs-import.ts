@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { readArchive } from '../archive/model.js';
+import { count } from '../output/plural.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
 import { openSession } from '../api/session.js';
 import { parseObsPath } from '../api/obs.js';
@@ -82,7 +83,7 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   const model = await readArchive(settings.archive, IMPORT_READ_LIMITS);
   checkJobParamsAgainstArchive(settings.jobParams, model.jobs.map((j) => j.name));
   if (!settings.dryRun) await checkRollbackPath(ctx.deps.cwd, settings.rollback);
-  ctx.ui.debug(`archive ${opts.archive}: ${model.layout} layout, ${model.jobs.length} jobs, ${model.scripts.length} scripts, ${model.resources.length} resources, ${model.unpackedBytes} bytes unpacked`);
+  ctx.ui.debug(`archive ${opts.archive}: ${model.layout} layout, ${count(model.jobs.length, 'job')}, ${count(model.scripts.length, 'script')}, ${count(model.resources.length, 'resource')}, ${model.unpackedBytes} bytes unpacked`);
   // TMPDIR from the run's environment (the process's in real use), so a caller can place temp files.
   const workDir = await mkdtemp(join(ctx.deps.env.TMPDIR || tmpdir(), 'dataarts-import-work-'));
   const releaseWorkDir = ctx.deps.cleanup.add(() => rm(workDir, { recursive: true, force: true }));
@@ -152,7 +153,7 @@ function refuseUnlessReady(run: ImportRun): void {
     // after another: that needs waiting.
     throw new RefusedError(
       `the archive needs ${prepared.parts.length} imports (over the 10 MB limit of one import), imported one after another; --no-wait cannot do that`,
-      [{ subject: run.settings.archive, reason: `needs ${prepared.parts.length} parts` }],
+      [{ subject: run.settings.archive, reason: `needs ${count(prepared.parts.length, 'part')}` }],
       { hint: 'Run without --no-wait, or split the archive yourself (e.g. export fewer jobs per archive).' },
     );
   }

@@ -4,10 +4,12 @@
  */
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';
+import { count } from '../output/plural.js';
 import { formatTable, printJson, printLines } from '../output/render.js';
 import { globMatcher } from '../util/glob.js';
 import { openSession } from '../api/session.js';
 import type { JobSummary } from '../api/dataarts.js';
+import { listAllJobsShowingProgress } from '../api/listing.js';
 
 export interface JobsListOptions {
   match: string[];
@@ -42,11 +44,14 @@ export function toListDocument(workspace: string | undefined, jobs: JobSummary[]
 export async function runJobsList(ctx: CommandContext, opts: JobsListOptions): Promise<number> {
   const session = await openSession(ctx);
   try {
-    const all = await session.dataarts.listAllJobs();
+    const all = await listAllJobsShowingProgress(ctx, session.dataarts);
     const matches = globMatcher(opts.match);
     const jobs = all.filter((j) => matches(j.name));
     if (opts.match.length > 0 && jobs.length === 0) {
-      ctx.ui.warn(`no job matches ${opts.match.map((m) => `'${m}'`).join(' or ')} (${all.length} job${all.length === 1 ? '' : 's'} in the workspace)`);
+      ctx.ui.warn(`no job matches ${opts.match.map((m) => `'${m}'`).join(' or ')} (${count(all.length, 'job')} in the workspace)`);
+    } else if (all.length === 0) {
+      // An empty table says nothing; say why on stderr (stdout stays empty for scripts).
+      ctx.ui.info(`no jobs in ${session.config.workspace === undefined ? 'the default workspace' : `workspace ${session.config.workspace}`}`);
     }
     const doc = toListDocument(session.config.workspace, jobs);
     if (ctx.globals.json) {

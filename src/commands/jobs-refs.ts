@@ -10,6 +10,7 @@ import { printJson, printLines } from '../output/render.js';
 import { inventory } from '../refs/inventory.js';
 import { referenceTable } from '../refs/render.js';
 import type { Reference } from '../refs/types.js';
+import { listAllJobsShowingProgress } from '../api/listing.js';
 
 export interface JobsRefsOptions {
   archive?: string;
@@ -31,7 +32,7 @@ async function referencesFromWorkspace(ctx: CommandContext, match: string[]): Pr
   ]);
   const session = await openSession(ctx);
   try {
-    const all = await session.dataarts.listAllJobs();
+    const all = await listAllJobsShowingProgress(ctx, session.dataarts);
     const names = all.map((j) => j.name).filter(globMatcher(match));
     if (names.length === 0) {
       ctx.ui.warn(match.length > 0 ? `no job matches ${match.map((m) => `'${m}'`).join(', ')}` : 'the workspace has no jobs');

@@ -5,6 +5,7 @@
  */
 import type { Refusal } from '../errors.js';
 import { ApiError } from '../api/errors.js';
+import { listAllJobsShowingProgress } from '../api/listing.js';
 import { planReferences, resolveEnvironmentMap, type ReferencePlan } from '../refs/index.js';
 import { block, blockedJobs, planImport } from './plan.js';
 import { lockProblemOf, reportsLockState } from './locks.js';
@@ -15,7 +16,7 @@ import type { ImportRun, RunPlan } from './run.js';
 export async function planRun(run: ImportRun): Promise<RunPlan> {
   const { dataarts } = run.session;
   const { settings, model } = run;
-  const existing = await dataarts.listAllJobs();
+  const existing = await listAllJobsShowingProgress(run.ctx, dataarts);
   const listed = new Set(existing.map((j) => j.name));
   const locks = lockChecker(run, settings.policy === 'OVERWRITE' ? model.jobs.filter((j) => listed.has(j.name)).length : 0);
   const jobs = await planImport(

@@ -13,6 +13,8 @@ export const NODE_PROPERTY_KINDS: Readonly<Record<string, ReferenceKind>> = {
   database: 'database',
   queueName: 'queue',
   scriptName: 'script',
+  // (inferred, as the archive model reads it) a node names the resource (JAR, file) it uses `resourceName`.
+  resourceName: 'resource',
   // (inferred) the Import GES node names its graph `graphName`.
   graphName: 'ges-graph',
   // (inferred) DIS nodes (DISTransferTask, DISClient) name their stream `streamName`.

@@ -137,9 +137,10 @@ function missingConnections(references: Reference[], map: EnvironmentMap, connec
 }
 
 function uncheckedOf(references: Reference[], map: EnvironmentMap, connectionsListed: boolean): ReferencePlan['unchecked'] {
-  const names = new Map<Exclude<ReferenceKind, 'script'>, Set<string>>();
+  const names = new Map<Exclude<ReferenceKind, 'script' | 'resource'>, Set<string>>();
   for (const ref of references) {
-    if (ref.kind === 'script') continue;
+    // Scripts and resources travel in the archive (or are the workspace's own): nothing to check.
+    if (ref.kind === 'script' || ref.kind === 'resource') continue;
     if (CHECKED_KINDS.has(ref.kind) && connectionsListed) continue;
     const set = names.get(ref.kind) ?? new Set<string>();
     set.add(mappedName(map, ref));

@@ -5,8 +5,11 @@
  */
 import type { MapKind } from '../config/types.js';
 
-/** What a reference can point at: a mappable kind, a script the node runs, or a Kafka topic. */
-export type ReferenceKind = MapKind | 'script' | 'kafka-topic';
+/**
+ * What a reference can point at: a mappable kind, a script the node runs, a resource (JAR, file)
+ * the node uses, or a Kafka topic.
+ */
+export type ReferenceKind = MapKind | 'script' | 'resource' | 'kafka-topic';
 
 export interface Reference {
   kind: ReferenceKind;
@@ -57,7 +60,7 @@ export interface ReferencePlan {
    */
   missing: { kind: 'connection'; name: string; mappedFrom: string[]; subjects: string[] }[];
   /** Kinds the tool cannot check against the service, with the names (after mapping) it did not check. */
-  unchecked: { kind: Exclude<ReferenceKind, 'script'>; names: string[] }[];
+  unchecked: { kind: Exclude<ReferenceKind, 'script' | 'resource'>; names: string[] }[];
   /** For the import call's `resources` field. */
   importResources: ImportResource[];
   /** Map entries that matched no reference (probably a typo or a stale map). */

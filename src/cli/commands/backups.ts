@@ -7,7 +7,7 @@ import type { Deps } from '../../context.js';
 import type { BackupsListOptions } from '../../commands/backups-list.js';
 import type { BackupsVerifyOptions } from '../../commands/backups-verify.js';
 import type { BackupsRestoreOptions } from '../../commands/backups-restore.js';
-import { collect, contextFor, type RunState } from '../action.js';
+import { collectGlob, contextFor, type RunState } from '../action.js';
 
 export function registerBackupsCommands(program: Command, deps: Deps, state: RunState): void {
   const backups = program.command('backups').description('list, verify and restore the backups of `jobs export-workspace --state-file` (offline)');
@@ -38,7 +38,7 @@ export function registerBackupsCommands(program: Command, deps: Deps, state: Run
     .argument('[name...]', 'only these jobs')
     .requiredOption('--state-file <path>', 'the state file of the backups')
     .option('--at <time>', 'the newest restore point at or before this ISO 8601 time or duration ago (default: the newest)')
-    .option('--match <glob>', 'only jobs whose name matches (repeatable)', collect, [])
+    .option('--match <glob>', 'only jobs whose name matches (repeatable)', collectGlob, [])
     .option('-o, --output <path>', 'archive path (.zip), a directory with --layout dir, or DIR/ for a default name inside it')
     .addOption(new Option('--layout <layout>', 'one zip or an unpacked tree with the same paths').choices(['zip', 'dir']).default('zip'))
     .option('--force', 'replace an existing output this tool wrote', false)

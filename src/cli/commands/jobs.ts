@@ -12,7 +12,7 @@ import type { JobsImportOptions } from '../../commands/jobs-import.js';
 import type { JobsRefsOptions } from '../../commands/jobs-refs.js';
 import type { JobsDiffOptions } from '../../commands/jobs-diff.js';
 import type { JobsTaskOptions } from '../../commands/jobs-task.js';
-import { collect, contextFor, positiveInt, type RunState } from '../action.js';
+import { collect, collectGlob, contextFor, positiveInt, type RunState } from '../action.js';
 
 function exportCommonOptions(cmd: Command): Command {
   return cmd
@@ -22,7 +22,7 @@ function exportCommonOptions(cmd: Command): Command {
     .option('-o, --output <path>', 'archive path (.zip), or a directory with --layout dir')
     .addOption(new Option('--layout <layout>', 'one zip or an unpacked tree with the same paths').choices(['zip', 'dir']).default('zip'))
     .option('--force', 'replace an existing output', false)
-    .option('--concurrency <n>', 'parallel export requests (default: chosen by the tool)', positiveInt('--concurrency'));
+    .option('--concurrency <n>', 'parallel export requests (default 4)', positiveInt('--concurrency'));
 }
 
 export function registerJobsCommands(program: Command, deps: Deps, state: RunState): void {
@@ -31,7 +31,7 @@ export function registerJobsCommands(program: Command, deps: Deps, state: RunSta
   jobs
     .command('list')
     .description('list the jobs of the workspace (BATCH and REAL_TIME) with status and last update')
-    .option('--match <glob>', 'only jobs whose name matches (repeatable)', collect, [])
+    .option('--match <glob>', 'only jobs whose name matches (repeatable)', collectGlob, [])
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
@@ -47,7 +47,7 @@ Examples:
       .command('export')
       .description('export the selected jobs into one archive (batch-export layout)')
       .argument('[name...]', 'job names')
-      .option('--match <glob>', 'jobs whose name matches (repeatable)', collect, [])
+      .option('--match <glob>', 'jobs whose name matches (repeatable)', collectGlob, [])
       .option('--directory <path>', 'jobs under a job-directory path, recursively (repeatable)', collect, [])
       .option('--all', 'every job of the workspace', false)
       .option('--names-from <file>', "job names one per line ('-' = stdin; '#' comments)"),
@@ -125,7 +125,7 @@ Examples:
     .description('what importing an archive would change in the workspace, job by job')
     .argument('<archive>', 'zip file or directory in the batch or single-job layout')
     .argument('[name...]', 'only these jobs of the archive')
-    .option('--match <glob>', 'only jobs whose name matches (repeatable)', collect, [])
+    .option('--match <glob>', 'only jobs whose name matches (repeatable)', collectGlob, [])
     .option('--env <name>', "apply the config file's environments.NAME map, as the import would")
     .option('--map <kind:old=new>', 'rebind a reference (repeatable; wins over --env)', collect, [])
     .option('--expression-time-zone <tz>', 'rewrite every expressionTimeZone, as the import would')
@@ -162,7 +162,7 @@ Examples:
     .description('list what each job and script refers to outside itself')
     .argument('[archive]', 'zip file or directory (or use --from-workspace)')
     .option('--from-workspace', 'read the jobs from the workspace instead of an archive', false)
-    .option('--match <glob>', 'with --from-workspace: jobs whose name matches (repeatable)', collect, [])
+    .option('--match <glob>', 'with --from-workspace: jobs whose name matches (repeatable)', collectGlob, [])
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:

@@ -13,7 +13,7 @@ export function registerQuickstartCommand(program: Command, deps: Deps, state: R
     .command('quickstart')
     .description('try dataarts end to end against the embedded emulator (no cloud account needed)')
     .option('--jobs <n>', 'jobs to seed into the source workspace', positiveInt('--jobs'), 40)
-    .option('--keep', 'keep the working directory with the exported archive', false)
+    .option('--keep', "keep the working directory (archive, config file, the emulator's state) and print how to run the steps again", false)
     .addHelpText('after', `
 Starts the emulator on 127.0.0.1 (a free port), then runs:
   dataarts jobs list --match 'job_0000*'
@@ -24,6 +24,6 @@ Starts the emulator on 127.0.0.1 (a free port), then runs:
 and stops the emulator.`)
     .action(async (opts: QuickstartOptions, cmd: Command) => {
       const { runQuickstart } = await import('../../commands/quickstart.js');
-      state.exitCode = await runQuickstart(contextFor(cmd, deps, state), opts, { runCli });
+      state.exitCode = await runQuickstart(contextFor(cmd, deps, state), { ...opts, script: process.argv[1] }, { runCli });
     });
 }

@@ -1,0 +1,87 @@
+/**
+ * Contract: a closed standard output is not an error. The real bin runs in a child bash under
+ * `set -o pipefail`, piped into readers that go away early; the pipeline's status is the CLI's.
+ * Uses dist/ (build with tsc first).
+ */
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { emulatorEnv } from '../helpers/emulator-env.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = path.join(repoRoot, 'bin/dataarts.js');
+
+interface Shell { code: number; stdout: string; stderr: string }
+
+/** Run `script` in bash with pipefail; `$D` is the CLI. */
+function bash(script: string, env: Record<string, string>, cwd: string): Promise<Shell> {
+  return new Promise((resolve) => {
+    execFile('bash', ['--norc', '--noprofile', '-c', `set -o pipefail; D="${process.execPath} ${bin}"; ${script}`], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: unknown }).code as number) : 0;
+      resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
+    });
+  });
+}
+
+let emu: Emulator;
+let dir: string;
+
+// Child processes on a busy machine: allow more than the default 30 s.
+jest.setTimeout(90_000);
+
+beforeAll(async () => {
+  emu = await startEmulator({ seedJobs: 1200 });
+  dir = mkdtempSync(path.join(os.tmpdir(), 'dataarts-pipes-'));
+});
+afterAll(async () => {
+  await emu.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a reader that goes away early', () => {
+  test.each([
+    ['--help | true'],
+    ['--help | head -1'],
+    ['--version | true'],
+    ['jobs export --help | true'],
+    ['help jobs export | head -c 1'],
+  ])('dataarts %s: exit 0, nothing on stderr', async (tail) => {
+    const r = await bash(`$D ${tail}`, {}, dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  test('jobs list | head -1 over 1,200 jobs: the header only, exit 0, no stack trace', async () => {
+    const r = await bash('$D jobs list | head -1', emulatorEnv(emu), dir);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toMatch(/^NAME\s+TYPE/);
+    expect(r.code).toBe(0);
+  });
+
+  test('jobs list into a reader that closed before the first byte: exit 0', async () => {
+    const r = await bash('$D jobs list --json | true', emulatorEnv(emu), dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  test('jobs export --json | head -c 1: the work is finished (archive written), exit 0', async () => {
+    const r = await bash('$D jobs export --all -o x.zip --json --no-progress | head -c 1', emulatorEnv(emu), dir);
+    expect(r.stdout).toBe('{');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(existsSync(path.join(dir, 'x.zip'))).toBe(true);
+    expect(existsSync(path.join(dir, 'x.zip.manifest.json'))).toBe(true);
+  });
+
+  test('a failing command keeps its own exit code when its reader is gone (the pipe is not reported)', async () => {
+    const r = await bash('$D jobs export nosuchjob --json | true', emulatorEnv(emu), dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown job: nosuchjob');
+    expect(r.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+  });
+});

@@ -1,0 +1,24 @@
+/** The `archive` noun: looking into an archive without contacting the service. */
+import type { Command } from 'commander';
+import type { Deps } from '../../context.js';
+import type { ArchiveShowOptions } from '../../commands/archive-show.js';
+import { contextFor, type RunState } from '../action.js';
+
+export function registerArchiveCommands(program: Command, deps: Deps, state: RunState): void {
+  const archive = program.command('archive').description('look into an archive (zip or directory) without contacting the service');
+  archive
+    .command('show')
+    .description('jobs (type, nodes, scripts and resources), loose scripts and resources; verified against {archive}.manifest.json when present')
+    .argument('<archive>', 'zip file or directory, batch or single-job layout')
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Exit 4 when the archive or an entry does not match the sha256 in its manifest.
+
+Examples:
+  $ dataarts archive show jobs.zip
+  $ dataarts archive show backups/ --json | jq '.jobs[] | select(.missingScripts != [])'`)
+    .action(async (path: string, _opts: Omit<ArchiveShowOptions, 'archive'>, cmd: Command) => {
+      const { runArchiveShow } = await import('../../commands/archive-show.js');
+      state.exitCode = await runArchiveShow(contextFor(cmd, deps, state), { archive: path });
+    });
+}

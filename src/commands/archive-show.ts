@@ -1,0 +1,75 @@
+/**
+ * `dataarts archive show ARCHIVE`: what an archive (zip or directory, either layout) holds, without
+ * contacting the service; with `{archive}.manifest.json` beside it, whether the archive and every
+ * entry still match their sha256 (`verified`, or exit 4 naming the damaged entries).
+ */
+import type { CommandContext } from '../context.js';
+import { ArchiveError, RefusedError } from '../errors.js';
+import { buildModel, readArchiveEntries } from '../archive/model.js';
+import { EXPORT_BATCH_LIMITS } from '../archive/limits.js';
+import type { ZipEntryData } from '../archive/zip-read.js';
+import { checkAgainstManifest, readManifestFor, type ManifestCheck } from '../inspect/manifest-check.js';
+import { summarize } from '../inspect/summary.js';
+import { count } from '../output/plural.js';
+import { formatTable, printJson, printLines } from '../output/render.js';
+
+export interface ArchiveShowOptions {
+  archive: string;
+}
+
+/** Exports are not capped at the import's 10 MB; inspecting one must not be either. */
+const SHOW_LIMITS = EXPORT_BATCH_LIMITS;
+
+export async function runArchiveShow(ctx: CommandContext, opts: ArchiveShowOptions): Promise<number> {
+  const manifest = await readManifestFor(opts.archive);
+  let read: { files: ZipEntryData[]; zipBytes?: number } | undefined;
+  try {
+    read = await readArchiveEntries(opts.archive, SHOW_LIMITS);
+  } catch (err) {
+    // A damaged zip (CRC mismatch …) with a manifest beside it is reported as a failed check.
+    if (!(err instanceof ArchiveError) || !manifest) throw err;
+    const check = await checkAgainstManifest(opts.archive, manifest, {
+      zipFile: opts.archive,
+      unreadable: err.refusals.map((r) => ({ entry: r.subject, reason: r.reason })),
+    });
+    if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { archive: opts.archive, manifest: check });
+    throw damaged(opts.archive, check);
+  }
+  const check = manifest
+    ? await checkAgainstManifest(opts.archive, manifest, { files: read.files, ...(read.zipBytes === undefined ? {} : { zipFile: opts.archive }) })
+    : undefined;
+  let summary: ReturnType<typeof summarize>;
+  try {
+    summary = summarize(buildModel(opts.archive, read.files, read.zipBytes));
+  } catch (err) {
+    // An entry changed into something unreadable: the manifest check names it; that is the answer.
+    if (!(err instanceof ArchiveError) || check?.status !== 'damaged') throw err;
+    if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { archive: opts.archive, manifest: check });
+    throw damaged(opts.archive, check);
+  }
+  const format = read.zipBytes === undefined ? 'dir' : 'zip';
+
+  if (ctx.globals.json) {
+    await printJson(ctx.deps.io.stdout, { archive: opts.archive, format, ...(read.zipBytes === undefined ? {} : { bytes: read.zipBytes }), ...summary, manifest: check ?? null });
+  } else {
+    const head = `${opts.archive}: ${format}, ${summary.layout} layout, ${count(summary.jobs.length, 'job')}, ${count(summary.scripts, 'script')}, ${count(summary.resources, 'resource')}, ${count(summary.entries, 'entry', 'entries')}${read.zipBytes === undefined ? '' : `, ${read.zipBytes} bytes`}`;
+    const list = (names: string[], missing: string[]) => [...names, ...missing.map((n) => `${n} (not in archive)`)].join(', ') || '-';
+    const rows = summary.jobs.map((j) => [j.name, j.jobType, String(j.nodes), list(j.scripts, j.missingScripts), list(j.resources, j.missingResources)]);
+    const lines = [head, '', ...formatTable(['JOB', 'TYPE', 'NODES', 'SCRIPTS', 'RESOURCES'], rows)];
+    if (summary.looseScripts.length > 0) lines.push('', `loose scripts (no job carries them): ${summary.looseScripts.join(', ')}`);
+    if (summary.looseResources.length > 0) lines.push('', `loose resources (no job carries them): ${summary.looseResources.join(', ')}`);
+    if (check) lines.push('', check.status === 'verified' ? `verified: the archive and its ${count(check.entries, 'entry', 'entries')} match ${check.path}` : `DAMAGED: ${count(check.problems.length, 'problem')} against ${check.path}`);
+    await printLines(ctx.deps.io.stdout, lines);
+  }
+  if (!check) ctx.ui.info(`no manifest beside it (${opts.archive}.manifest.json): contents not verified`);
+  if (check && check.status === 'damaged') throw damaged(opts.archive, check);
+  return 0;
+}
+
+function damaged(archive: string, check: ManifestCheck): RefusedError {
+  const named = check.problems.slice(0, 10).map((p) => `${p.entry} (${p.reason})`).join('; ');
+  const more = check.problems.length > 10 ? `; and ${check.problems.length - 10} more` : '';
+  return new RefusedError(`${archive} does not match its manifest ${check.path}: ${named}${more}`, check.problems.map((p) => ({ subject: p.entry, reason: p.reason })), {
+    hint: 'The archive was changed or damaged after the export; use another copy, or export again.',
+  });
+}
