@@ -10,6 +10,7 @@ import { DeterministicZipWriter } from '../../src/archive/zip-write.js';
 import { commitPath, createStagingDir } from '../../src/util/atomic.js';
 import { checkReplaceable } from '../../src/export/output-target.js';
 import { CleanupRegistry } from '../../src/context.js';
+import { summaryLine } from '../../src/export/report.js';
 import { makeTempDir } from './helpers.js';
 
 let dir: string;
@@ -67,6 +68,13 @@ describe('--since', () => {
   });
   test.each(['', 'yesterday', '24', '1y', '2026-02-30', '2026-13-01', '2026-11-20T25:00Z'])('%s is refused', (value) => {
     expect(() => parseSince(value, now)).toThrow(/--since/);
+  });
+});
+
+describe('summary line', () => {
+  test('counts read right in the singular and the plural', () => {
+    const one = { path: 'a.zip', jobs: 1, scripts: 0, resources: 2, bytes: 1, sha256: 'x' } as Parameters<typeof summaryLine>[0];
+    expect(summaryLine(one)).toBe('a.zip  1 job  0 scripts  2 resources  1 byte  sha256 x');
   });
 });
 

@@ -146,8 +146,9 @@ describe('jobs export', () => {
     expect(fromFile.code).toBe(0);
     expect(JSON.parse(fromFile.stdout).jobList.map((j: { name: string }) => j.name)).toEqual([names[5]]);
     const missing = await cli(['jobs', 'export', '--names-from', 'nope.txt', '-o', 'never.zip']);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('nope.txt');
+    // A names file that cannot be read is a local-file error (exit 7) naming it, in words.
+    expect(missing.code).toBe(7);
+    expect(missing.stderr).toContain(`cannot read ${path.join(dir, 'nope.txt')}: no such file or directory`);
   });
 
   test('--layout dir writes the same paths unpacked, atomically, with the manifest beside the directory', async () => {

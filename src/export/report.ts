@@ -1,12 +1,13 @@
 /**
  * The result on stdout: one summary line, or with `--json` one document with the per-job list.
  */
+import { count } from '../output/plural.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLines } from '../output/render.js';
 import type { ExportResult } from './pipeline.js';
 
 export function summaryLine(r: ExportResult): string {
-  return `${r.path}  ${r.jobs} jobs  ${r.scripts} scripts  ${r.resources} resources  ${r.bytes} bytes  sha256 ${r.sha256}`;
+  return `${r.path}  ${count(r.jobs, 'job')}  ${count(r.scripts, 'script')}  ${count(r.resources, 'resource')}  ${count(r.bytes, 'byte')}  sha256 ${r.sha256}`;
 }
 
 export function resultDocument(r: ExportResult, extra: Record<string, unknown> = {}): Record<string, unknown> {

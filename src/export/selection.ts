@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { JobSummary } from '../api/dataarts.js';
 import { globMatcher } from '../util/glob.js';
-import { UsageError } from '../errors.js';
+import { LocalFileError, UsageError } from '../errors.js';
 
 export interface SelectionRequest {
   names: string[];
@@ -49,11 +49,15 @@ export async function readNamesFrom(source: string, stdin: Readable, cwd: string
     for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
     return parseNameList(Buffer.concat(chunks).toString('utf8'));
   }
+  const file = path.resolve(cwd, source);
+  let text: string;
   try {
-    return parseNameList(await fs.readFile(path.resolve(cwd, source), 'utf8'));
+    text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read --names-from ${source}: ${(err as Error).message}`);
+    // A file that cannot be read is a local-file problem (exit 7), named with the reason in words.
+    throw LocalFileError.from(err, 'read', file);
   }
+  return parseNameList(text);
 }
 
 /** A directory path in one spelling: leading '/', no trailing '/', no doubled slashes. */
