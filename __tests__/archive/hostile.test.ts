@@ -17,7 +17,7 @@ import {
   setUncompressedSize, writeZip,
 } from './helpers.js';
 
-const CORPUS = fileURLToPath(new URL('../../../shared/fixtures/zip-corpus', import.meta.url));
+const CORPUS = fileURLToPath(new URL('../fixtures/zip-corpus', import.meta.url));
 
 let dir: string;
 let counter = 0;
