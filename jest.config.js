@@ -1,4 +1,6 @@
 /** Native ESM jest with @swc/jest (see shared/docs/stack.md). */
+import os from 'node:os';
+
 export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
@@ -11,5 +13,11 @@ export default {
       module: { type: 'es6' },
     }],
   },
+  // Most suites wait on loopback HTTP, child processes and temporary files rather than the CPU,
+  // so more workers than cores pays: on 2 cores, 1 worker (jest's default there) took ~77 s, 3
+  // took 25–28 s. Tests bind port 0, use their own temporary directories and bound work on CPU
+  // time, not wall time (__tests__/helpers/cpu-time.ts), so they hold up in parallel.
+  // `--maxWorkers=N` on the command line still overrides this.
+  maxWorkers: Math.max(3, os.availableParallelism() + 1),
   testTimeout: 30000,
 };
