@@ -6,8 +6,8 @@
  * Written directly (zlib + fs) rather than through yazl, for memory first: yazl with compress:true
  * starts one native deflate (libuv thread pool) per entry as soon as the entry is added, all of
  * them at once, each holding its own zlib state: 5,000 entries of ~2 KB peaked at ~1.15 GB RSS,
- * against ~85 MB here. It was slower too (1.7 s vs 0.3 s on a quiet 2-core machine, several times
- * that on a busy one; `node bench/import-prep.js --writers`). Here each entry is deflated
+ * against ~86 MB here. It was slower too: 1.7 s vs 0.29 s on a quiet 2-core machine, 4.3–7.4 s vs
+ * 0.27–0.48 s on a loaded one (`node bench/import-prep.js --writers`). Here each entry is deflated
  * synchronously and the output is written in 1 MiB blocks.
  *
  * The format choices, each fixed so nothing depends on time, zone, locale or platform:
