@@ -1,4 +1,6 @@
 /** Native ESM jest with @swc/jest (see shared/docs/stack.md). */
+import os from 'node:os';
+
 export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
@@ -11,5 +13,14 @@ export default {
       module: { type: 'es6' },
     }],
   },
-  testTimeout: 30000,
+  // Most suites wait on loopback HTTP, child processes and temporary files rather than the CPU,
+  // so more workers than cores pays: on 2 cores, 1 worker (jest's default there) took ~77 s, 3
+  // took 25–28 s. Tests bind port 0, use their own temporary directories and bound work on CPU
+  // time, not wall time (__tests__/helpers/cpu-time.ts), so they hold up in parallel.
+  // `--maxWorkers=N` on the command line still overrides this. Workers stay child processes, not
+  // worker threads: process.cpuUsage() would count every thread's work.
+  maxWorkers: Math.max(3, os.availableParallelism() + 1),
+  // Generous: with 3 workers on a shared 2-core machine a heavy test can wait its turn for the CPU;
+  // work bounds are asserted inside the tests, and a hang still fails.
+  testTimeout: 60000,
 };

@@ -99,21 +99,38 @@ export function setUncompressedSize(zip: Buffer, size: number): Buffer {
   return out;
 }
 
+/**
+ * Deflated zeros, built once per size and test file: a 300 MB bomb costs ~0.8 s of CPU to deflate
+ * and several tests need one (the suite runs files in parallel on 2 cores).
+ */
+const deflatedZeros = new Map<number, Promise<{ crc: number; compressed: Buffer }>>();
+
+function zerosDeflated(megabytes: number): Promise<{ crc: number; compressed: Buffer }> {
+  let built = deflatedZeros.get(megabytes);
+  if (!built) {
+    built = (async () => {
+      const deflate = zlib.createDeflateRaw({ level: 9 });
+      const chunks: Buffer[] = [];
+      deflate.on('data', (c: Buffer) => chunks.push(c));
+      const done = new Promise<void>((resolve, reject) => { deflate.on('end', resolve); deflate.on('error', reject); });
+      const zeros = Buffer.alloc(1 << 20);
+      let crc = 0;
+      for (let i = 0; i < megabytes; i += 1) {
+        crc = zlib.crc32(zeros, crc);
+        deflate.write(zeros);
+      }
+      deflate.end();
+      await done;
+      return { crc, compressed: Buffer.concat(chunks) };
+    })();
+    deflatedZeros.set(megabytes, built);
+  }
+  return built;
+}
+
 /** One entry holding `megabytes` MiB of zeros, deflated (a bomb: ~1 KB per MB). */
 export async function buildBomb(name: string, megabytes: number): Promise<Buffer> {
-  const deflate = zlib.createDeflateRaw({ level: 9 });
-  const chunks: Buffer[] = [];
-  deflate.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((resolve, reject) => { deflate.on('end', resolve); deflate.on('error', reject); });
-  const zeros = Buffer.alloc(1 << 20);
-  let crc = 0;
-  for (let i = 0; i < megabytes; i += 1) {
-    crc = zlib.crc32(zeros, crc);
-    deflate.write(zeros);
-  }
-  deflate.end();
-  await done;
-  const compressed = Buffer.concat(chunks);
+  const { crc, compressed } = await zerosDeflated(megabytes);
   return rawZip([{ name, method: 8, crc, compressed, uncompressedSize: megabytes * (1 << 20) }]);
 }
 

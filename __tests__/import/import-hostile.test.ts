@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { buildBomb, buildZip, buildZipWithRawNames, jobText, rawZip, scriptText, setFlagBits, setUncompressedSize } from '../archive/helpers.js';
 import { importCli, removeDir, startImportEmulator, tempDir, writeFileIn, STAGING, type Emulator } from './helpers.js';
 
-// shared/ sits beside the repository (as on CI and developer machines).
-const CORPUS = fileURLToPath(new URL('../../../shared/fixtures/zip-corpus', import.meta.url));
+// yauzl's own test archives, kept in the repository (see its README and LICENSE-yauzl).
+const CORPUS = fileURLToPath(new URL('../fixtures/zip-corpus', import.meta.url));
 
 let emu: Emulator;
 let dir: string;

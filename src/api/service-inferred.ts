@@ -155,9 +155,6 @@ export const REBIND_FIELDS: Record<string, string[]> = {
 export const SCRIPT_REF_PROPERTY = 'scriptName';
 export const RESOURCE_REF_PROPERTY = 'resourceName';
 
-/** (inferred) Response of export/batch-export when `obsPath` is set: 200 with an empty body. */
-export const EXPORT_TO_OBS_EMPTY_BODY = true;
-
 /** (inferred) exportStatus SUBMIT for a job that was never submitted. */
 export function notSubmittedMessage(job: string): string {
   return `The job ${job} has no submitted version.`;

@@ -14,31 +14,6 @@ export function registerSecret(value: string | undefined): void {
 
 export const REDACTED = '***';
 
-const SECRET_HEADER_NAMES = new Set([
-  'authorization',
-  'x-auth-token',
-  'x-subject-token',
-  'x-security-token',
-  'x-obs-security-token',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-]);
-
-export function isSecretHeader(name: string): boolean {
-  return SECRET_HEADER_NAMES.has(name.toLowerCase());
-}
-
-/** A copy of the headers with every secret header's value replaced. */
-export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) continue;
-    out[k] = isSecretHeader(k) ? REDACTED : redactText(Array.isArray(v) ? v.join(', ') : v);
-  }
-  return out;
-}
-
 const PATTERNS: [RegExp, string][] = [
   [/(Signature=)[0-9a-fA-F]+/g, `$1${REDACTED}`],
   [/(Access=)[^,\s]+/g, `$1${REDACTED}`],

@@ -8,7 +8,7 @@ import { bashScript, zshScript } from '../completion/bash.js';
 import { fishScript } from '../completion/fish.js';
 import type { CompletionCommand } from '../completion/types.js';
 
-export type { CompletionCommand, CompletionOption } from '../completion/types.js';
+export type { CompletionCommand } from '../completion/types.js';
 
 export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
 

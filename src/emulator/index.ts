@@ -22,7 +22,6 @@ import { seedWorkspace } from './seed.js';
 import { EmulatorState } from './state.js';
 
 export { EmulatorState } from './state.js';
-export type { JobRecord, ScriptRecord, ResourceRecord, Workspace, SystemTaskRecord } from './state.js';
 
 export const EMULATOR_DEFAULTS = {
   projectId: '0123456789abcdef0123456789abcdef',

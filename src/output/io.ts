@@ -53,11 +53,6 @@ export function tolerateClosedReader<S extends Writable>(stream: S): S {
   return stream;
 }
 
-/** True once the stream's reader went away. */
-export function readerClosed(stream: Writable): boolean {
-  return closedReaders.has(stream);
-}
-
 /** Write to a stream and resolve once it is flushed (matters for pipes before exit); a closed reader swallows it. */
 export function writeOut(stream: Writable, text: string): Promise<void> {
   if (closedReaders.has(stream) || stream.destroyed) return Promise.resolve();

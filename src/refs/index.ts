@@ -4,7 +4,7 @@
  * `planReferences` while planning, joins `blocked` into its refusals, passes every entry of the
  * staged copy through `rewriteEntry`, and sends `importResources` as the import call's `resources`.
  */
-export type { Reference, ReferenceKind, Substitution, ReferenceProblem, ReferencePlan, ImportResource, ReferenceSource } from './types.js';
-export { inventory, jobReferences, scriptReferences, compareReferences } from './inventory.js';
-export { parseMapFlags, resolveEnvironmentMap, mergeEnvironmentMaps } from './environment-map.js';
-export { planReferences, type PlanInput } from './plan.js';
+export type { Reference, ReferencePlan } from './types.js';
+export { inventory } from './inventory.js';
+export { parseMapFlags, resolveEnvironmentMap } from './environment-map.js';
+export { planReferences } from './plan.js';
