@@ -162,3 +162,13 @@ export const EXPORT_TO_OBS_EMPTY_BODY = true;
 export function notSubmittedMessage(job: string): string {
   return `The job ${job} has no submitted version.`;
 }
+
+/**
+ * How a service may read the `offset` of a list call (reference §7, §19: the DGC SDK says page
+ * number, Huawei's Terraform provider advances by records; which one the service uses is not
+ * documented). The client detects it (src/api/paging.ts); the emulator serves any of them.
+ * `page1`: pages counted from 1, with 0 read as the first page too (inferred, as paging helpers
+ * that count from 1 usually do).
+ */
+export type OffsetReading = 'record' | 'page0' | 'page1';
+export const OFFSET_READINGS: readonly OffsetReading[] = ['record', 'page0', 'page1'];

@@ -58,7 +58,10 @@ export async function waitForTask(source: TaskSource, taskId: string, options: W
 const SUBTASK_NAME = /^Import the (.+) job\.?$/;
 
 export function subtaskJobName(subtaskName: string): string | undefined {
-  return SUBTASK_NAME.exec(subtaskName.trim())?.[1];
+  // A name without the example's wording is read as the plain job name (reference §19: the
+  // subtask naming is documented nowhere); a name that is no planned job simply matches nothing.
+  const name = subtaskName.trim();
+  return SUBTASK_NAME.exec(name)?.[1] ?? (name === '' ? undefined : name);
 }
 
 export type JobResult = 'created' | 'overwritten' | 'skipped' | 'failed';
