@@ -110,17 +110,17 @@ function checkTotal(what: string, page: Page<unknown>): number {
 }
 
 /** Which reading the first page and the probe at `probeOffset` fit, or undefined. */
-function classify<T>(first: T[], probe: T[], probeOffset: number, key: (item: T) => string): OffsetReading | 'page' | undefined {
+function classify<T>(first: T[], probe: T[], probe_: 'next' | 'one', key: (item: T) => string): OffsetReading | 'page' | undefined {
   const p = first.length;
   const firstKeys = first.map(key);
   const probeKeys = probe.map(key);
   const overlap = probeKeys.filter((k) => firstKeys.includes(k)).length;
-  if (probeOffset === p) {
+  if (probe_ === 'next') {
     // (P-1)·P ≥ T: page P of either page reading lies past the end.
     if (probe.length === 0) return 'page';
     return overlap === 0 ? 'record' : undefined;
   }
-  // probeOffset === 1
+  // probe at offset 1
   if (probeKeys.length === firstKeys.length && probeKeys.every((k, i) => k === firstKeys[i])) return 'page1';
   if (overlap === 0) return probe.length > 0 ? 'page0' : undefined;
   const shifted = probeKeys.slice(0, p - 1).every((k, i) => k === firstKeys[i + 1]);
@@ -173,15 +173,16 @@ export async function collectPages<T>(
   // Pages already read beyond the first, by offset (the probe's answer, when it is one).
   const known = new Map<number, T[]>();
   if (reading === undefined) {
-    const probeOffset = (pageSize - 1) * pageSize >= total ? pageSize : 1;
+    const probeKind = (pageSize - 1) * pageSize >= total ? 'next' : 'one';
+    const probeOffset = probeKind === 'next' ? pageSize : 1;
     const probe = (await get(probeOffset)).items;
-    let found = classify(first.items, probe, probeOffset, key);
+    let found = classify(first.items, probe, probeKind, key);
     if (found === 'page') {
       const second = (await get(1)).items;
-      found = classify(first.items, second, 1, key);
+      found = classify(first.items, second, 'one', key);
       if (found === 'record') found = undefined; // a record service answered the first probe
       if (found === 'page0') known.set(1, second);
-    } else if (found === 'record' && probeOffset === pageSize) {
+    } else if (found === 'record' && probeKind === 'next') {
       known.set(pageSize, probe);
     } else if (found === 'page0') {
       known.set(1, probe);
