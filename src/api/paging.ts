@@ -43,8 +43,12 @@ export const PAGE_LIMIT = 100;
  */
 export const JOB_LIST_PAGE_LIMIT = 1000;
 
-/** Pages requested at once once the reading is known (the HTTP layer's pacer does the rest). */
-export const PAGE_CONCURRENCY = 8;
+/**
+ * Pages requested at once per list once the reading is known: the pacer spaces them at the API's
+ * rate (30/s), so a few in flight keep that pace; more would only hold the run's shared request
+ * slots (api/session.ts) that the batch exports need meanwhile.
+ */
+export const PAGE_CONCURRENCY = 3;
 
 /**
  * A page size that steps down once: asks for `preferred`; when a page asked that way is refused

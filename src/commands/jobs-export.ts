@@ -12,6 +12,7 @@ import { refuseExistingOutputs } from '../util/atomic.js';
 import { isOutputDirectory, uniqueDefaultPath, workspaceLabel } from '../export/output-path.js';
 import { manifestPathFor } from '../export/manifest.js';
 import { commonPlanOptions, exportToArchive } from '../export/pipeline.js';
+import { streamSelection } from '../export/streamed-selection.js';
 import { printExportResult } from '../export/report.js';
 import { printJson } from '../output/render.js';
 import type { ExportCommonOptions } from '../export/options.js';
@@ -39,8 +40,11 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
     const output = await resolveOutput(ctx, opts, workspace);
     await refuseExistingOutputs([output, manifestPathFor(output)], opts.force);
 
-    const selection = resolveSelection(await session.dataarts.listAllJobs(), request);
-    if (selection.jobs.length === 0) {
+    // Without explicit names the exports start while the list is still read (streamed-selection.ts).
+    const streaming = request.names.length === 0;
+    const feed = streaming ? await streamSelection(ctx, session.dataarts, request) : undefined;
+    const selection = streaming ? undefined : resolveSelection(await session.dataarts.listAllJobs(), request);
+    if (streaming ? feed === undefined : selection!.jobs.length === 0) {
       // An empty --match/--directory/--names-from selection is success with a warning (contract).
       ctx.ui.warn('no job matched the selection; nothing was exported and no archive was written');
       if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { path: null, layout: opts.layout, workspace, jobs: 0, scripts: 0, resources: 0, bytes: 0, sha256: null, manifest: null, jobList: [] });
@@ -49,7 +53,8 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
 
     const result = await exportToArchive(ctx, session.dataarts, {
       command: 'jobs export',
-      jobs: selection.jobs,
+      jobs: selection?.jobs ?? [],
+      feed,
       output,
       ...commonPlanOptions(opts),
       expressionTimeZone,
