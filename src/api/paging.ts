@@ -172,6 +172,8 @@ export async function collectPages<T>(
   }
   if (all.length === 0) throw new ServiceError(`listing ${what}: an empty first page, but the service said there are ${total}`, { hint: RETRY_HINT });
   const pageSize = all.length;
+  // The first page is the same under every reading: hand it on before probing.
+  deliver(first.items);
 
   let reading = options.reading;
   // Pages already read beyond the first, by offset (the probe's answer, when it is one).
@@ -198,7 +200,6 @@ export async function collectPages<T>(
     options.onReading?.(reading);
   }
   options.debug?.(`listing ${what}: the service reads 'offset' as ${describeReading(reading)}; ${total} items, ${pageSize} a page`);
-  deliver(first.items);
 
   const offsets = remainingOffsets(reading, pageSize, total, all.length);
   const results = new Map<number, Promise<T[]>>();
