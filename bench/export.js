@@ -3,9 +3,11 @@
  * Export benchmark (issue 3 item 8). Runs after `npm run build` (imports from dist/).
  *
  * 1. `jobs export --all` of a 10,000-job emulator workspace with the documented rate limits on
- *    (10 export calls/s) and 20 ms latency, run as a real child process (`node bin/dataarts.js`):
- *    wall time, its ratio to the rate-limit bound (100 calls ÷ 10/s = 10 s; target ≤1.2×) and
- *    peak RSS (VmHWM of the child, read from /proc while it runs; target ≤150 MB).
+ *    (10 export calls/s), 20 ms latency and list pages capped at 100 (BENCH_LIST_PAGE_CAP), run as
+ *    a real child process (`node bin/dataarts.js`): wall time, its ratio to the rate-limit bound
+ *    (100 calls ÷ 10/s = 10 s; target ≤1.15×: the listing overlaps the exports) and peak RSS
+ *    (VmHWM of the child, read from /proc while it runs; target ≤150 MB).
+ *    BENCH_LIST_OFFSET=page0|page1 runs it against a service reading offset as a page number.
  * 2. The naive way on a 500-job slice: one single-job export call per job, one after another,
  *    through the same client, against the tool's export of the same 500 jobs (in-process).
  *
@@ -34,7 +36,7 @@ const NAIVE = !args.includes('--no-naive');
 const LATENCY_MS = 20;
 // Huawei Cloud's documented maximum page of the job list (reference §7: limit 1–1000); the client
 // asks for 1000 and steps down to 100 if a service (the OTC mirror) refuses it.
-const LIST_PAGE_CAP = 1000;
+const LIST_PAGE_CAP = Number(process.env.BENCH_LIST_PAGE_CAP ?? 100);
 // Extra node flags for the child, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it.
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const RATE_BOUND_S = Math.ceil(JOBS / 100) / 10; // batch calls ÷ 10 calls per second
@@ -45,7 +47,9 @@ const { CleanupRegistry } = await import(dist('context.js'));
 const { Ui } = await import(dist('output/ui.js'));
 const { openSession } = await import(dist('api/session.js'));
 
-const emu = await startEmulator({ seedJobs: JOBS, rateLimits: true, latencyMs: LATENCY_MS, seed: 1, listPageCap: LIST_PAGE_CAP });
+// BENCH_LIST_OFFSET=page0|page1: the emulator reads the list offset as a page number (fidelity issue).
+const LIST_OFFSET = process.env.BENCH_LIST_OFFSET ?? 'record';
+const emu = await startEmulator({ seedJobs: JOBS, rateLimits: true, latencyMs: LATENCY_MS, seed: 1, listPageCap: LIST_PAGE_CAP, listOffset: LIST_OFFSET });
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-bench-export-'));
 const env = {
   PATH: process.env.PATH,
@@ -122,13 +126,17 @@ try {
   const exportLimit = 10;
   let tightestSpan = Infinity;
   for (let i = 0; i + exportLimit < exportTimes.length; i++) tightestSpan = Math.min(tightestSpan, exportTimes[i + exportLimit] - exportTimes[i]);
-  const phases = `start-up+listing ${((firstExport - full.startedAt) / 1000).toFixed(2)} s, batch exports ${((lastExport - firstExport) / 1000).toFixed(2)} s, tail ${((full.endedAt - lastExport) / 1000).toFixed(2)} s`;
+  const firstCall = Math.min(...calls.map((r) => r.time));
+  const phases = `start-up to the first request ${((firstCall - full.startedAt) / 1000).toFixed(2)} s, to the first export ${((firstExport - full.startedAt) / 1000).toFixed(2)} s, batch exports ${((lastExport - firstExport) / 1000).toFixed(2)} s, tail ${((full.endedAt - lastExport) / 1000).toFixed(2)} s`;
   const listCalls = calls.filter((r) => r.method === 'GET' && r.path.endsWith('/jobs')).length;
-  console.log(`export --all: emulator: rate limits on, ${LATENCY_MS} ms latency, job list pages capped at ${LIST_PAGE_CAP} (Huawei's documented maximum)`);
+  console.log(`export --all: emulator: rate limits on, ${LATENCY_MS} ms latency, job list pages capped at ${LIST_PAGE_CAP}, offset read as ${LIST_OFFSET}`);
   console.log(`export --all: ${JOBS} jobs, ${batchCalls} batch-export calls, ${listCalls} list calls, ${calls.length - batchCalls - listCalls} other calls, ${throttled} throttled (429), archive ${size} bytes`);
-  console.log(`export --all: wall ${full.seconds.toFixed(2)} s; rate-limit bound ${RATE_BOUND_S.toFixed(1)} s; ratio ${(full.seconds / RATE_BOUND_S).toFixed(2)}x (target <= 1.2x)`);
+  console.log(`export --all: wall ${full.seconds.toFixed(2)} s; rate-limit bound ${RATE_BOUND_S.toFixed(1)} s; ratio ${(full.seconds / RATE_BOUND_S).toFixed(2)}x (target <= 1.15x)`);
   console.log(`export --all: phases: ${phases}`);
   console.log(`export --all: shortest span of ${exportLimit + 1} consecutive batch-export arrivals ${tightestSpan} ms (the emulator's window is 1000 ms at ${exportLimit}/s)`);
+  // Where the export phase lost time: gaps between consecutive batch-export arrivals over 150 ms (pacing is ~105 ms).
+  const gaps = exportTimes.slice(1).map((t, i) => t - exportTimes[i]).filter((g) => g > 150);
+  console.log(`export --all: ${gaps.length} gaps over 150 ms between batch-export arrivals, ${gaps.reduce((a, b) => a + b, 0)} ms in all${gaps.length ? ` (${gaps.slice(0, 8).join(', ')} ms …)` : ''}`);
   console.log(`export --all: peak RSS ${full.peakRssMb.toFixed(1)} MB (child VmHWM; target <= 150 MB)`);
 
   if (NAIVE) {

@@ -114,7 +114,7 @@ describe('retries and bodies', () => {
     });
     session = await sessionFor(srv.url).open();
     const started = Date.now();
-    expect(await session.dataarts.getJobStatus('a')).toEqual({ name: 'a', status: 'NORMAL' });
+    expect(await session.dataarts.getJobStatus('a')).toMatchObject({ name: 'a', status: 'NORMAL' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     await srv.close();
   });
@@ -248,7 +248,7 @@ describe('network settings', () => {
     await session.close();
 
     session = await sessionFor(url, { DATAARTS_CA_FILE: cert }).open();
-    expect(await session.dataarts.getJobStatus('a')).toEqual({ name: 'a', status: 'STOPPED' });
+    expect(await session.dataarts.getJobStatus('a')).toMatchObject({ name: 'a', status: 'STOPPED' });
     await session.close();
     srv.closeAllConnections();
     await new Promise<void>((r) => srv.close(() => r()));

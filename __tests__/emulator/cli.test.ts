@@ -42,7 +42,7 @@ describe('dataarts emulator command and the official signer', () => {
       const result = await running;
       expect(result.code).toBe(0);
       // Both repeated --workspace values exist (the global --workspace flag must not swallow them).
-      expect(result.stderr).toContain('workspaces: default, prod, qa');
+      expect(result.stderr).toMatch(/workspaces: default \(3 jobs[^)]*\), prod \(0 jobs\), qa \(0 jobs\)/);
       const url = `http://127.0.0.1:${port}`;
       expect(result.stdout).toContain(`export DATAARTS_ENDPOINT=${url}\n`);
       expect(result.stdout).toContain(`export DATAARTS_IAM_ENDPOINT=${url}\n`);
@@ -67,10 +67,30 @@ describe('dataarts emulator command and the official signer', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.env.HUAWEICLOUD_SDK_AK).toBe(EMULATOR_DEFAULTS.ak);
     expect(doc.iamUser.username).toBe(EMULATOR_DEFAULTS.username);
+    // The start-up document lists the workspaces and their connections.
+    expect(doc.workspaces).toEqual([{ id: 'default', jobs: 0, connections: [] }]);
     const bad = await runCli(['emulator', '--fault-rate', '0.1', '--fault-kinds', 'boom']);
     expect(bad.code).toBe(2);
     const host = await runCli(['emulator', '--host', '0.0.0.0']);
     expect(host.code).toBe(2);
+  });
+
+  test('--connection WS:NAME[:TYPE] gives a workspace its connections; --seed-workspace seeds another one', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const r = await runCli(
+      ['emulator', '--json', '--seed-jobs', '4', '--seed-workspace', 'dev', '--connection', 'prod:prod_dws', '--connection', 'prod:prod_dli:DLI', '--list-offset', 'page'],
+      { signal: controller.signal },
+    );
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const byId = Object.fromEntries(doc.workspaces.map((w: { id: string }) => [w.id, w]));
+    expect(byId.prod).toEqual({ id: 'prod', jobs: 0, connections: [{ name: 'prod_dli', type: 'DLI' }, { name: 'prod_dws', type: 'DWS' }] });
+    expect(byId.dev.jobs).toBe(4);
+    expect(byId.default.jobs).toBe(0);
+    for (const bad of [['--connection', 'no-colon'], ['--list-offset', 'bytes'], ['--task-shape', 'xyz']]) {
+      expect((await runCli(['emulator', ...bad])).code).toBe(2);
+    }
   });
 
   test('a request signed by the official SDK signer is accepted (query with spaces, workspace header, body)', async () => {

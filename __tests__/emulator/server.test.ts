@@ -5,7 +5,7 @@ import { call } from './helpers.js';
 describe('emulator: routing, auth, jobs', () => {
   let emu: Emulator;
   beforeAll(async () => {
-    emu = await startEmulator({ seedJobs: 250, listPageCap: 100, workspaces: ['ws2'], rateLimits: false });
+    emu = await startEmulator({ seedJobs: 250, listPageCap: 100, workspaces: ['ws2'], rateLimits: false, lockFields: true });
   });
   afterAll(() => emu.close());
 
@@ -127,6 +127,18 @@ describe('emulator: routing, auth, jobs', () => {
     expect(r.bytes.toString()).toContain(`"taskWorkGroupId": ${big}`);
     const missing = await call(emu, 'GET', 'jobs/no_such_job');
     expect(missing.json.error_code).toBe('DLF.0100');
+  });
+
+  test('without lockFields (the default, as in every official model) job details carry no lock field', async () => {
+    const plain = await startEmulator({ seedJobs: 3, rateLimits: false });
+    try {
+      plain.state.lockJob('default', 'job_00001', 'someone-else');
+      const r = await call(plain, 'GET', 'jobs/job_00001');
+      expect(r.status).toBe(200);
+      expect(Object.keys(r.json).filter((k) => /lock/i.test(k))).toEqual([]);
+    } finally {
+      await plain.close();
+    }
   });
 
   test('create, update, start/stop (REAL_TIME goes through STOPPING), delete', async () => {

@@ -14,7 +14,9 @@ import { emulatorEnv } from '../helpers/emulator-env.js';
 export { startEmulator, type Emulator };
 
 export async function startTestEmulator(options: EmulatorOptions): Promise<Emulator> {
-  return startEmulator({ port: 0, ...options });
+  // DATAARTS_TEST_LIST_OFFSET=page0|page1 runs the export suites against a page-number service.
+  const listOffset = process.env.DATAARTS_TEST_LIST_OFFSET as EmulatorOptions['listOffset'];
+  return startEmulator({ port: 0, ...(listOffset ? { listOffset } : {}), ...options });
 }
 
 /** Environment for runCli / a child `node bin/dataarts.js` against the emulator (AK/SK, fast retries). */

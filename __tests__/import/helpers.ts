@@ -18,7 +18,9 @@ export { type Emulator };
 export const STAGING = 'obs://dataarts-staging/import-tests/';
 
 export async function startImportEmulator(options: EmulatorOptions & { seedJobs?: number } = {}): Promise<Emulator> {
-  const emu = await startEmulator({ port: 0, workspaces: ['dev', 'prod'], seedWorkspace: 'dev', seedJobs: 6, importDelayMs: 2, ...options });
+  // DATAARTS_TEST_LIST_OFFSET=page0|page1 runs the import suites against a page-number service.
+  const listOffset = process.env.DATAARTS_TEST_LIST_OFFSET as EmulatorOptions['listOffset'];
+  const emu = await startEmulator({ port: 0, workspaces: ['dev', 'prod'], seedWorkspace: 'dev', seedJobs: 6, importDelayMs: 2, ...(listOffset ? { listOffset } : {}), ...options });
   for (const connection of emu.state.workspace('dev').connections.values()) emu.state.addConnection('prod', connection);
   return emu;
 }

@@ -16,7 +16,8 @@ let batchJob: string;
 let realTimeJob: string;
 
 beforeAll(async () => {
-  emu = await startImportEmulator({ seedJobs: 8 });
+  // The inferred lock fields on: the pre-check can tell.
+  emu = await startImportEmulator({ seedJobs: 8, lockFields: true });
   dir = await tempDir('prechecks');
   names = [...emu.state.workspace('dev').jobs.keys()].sort();
   batchJob = names.find((n) => emu.state.workspace('dev').jobs.get(n)!.jobType === 'BATCH')!;

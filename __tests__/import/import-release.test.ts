@@ -188,7 +188,7 @@ describe('jobs import: read-back check', () => {
       const altered = doc.jobs.find((j) => j.name === 'job_00002')!;
       expect(altered.verify).toBe('differs');
       expect(altered.differences!.map((d) => d.path)).toEqual(['description']);
-      expect(String(altered.differences![0]!.from)).toContain('(altered by the service on import)');
+      expect(String(altered.differences![0]!.from)).toContain('(changed by the emulator on import)');
       expect(doc.jobs.filter((j) => j.name !== 'job_00002').every((j) => j.verify === 'verified')).toBe(true);
       expect(r.stderr).toMatch(/read back different from what was staged: job_00002 \(description\)/);
       // The others verified; text mode says which differs and where.

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { checkJobParamsAgainstArchive, parseJobParams, parseParams } from '../../src/import/params.js';
 import { prepareParts, splitIntoParts, rewriteEntries, type PackSource } from '../../src/import/prepare.js';
-import { jobOutcomes, subtaskJobName } from '../../src/import/task.js';
+import { subtaskJobName } from '../../src/import/task.js';
+import { taskJobOutcomes, untoldOutcome } from '../../src/import/outcomes.js';
 import { stagingKey } from '../../src/import/staging.js';
 import { lockProblemOf } from '../../src/import/locks.js';
 import { readZipEntries } from '../../src/archive/zip-read.js';
@@ -37,29 +38,29 @@ describe('import flags', () => {
 describe('results and locks', () => {
   test('subtasks map to jobs by name, with the service message deciding the outcome', () => {
     expect(subtaskJobName(importSubtaskName('a.b-c'))).toBe('a.b-c');
-    const outcomes = jobOutcomes(
-      {
-        id: 't',
+    const task = {
         status: 'FAILED',
         subtasks: [
           { name: importSubtaskName('new'), status: 'SUCCESSFUL', message: IMPORT_SUBTASK_MESSAGES.created('new') },
           { name: importSubtaskName('old'), status: 'SUCCESSFUL', message: IMPORT_SUBTASK_MESSAGES.skipped('old') },
           { name: importSubtaskName('locked'), status: 'FAILED', message: IMPORT_SUBTASK_MESSAGES.lockedByOther('job', 'locked', 'bob') },
         ],
-      },
-      [
-        { name: 'new', type: 'BATCH', action: 'create' },
-        { name: 'old', type: 'BATCH', action: 'create' },
-        { name: 'locked', type: 'BATCH', action: 'overwrite' },
-        { name: 'missing', type: 'BATCH', action: 'create' },
-      ],
-    );
+      };
+    const planned = [
+      { name: 'new', action: 'create' as const },
+      { name: 'old', action: 'create' as const },
+      { name: 'locked', action: 'overwrite' as const },
+      { name: 'missing', action: 'create' as const },
+    ];
+    const outcomes = taskJobOutcomes(task, planned);
     expect(outcomes.map((o) => [o.name, o.result])).toEqual([
       ['new', 'created'],
       ['old', 'skipped'],
       ['locked', 'failed'],
-      ['missing', 'failed'],
+      // No subtask: the task does not tell; the read-back check decides, else the task's status.
+      ['missing', 'unknown'],
     ]);
+    expect(untoldOutcome(task, planned[3]!).result).toBe('failed');
     expect(outcomes[2]!.message).toContain('bob');
   });
 

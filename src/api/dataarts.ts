@@ -9,7 +9,7 @@ import type { Authenticator } from './auth.js';
 import { ApiError } from './errors.js';
 import type { HttpClient, HttpRequest, Method } from './http.js';
 import type { ApiClass } from './pacing.js';
-import { collectPages, JOB_LIST_PAGE_LIMIT, StepDownPageLimit, type Page } from './paging.js';
+import { collectPages, JOB_LIST_PAGE_LIMIT, StepDownPageLimit, type OffsetReading, type Page } from './paging.js';
 
 export type JobType = 'BATCH' | 'REAL_TIME';
 export const JOB_TYPES: readonly JobType[] = ['BATCH', 'REAL_TIME'];
@@ -59,12 +59,12 @@ export interface SystemTask {
   subtasks: { id: string; name: string; status: string; message?: string; lastUpdate?: number }[];
 }
 
-/** Get Job Status, read in both spellings of the official models (reference §19). */
-export interface JobStatusView {
+/** Job status (reference §7), read from either model's spelling (§19). */
+export interface JobStatus {
   name: string;
   status: string;
   startTime?: number;
-  nodes?: { name: string; type?: string; status?: string }[];
+  nodes: { name: string; type?: string; status?: string }[];
 }
 
 export interface ExportOptions {
@@ -83,7 +83,12 @@ export interface DataArtsClientDeps {
   http: HttpClient;
   auth: Authenticator;
   config: Pick<ResolvedConfig, 'endpoint' | 'projectId' | 'workspace'>;
+  /** `--verbose` lines (which reading of `offset` the service uses). */
+  debug?: (line: string) => void;
 }
+
+/** Called with each page of a job list as soon as every page before it is in (list order per type). */
+export type OnJobsPage = (jobs: JobSummary[], jobType: JobType, total: number) => void;
 
 interface CallSpec {
   method: Method;
@@ -101,6 +106,8 @@ interface CallSpec {
 export class DataArtsClient {
   /** Job list page size for this client's run: 1000 until the service refuses it, then 100 (paging.ts). */
   private readonly jobListLimit = new StepDownPageLimit(JOB_LIST_PAGE_LIMIT);
+  /** How this service reads `offset`, once a list has shown it (paging.ts); shared by all lists. */
+  private offsetReading?: OffsetReading;
 
   constructor(private readonly deps: DataArtsClientDeps) {}
 
@@ -142,7 +149,20 @@ export class DataArtsClient {
     }
   }
 
-  async listJobs(jobType: JobType, opts: { jobName?: string; onPage?: (listed: number, total: number) => void } = {}): Promise<JobSummary[]> {
+  /** Options for collectPages shared by every list: the learnt `offset` reading and the debug log. */
+  private pagingOptions<T>(key: (item: T) => string) {
+    return {
+      key,
+      reading: this.offsetReading,
+      onReading: (r: OffsetReading) => {
+        this.offsetReading = r;
+      },
+      debug: this.deps.debug,
+    };
+  }
+
+  async listJobs(jobType: JobType, opts: { jobName?: string; onPage?: OnJobsPage } = {}): Promise<JobSummary[]> {
+    const onPage = opts.onPage;
     const jobs = await collectPages<JobSummary>(`${jobType} jobs`, async (offset, limit): Promise<Page<JobSummary>> => {
       const res = await this.json<{ total?: number; jobs?: Record<string, unknown>[] }>({
         method: 'GET',
@@ -153,27 +173,33 @@ export class DataArtsClient {
         safe: true,
       });
       if (!Array.isArray(res.jobs ?? [])) throw new ServiceError(`listing ${jobType} jobs: 'jobs' is not a list`);
-      const items = (res.jobs ?? []).map((j) => toJobSummary(j, jobType));
-      opts.onPage?.(offset + items.length, res.total as number);
-      return { total: res.total as number, items };
-    }, this.jobListLimit);
+      return { total: res.total as number, items: (res.jobs ?? []).map((j) => toJobSummary(j, jobType)) };
+    }, {
+      limit: this.jobListLimit,
+      ...this.pagingOptions<JobSummary>((j) => j.name),
+      onPage: onPage ? (items, total) => onPage(items, jobType, total) : undefined,
+    });
     return jobs;
   }
 
   /**
    * Both job types, sorted by name (code-point order, so the order does not depend on a locale).
+   * `onPage` sees every page as it comes in (per type, in the service's list order), before the
+   * whole list is known: the export starts on the first names while the rest is still listed.
    * `onProgress` gets the records listed so far and the total the pages announced (both types).
    */
-  async listAllJobs(opts: { onProgress?: (listed: number, total: number) => void } = {}): Promise<JobSummary[]> {
+  async listAllJobs(opts: { onPage?: OnJobsPage; onProgress?: (listed: number, total: number) => void } = {}): Promise<JobSummary[]> {
     const listed = new Map<JobType, { listed: number; total: number }>();
-    const onPage = (jobType: JobType) => (n: number, total: number) => {
-      listed.set(jobType, { listed: n, total });
+    const onPage: OnJobsPage = (jobs, jobType, total) => {
+      opts.onPage?.(jobs, jobType, total);
+      if (!opts.onProgress) return;
+      listed.set(jobType, { listed: (listed.get(jobType)?.listed ?? 0) + jobs.length, total });
       const all = [...listed.values()];
-      opts.onProgress?.(all.reduce((s, x) => s + x.listed, 0), all.reduce((s, x) => s + x.total, 0));
+      opts.onProgress(all.reduce((s, x) => s + x.listed, 0), all.reduce((s, x) => s + x.total, 0));
     };
     // allSettled, not all: when one listing fails the other must not go on retrying in the
     // background after the command has already reported the failure.
-    const settled = await Promise.allSettled(JOB_TYPES.map((t) => this.listJobs(t, { onPage: onPage(t) })));
+    const settled = await Promise.allSettled(JOB_TYPES.map((t) => this.listJobs(t, { onPage })));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const lists = settled.map((r) => (r as PromiseFulfilledResult<JobSummary[]>).value);
@@ -184,19 +210,9 @@ export class DataArtsClient {
     return this.orUndefined(this.json<JobDetails>({ method: 'GET', path: `/jobs/${seg(name)}`, apiClass: 'dlf10', api: 'show', safe: true }), 'DLF.0100');
   }
 
-  /**
-   * A job's status (reference §7). The official DLF model spells the start time `starttime` and
-   * node types `nodeType`, the wire may say `startTime` / `type`: both are read (§19).
-   */
-  async getJobStatus(name: string): Promise<JobStatusView> {
+  async getJobStatus(name: string): Promise<JobStatus> {
     const res = await this.json<Record<string, unknown>>({ method: 'GET', path: `/jobs/${seg(name)}/status`, apiClass: 'dlf30', api: 'status', safe: true });
-    const nodes = Array.isArray(res.nodes) ? (res.nodes as Record<string, unknown>[]) : [];
-    return {
-      name: str(res.name) ?? name,
-      status: String(res.status ?? ''),
-      startTime: num(res.startTime) ?? num(res.starttime) ?? (typeof res.starttime === 'string' && /^\d+$/.test(res.starttime) ? Number(res.starttime) : undefined),
-      ...(nodes.length > 0 ? { nodes: nodes.map((n) => ({ name: String(n?.name ?? ''), type: str(n?.type) ?? str(n?.nodeType), status: str(n?.status) })) } : {}),
-    };
+    return normalizeJobStatus(res, name);
   }
 
   /**
@@ -256,9 +272,8 @@ export class DataArtsClient {
   }
 
   async getSystemTask(taskId: string): Promise<SystemTask> {
-    const res = await this.json<SystemTask & { subTasks?: SystemTask['subtasks'] }>({ method: 'GET', path: `/system-tasks/${seg(taskId)}`, apiClass: 'dlf10', api: 'system-tasks', safe: true });
-    // `subtasks` is canonical; the Go SDK spells it `subTasks` (reference §6).
-    return { ...res, subtasks: res.subtasks ?? res.subTasks ?? [] };
+    const res = await this.json<Record<string, unknown>>({ method: 'GET', path: `/system-tasks/${seg(taskId)}`, apiClass: 'dlf10', api: 'system-tasks', safe: true });
+    return normalizeSystemTask(res);
   }
 
   getScript(name: string): Promise<Record<string, unknown> | undefined> {
@@ -276,7 +291,7 @@ export class DataArtsClient {
         safe: true,
       });
       return { total: res.total as number, items: res.connections ?? [] };
-    });
+    }, this.pagingOptions<Connection>((c) => c.name));
   }
 }
 
@@ -299,5 +314,55 @@ function toJobSummary(j: Record<string, unknown>, listedAs: JobType): JobSummary
     createUser: str(j.createUser),
     lastUpdateUser: str(j.lastUpdateUser),
     createTime: num(j.createTime),
+  };
+}
+
+/** A time in ms, sent as a number (DGC) or a numeric string (DLF); ISO text is read too. */
+export function timeValue(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '') {
+    if (/^\d+$/.test(v.trim())) return Number(v.trim());
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+}
+
+/**
+ * A system task in one shape whichever model the service follows (reference §6, §19): DGC's
+ * `subtasks` with times in ms, DLF's `subTasks` with times as strings.
+ */
+export function normalizeSystemTask(res: Record<string, unknown>): SystemTask {
+  const raw = Array.isArray(res.subtasks) ? res.subtasks : Array.isArray(res.subTasks) ? res.subTasks : [];
+  const subtasks = (raw as Record<string, unknown>[]).map((s) => ({
+    ...s,
+    id: String(s.id ?? ''),
+    name: String(s.name ?? ''),
+    status: String(s.status ?? ''),
+    message: str(s.message),
+    lastUpdate: timeValue(s.lastUpdate),
+  }));
+  const { subTasks: _dlf, ...rest } = res;
+  return {
+    ...(rest as unknown as SystemTask),
+    id: String(res.id ?? ''),
+    name: String(res.name ?? ''),
+    status: String(res.status ?? '') as SystemTask['status'],
+    message: str(res.message),
+    startTime: timeValue(res.startTime) ?? 0,
+    endTime: timeValue(res.endTime),
+    lastUpdate: timeValue(res.lastUpdate) ?? 0,
+    subtasks,
+  };
+}
+
+/** Job status from either spelling: `startTime`/`starttime`, `nodes[].type`/`nodeType` (reference §19). */
+export function normalizeJobStatus(res: Record<string, unknown>, name: string): JobStatus {
+  const nodes = Array.isArray(res.nodes) ? (res.nodes as Record<string, unknown>[]) : [];
+  return {
+    name: str(res.name) ?? name,
+    status: String(res.status ?? ''),
+    startTime: timeValue(res.startTime ?? res.starttime),
+    nodes: nodes.map((n) => ({ name: String(n.name ?? ''), type: str(n.type) ?? str(n.nodeType), status: str(n.status) })),
   };
 }

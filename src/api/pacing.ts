@@ -32,6 +32,8 @@ export interface PacerOptions {
 export class Pacer {
   /** Next free start time per API (the limits are per API and per user, reference §0). */
   private readonly nextSlot = new Map<string, number>();
+  /** Actual last start per API: a timer that fires late must not start two calls together. */
+  private readonly lastStart = new Map<string, number>();
   private readonly rates: Record<Exclude<ApiClass, 'none'>, number>;
   private readonly now: () => number;
   private inFlight = 0;
@@ -68,6 +70,17 @@ export class Pacer {
         const slot = Math.max(now, this.nextSlot.get(key) ?? 0);
         this.nextSlot.set(key, slot + interval);
         if (slot > now) await abortableSleep(slot - now, signal);
+        // Late timers (a busy event loop: merging while listing) would release several reserved
+        // slots at once and the gateway would see a burst: keep actual starts `interval` apart.
+        for (;;) {
+          const t = this.now();
+          const earliest = (this.lastStart.get(key) ?? -Infinity) + interval;
+          if (t >= earliest) {
+            this.lastStart.set(key, t);
+            break;
+          }
+          await abortableSleep(earliest - t, signal);
+        }
       }
     } catch (err) {
       release();

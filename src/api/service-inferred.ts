@@ -171,3 +171,12 @@ export const SERVICE_SET_FIELDS = {
   script: ['id', 'version', 'createTime', 'createUser', 'lastUpdateTime', 'lastUpdateUser', 'targetStatus', 'approvers', 'autoAcquireLock', ...Object.values(LOCK_FIELDS)],
   resource: ['id', 'resourceId', 'createTime', 'createUser', 'lastUpdateTime', 'lastUpdateUser'],
 } as const;
+
+/**
+ * How a service may read the `offset` of a list call (reference §7, §19: the DGC SDK says page
+ * number, Huawei's Terraform provider advances by records; which one the service uses is not
+ * documented). The client detects it (src/api/paging.ts); the emulator serves any of them.
+ * `page1`: pages counted from 1, with 0 read as the first page too (inferred, as paging helpers
+ * that count from 1 usually do).
+ */
+export type OffsetReading = 'record' | 'page0' | 'page1';

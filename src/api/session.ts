@@ -51,7 +51,7 @@ export async function openSession(ctx: CommandContext): Promise<Session> {
   ctx.ui.debug(`config: ${config.configFile ?? 'no config file'}${config.profile ? `, profile ${config.profile}` : ''}; credentials: ${credentials.kind} from ${credentials.source}`);
   return {
     config,
-    dataarts: new DataArtsClient({ http, auth, config }),
+    dataarts: new DataArtsClient({ http, auth, config, debug: (line) => ctx.ui.debug(line) }),
     obs: new ObsClient({ http, now, config, credentials }),
     cleanupObs: new ObsClient({ http: cleanupHttp, now, config, credentials }),
     close: async () => {

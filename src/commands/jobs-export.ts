@@ -10,6 +10,7 @@ import { isEmptyRequest, readNamesFrom, resolveSelection, type SelectionRequest 
 import { workspaceLabel } from '../export/output-path.js';
 import { resolveOutputTarget } from '../export/output-target.js';
 import { commonPlanOptions, exportToArchive } from '../export/pipeline.js';
+import { streamSelection } from '../export/streamed-selection.js';
 import { printExportResult } from '../export/report.js';
 import { printJson } from '../output/render.js';
 import type { ExportCommonOptions } from '../export/options.js';
@@ -38,8 +39,11 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
     // Every local check (the output, its directory) before the first request.
     const target = await resolveOutputTarget(ctx, { typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-jobs', workspace, stamp: ctx.deps.now() });
 
-    const selection = resolveSelection(await listAllJobsShowingProgress(ctx, session.dataarts), request);
-    if (selection.jobs.length === 0) {
+    // Without explicit names the exports start while the list is still read (streamed-selection.ts).
+    const streaming = request.names.length === 0;
+    const feed = streaming ? await streamSelection(ctx, session.dataarts, request) : undefined;
+    const selection = streaming ? undefined : resolveSelection(await listAllJobsShowingProgress(ctx, session.dataarts), request);
+    if (streaming ? feed === undefined : selection!.jobs.length === 0) {
       // An empty --match/--directory/--names-from selection is success with a warning (contract).
       await target.discard();
       ctx.ui.warn('no job matched the selection; nothing was exported and no archive was written');
@@ -49,7 +53,8 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
 
     const result = await exportToArchive(ctx, session.dataarts, {
       command: 'jobs export',
-      jobs: selection.jobs,
+      jobs: selection?.jobs ?? [],
+      feed,
       output: target.path,
       ...commonPlanOptions(opts),
       force: target.replace,

@@ -5,6 +5,14 @@ import type { CommandContext } from '../context.js';
 import { printJson, printLines } from '../output/render.js';
 import type { FaultKind } from './faults.js';
 import { startEmulator, type Emulator } from './index.js';
+import type { OffsetReading } from '../api/service-inferred.js';
+
+/** `WS:NAME[:TYPE]` → a connection to create (TYPE defaults to DWS). */
+export function parseConnectionFlag(value: string): { workspace: string; name: string; type: string } {
+  const m = /^([^:]+):([A-Za-z0-9_-]{1,100})(?::([A-Za-z0-9_]+))?$/.exec(value);
+  if (!m) throw new UsageError(`--connection: expected WS:NAME[:TYPE] (NAME: letters, digits, - and _), got '${value}'`);
+  return { workspace: m[1]!, name: m[2]!, type: m[3] ?? 'DWS' };
+}
 
 /** Flags of `dataarts emulator`. */
 export interface EmulatorCommandOptions {
@@ -19,6 +27,13 @@ export interface EmulatorCommandOptions {
   faultRate: number;
   faultKinds?: string;
   listPageCap: number;
+  listOffset: OffsetReading;
+  seedWorkspace: string;
+  connection: string[];
+  lockFields: boolean;
+  taskShape: 'dgc' | 'dlf';
+  plainSubtasks: boolean;
+  alterOnImport: string[];
   requestLog?: string;
   importDelayMs: number;
   json?: boolean;
@@ -52,6 +67,13 @@ export function connectionInfo(emu: Emulator) {
     },
     iamUser: { username: c.username, password: c.password, domain: c.domain },
     obsStaging: `obs://${c.bucket}/`,
+    workspaces: [...emu.state.workspaces.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((ws) => ({
+        id: ws.id,
+        jobs: ws.jobs.size,
+        connections: [...ws.connections.values()].map((x) => ({ name: x.name, type: x.type })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+      })),
   };
 }
 
@@ -69,6 +91,12 @@ export async function runEmulator(ctx: CommandContext, opts: EmulatorCommandOpti
     rateLimits: opts.rateLimit,
     faults: opts.faultRate > 0 ? { rate: opts.faultRate, kinds } : undefined,
     listPageCap: opts.listPageCap,
+    listOffset: opts.listOffset,
+    seedWorkspace: opts.seedWorkspace,
+    connections: opts.connection.map(parseConnectionFlag),
+    lockFields: opts.lockFields,
+    taskShape: { model: opts.taskShape, prefixed: !opts.plainSubtasks },
+    alterOnImport: opts.alterOnImport,
     importDelayMs: opts.importDelayMs,
     onRequest: log ? (entry) => log.write(`${JSON.stringify(entry)}\n`) : undefined,
   });
@@ -84,7 +112,7 @@ export async function runEmulator(ctx: CommandContext, opts: EmulatorCommandOpti
         `# OBS staging bucket: ${info.obsStaging}`,
       ]);
     }
-    ctx.ui.info(`emulator running on ${emu.url}; workspaces: ${[...emu.state.workspaces.keys()].join(', ')}`);
+    ctx.ui.info(`emulator running on ${emu.url}; workspaces: ${info.workspaces.map((w) => `${w.id} (${w.jobs} jobs${w.connections.length ? `; connections ${w.connections.map((x) => x.name).join(', ')}` : ''})`).join(', ')}`);
     await new Promise<void>((resolve) => {
       if (ctx.deps.signal.aborted) return resolve();
       ctx.deps.signal.addEventListener('abort', () => resolve(), { once: true });

@@ -3,11 +3,11 @@
  * export, batch-export), scripts, resources and connections. Import lives in import.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { exportFileName, LOCK_FIELDS, notSubmittedMessage, REAL_TIME_TRANSITION_MS } from '../api/service-inferred.js';
+import { exportFileName, LOCK_FIELDS, notSubmittedMessage, REAL_TIME_TRANSITION_MS, type OffsetReading } from '../api/service-inferred.js';
 import { dlfError, jsonBody, sendEmpty, sendJson, type Exchange } from './http.js';
 import { parseLossless, stringifyLossless } from './json-text.js';
 import { resourcesOf, scriptsOf } from './job-refs.js';
-import type { EmulatorState, JobRecord, Workspace } from './state.js';
+import type { ConnectionRecord, EmulatorState, JobRecord, Workspace } from './state.js';
 import { buildZip } from './zip.js';
 
 export interface DlfContext {
@@ -17,6 +17,10 @@ export interface DlfContext {
   user: string;
   projectId: string;
   listPageCap: number;
+  /** How list calls read `offset` (service-inferred.ts OffsetReading). */
+  listOffset: OffsetReading;
+  /** Add the inferred lock fields to Show Job / Get Script (off by default, as in every official model). */
+  lockFields: boolean;
   /** Schedule a state change later (cleared when the emulator closes). */
   later(ms: number, fn: () => void): void;
   /** Cut the export body short (fault 'truncate'). */
@@ -40,11 +44,15 @@ function intParam(ctx: DlfContext, name: string, dflt: number, min: number, max:
   return n;
 }
 
-/** A page by record offset, capped at listPageCap whatever `limit` asks. */
+/**
+ * A page, capped at listPageCap whatever `limit` asks, with `offset` read as the emulator is set
+ * to: a record offset, or a page number counted from 0 or from 1 (where 0 is the first page too).
+ */
 function page<T>(ctx: DlfContext, items: T[], defaultLimit: number, maxLimit: number): T[] {
   const limit = Math.min(intParam(ctx, 'limit', defaultLimit, 1, maxLimit), ctx.listPageCap);
   const offset = intParam(ctx, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
-  return items.slice(offset, offset + limit);
+  const start = ctx.listOffset === 'record' ? offset : (ctx.listOffset === 'page0' ? offset : Math.max(offset, 1) - 1) * limit;
+  return items.slice(start, start + limit);
 }
 
 function jobSummary(job: JobRecord) {
@@ -102,6 +110,7 @@ export function listJobs(ctx: DlfContext): void {
 }
 
 function lockInfo(ctx: DlfContext, lockedBy: string | undefined, tags: string[] = []) {
+  if (!ctx.lockFields) return {};
   return {
     [LOCK_FIELDS.lockedBy]: lockedBy ?? null,
     [LOCK_FIELDS.lockedByCurrentUser]: lockedBy !== undefined && lockedBy === ctx.user,
@@ -129,16 +138,18 @@ export function showJob(ctx: DlfContext, name: string): void {
   sendText(ctx.ex, withFields(text, { id: job.id, ...lockInfo(ctx, job.lockedBy, job.tags) }));
 }
 
-export function jobStatus(ctx: DlfContext, name: string): void {
+/** Job status (reference §7); `dlf` spells `starttime` and `nodes[].nodeType` as DLF's model does (§19). */
+export function jobStatus(ctx: DlfContext, name: string, model: 'dgc' | 'dlf' = 'dgc'): void {
   const job = requireJob(ctx, name);
   // (inferred) BATCH jobs answer too, with their list status.
   const nodes = Array.isArray(job.json.nodes) ? (job.json.nodes as Record<string, unknown>[]) : [];
+  const dlf = model === 'dlf';
   sendJson(ctx.ex, 200, {
     name: job.name,
     status: job.status,
-    startTime: job.createTime,
+    [dlf ? 'starttime' : 'startTime']: job.createTime,
     lastUpdateTime: job.lastUpdateTime,
-    nodes: nodes.map((n) => ({ name: n.name, type: n.type, status: job.status, logPath: '' })),
+    nodes: nodes.map((n) => ({ name: n.name, [dlf ? 'nodeType' : 'type']: n.type, status: job.status, logPath: '' })),
   });
 }
 
@@ -383,8 +394,14 @@ export function deleteResource(ctx: DlfContext, id: string): void {
 
 // ---- connections (reference §18) ----
 
-function connectionView(c: { name: string; type: string }) {
-  return { name: c.name, type: c.type, config: { password: '*********' }, description: '' };
+const CONNECTION_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+
+function connectionView(c: ConnectionRecord) {
+  // Secrets come back masked (reference §18).
+  const config: Record<string, unknown> = { ...(c.config ?? {}) };
+  for (const k of Object.keys(config)) if (/password|secret|sk$/i.test(k)) config[k] = '*********';
+  if (!('password' in config)) config.password = '*********';
+  return { name: c.name, type: c.type, config, description: c.description ?? '' };
 }
 
 export function listConnections(ctx: DlfContext): void {
@@ -397,6 +414,37 @@ export function getConnection(ctx: DlfContext, name: string): void {
   const c = ctx.ws.connections.get(name);
   if (!c) throw dlfError('DLF.6322', `The data connection does not exist: ${name}`);
   sendJson(ctx.ex, 200, connectionView(c));
+}
+
+/** `{name, type, config?, description?}` of a create or update body (reference §18 field names). */
+function connectionBody(ctx: DlfContext, name?: string): ConnectionRecord {
+  const body = jsonBody(ctx.ex);
+  const n = body.name ?? name;
+  if (typeof n !== 'string' || !CONNECTION_NAME.test(n)) throw dlfError('DLF.3051', 'The request parameter is invalid: name.');
+  if (name !== undefined && n !== name) throw dlfError('DLF.3051', 'The connection name in the body differs from the path.');
+  if (typeof body.type !== 'string' || body.type === '') throw dlfError('DLF.3051', 'The request parameter is invalid: type.');
+  const config = body.config !== null && typeof body.config === 'object' && !Array.isArray(body.config) ? (body.config as Record<string, unknown>) : undefined;
+  return { name: n, type: body.type, config, description: typeof body.description === 'string' ? body.description : undefined };
+}
+
+/** (inferred) POST /connections with the list's fields; 204; a name in use → DLF.3051. */
+export function createConnection(ctx: DlfContext): void {
+  const c = connectionBody(ctx);
+  if (ctx.ws.connections.has(c.name)) throw dlfError('DLF.3051', `The data connection name is already used: ${c.name}`);
+  ctx.state.addConnection(ctx.ws.id, c);
+  sendEmpty(ctx.ex, 204);
+}
+
+export function updateConnection(ctx: DlfContext, name: string): void {
+  if (!ctx.ws.connections.has(name)) throw dlfError('DLF.6322', `The data connection does not exist: ${name}`);
+  ctx.state.addConnection(ctx.ws.id, connectionBody(ctx, name));
+  sendEmpty(ctx.ex, 204);
+}
+
+export function deleteConnection(ctx: DlfContext, name: string): void {
+  if (!ctx.ws.connections.delete(name)) throw dlfError('DLF.6322', `The data connection does not exist: ${name}`);
+  ctx.state.changed();
+  sendEmpty(ctx.ex, 204);
 }
 
 export function newTaskId(): string {

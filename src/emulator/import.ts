@@ -214,7 +214,7 @@ function importDependents(state: EmulatorState, ws: Workspace, user: string, fil
 }
 
 /** Process one job of the task; returns the subtask status and message. */
-function importOne(state: EmulatorState, ws: Workspace, user: string, job: ArchiveJob, req: ImportRequest): { ok: boolean; message: string } {
+function importOne(state: EmulatorState, ws: Workspace, user: string, job: ArchiveJob, req: ImportRequest, runtime: ImportRuntime): { ok: boolean; message: string } {
   const json = tryParse(job.text);
   if (!json) return { ok: false, message: MSG.invalidJob(job.entry, 'not a JSON object') };
   if (json.name !== job.name) return { ok: false, message: MSG.invalidJob(job.entry, `the job name inside is ${JSON.stringify(json.name)}`) };
@@ -224,7 +224,8 @@ function importOne(state: EmulatorState, ws: Workspace, user: string, job: Archi
   if (reason) return { ok: false, message: reason };
   importDependents(state, ws, user, job.scripts, 'script', req);
   importDependents(state, ws, user, job.resources, 'resource', req);
-  const text = preparedJobText(job.text, job.name, req);
+  const prepared = preparedJobText(job.text, job.name, req);
+  const text = runtime.alterOnImport.has(job.name) ? altered(prepared) : prepared;
   // Import overwrites the development state and submits a new version (reference §15).
   state.putJob(ws.id, text, {
     status: existing?.status ?? 'STOPPED',
@@ -239,15 +240,33 @@ function importOne(state: EmulatorState, ws: Workspace, user: string, job: Archi
 export interface ImportRuntime {
   importDelayMs: number;
   later(ms: number, fn: () => void): void;
-  /** Test setting: jobs the service alters while importing them (their `description` changes). */
-  alterOnImport?: readonly string[];
+  /** Jobs whose stored definition is changed slightly on import (alterOnImport). */
+  alterOnImport: Set<string>;
 }
 
-/** A service that does not store a job as it was sent (EmulatorOptions.alterOnImport). */
-function alterStoredJob(state: EmulatorState, ws: Workspace, name: string): void {
-  const job = parseLossless(ws.jobs.get(name)!.text) as Record<string, unknown>;
-  job.description = `${String(job.description ?? '')} (altered by the service on import)`;
-  state.putJob(ws.id, stringifyLossless(job));
+/**
+ * How system-task answers look (reference §6, §19): DGC's model reads `subtasks` with times in ms,
+ * DLF's `subTasks` with times as strings; subtask names and messages are documented nowhere, so
+ * `prefixed` chooses between this project's inferred forms ("Import the X job.", "created: …")
+ * and plain ones (the job name; a message without an outcome word).
+ */
+export interface TaskShape {
+  /**
+   * `dgc`: `subtasks`, times in ms; job status `startTime`, `nodes[].type`.
+   * `dlf`: `subTasks`, times as strings; job status `starttime`, `nodes[].nodeType`.
+   */
+  model: 'dgc' | 'dlf';
+  prefixed: boolean;
+}
+export const DEFAULT_TASK_SHAPE: TaskShape = { model: 'dgc', prefixed: true };
+
+/**
+ * (inferred, test setting) The change alterOnImport makes: a `description` that says so, so the
+ * stored job differs from the imported file as a real service's normalisation might.
+ */
+function altered(text: string): string {
+  const job = parseLossless(text) as Record<string, unknown>;
+  return stringifyLossless({ ...job, description: `${typeof job.description === 'string' ? job.description : ''} (changed by the emulator on import)`.trim() });
 }
 
 export async function startImport(ctx: DlfContext, runtime: ImportRuntime): Promise<void> {
@@ -277,8 +296,7 @@ export async function startImport(ctx: DlfContext, runtime: ImportRuntime): Prom
   const step = (): void => {
     const t = state.now();
     if (index < archive.jobs.length) {
-      const outcome = importOne(state, ws, user, archive.jobs[index]!, req);
-      if (outcome.ok && runtime.alterOnImport?.includes(archive.jobs[index]!.name) && !outcome.message.startsWith('skipped')) alterStoredJob(state, ws, archive.jobs[index]!.name);
+      const outcome = importOne(state, ws, user, archive.jobs[index]!, req, runtime);
       Object.assign(task.subtasks[index]!, { status: outcome.ok ? 'SUCCESSFUL' : 'FAILED', message: outcome.message, lastUpdate: t, endTime: t });
       task.lastUpdate = t;
       index += 1;
@@ -299,9 +317,31 @@ export async function startImport(ctx: DlfContext, runtime: ImportRuntime): Prom
   sendJson(ctx.ex, 200, { taskId });
 }
 
-export function getSystemTask(ctx: DlfContext, id: string): void {
+const TIME_FIELDS = ['startTime', 'endTime', 'lastUpdate'] as const;
+
+function withTimes(record: object, model: TaskShape['model']): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...record };
+  if (model === 'dlf') for (const f of TIME_FIELDS) if (typeof out[f] === 'number') out[f] = String(out[f]);
+  return out;
+}
+
+/** (inferred) A plain subtask message: the outcome in words, without the `created:`-style prefix. */
+function plainMessage(message: string | undefined): string | undefined {
+  return message?.replace(/^(created|overwritten|skipped|failed):\s*/, '');
+}
+
+/** The task as the shape setting spells it. */
+export function taskView(task: SystemTaskRecord, shape: TaskShape): Record<string, unknown> {
+  const { workspace: _ws, subtasks, ...rest } = task;
+  const subs = subtasks.map((s) => {
+    const plain = shape.prefixed ? s : { ...s, name: /^Import the (.+) job\.$/.exec(s.name)?.[1] ?? s.name, message: plainMessage(s.message) };
+    return withTimes(plain, shape.model);
+  });
+  return { ...withTimes(rest, shape.model), [shape.model === 'dlf' ? 'subTasks' : 'subtasks']: subs };
+}
+
+export function getSystemTask(ctx: DlfContext, id: string, shape: TaskShape = DEFAULT_TASK_SHAPE): void {
   const task = ctx.state.tasks.get(id);
   if (!task || task.projectId !== ctx.projectId) throw dlfError('DLF.0810', 'The queried task does not exist.');
-  const { workspace: _ws, ...view } = task;
-  sendJson(ctx.ex, 200, view);
+  sendJson(ctx.ex, 200, taskView(task, shape));
 }

@@ -6,14 +6,14 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { UsageError } from '../errors.js';
-import { PROJECT_MISMATCH_ERROR, RATE_LIMIT_CODE, rateLimitMessage, UNKNOWN_API_ERROR } from '../api/service-inferred.js';
+import { PROJECT_MISMATCH_ERROR, RATE_LIMIT_CODE, rateLimitMessage, UNKNOWN_API_ERROR, type OffsetReading } from '../api/service-inferred.js';
 import { authenticate } from './auth.js';
 import * as dlf from './dataarts.js';
 import type { DlfContext } from './dataarts.js';
 import { FaultInjector, type FaultSettings } from './faults.js';
 import { HttpError, readBody, sendError, sleep, type Exchange } from './http.js';
 import { handleIam } from './iam.js';
-import { checkFile, getSystemTask, startImport } from './import.js';
+import { checkFile, getSystemTask, startImport, DEFAULT_TASK_SHAPE, type TaskShape } from './import.js';
 import { handleObs } from './obs.js';
 import { loadState, writeStateSync } from './persist.js';
 import { Prng } from './prng.js';
@@ -22,6 +22,7 @@ import { seedWorkspace } from './seed.js';
 import { EmulatorState } from './state.js';
 
 export { EmulatorState } from './state.js';
+export type { TaskShape } from './import.js';
 
 export const EMULATOR_DEFAULTS = {
   projectId: '0123456789abcdef0123456789abcdef',
@@ -45,12 +46,20 @@ export interface EmulatorOptions {
   seed?: number;
   workspaces?: string[];
   listPageCap?: number;
+  /** How list calls read `offset`: record offset (default) or page number from 0 / from 1. */
+  listOffset?: OffsetReading;
+  /** Add the inferred lock fields to Show Job and Get Script (default off, as in every official model). */
+  lockFields?: boolean;
+  /** Connections to create: workspace → [{name, type}] (workspaces are created as needed). */
+  connections?: { workspace: string; name: string; type: string }[];
+  /** Shape of system-task answers (see TaskShape). */
+  taskShape?: Partial<TaskShape>;
+  /** Jobs whose stored definition the emulator changes slightly when they are imported (read-back tests). */
+  alterOnImport?: string[];
   latencyMs?: number;
   rateLimits?: boolean;
   faults?: FaultSettings;
   importDelayMs?: number;
-  /** Jobs the emulated service alters while importing them (to test the import's read-back check). */
-  alterOnImport?: string[];
   tokenTtlMs?: number;
   dataDir?: string;
   credentials?: Partial<{ projectId: string; ak: string; sk: string; username: string; password: string; domain: string }>;
@@ -92,7 +101,7 @@ interface Route {
 }
 
 /** Match `/v1/{pid}/` + rest to an API; undefined = unknown route. */
-function route(method: string, segs: string[], importRuntime: Parameters<typeof startImport>[1]): Route | undefined {
+function route(method: string, segs: string[], importRuntime: Parameters<typeof startImport>[1], taskShape: TaskShape): Route | undefined {
   const [a, b, c] = segs;
   const n = segs.length;
   if (a === 'jobs') {
@@ -104,13 +113,13 @@ function route(method: string, segs: string[], importRuntime: Parameters<typeof 
     if (n === 2 && method === 'GET') return { api: 'show', handler: (ctx) => dlf.showJob(ctx, b!) };
     if (n === 2 && method === 'PUT') return { api: 'update', handler: (ctx) => dlf.updateJob(ctx, b!) };
     if (n === 2 && method === 'DELETE') return { api: 'delete', handler: (ctx) => dlf.deleteJob(ctx, b!) };
-    if (n === 3 && method === 'GET' && c === 'status') return { api: 'status', handler: (ctx) => dlf.jobStatus(ctx, b!) };
+    if (n === 3 && method === 'GET' && c === 'status') return { api: 'status', handler: (ctx) => dlf.jobStatus(ctx, b!, taskShape.model) };
     if (n === 3 && method === 'POST' && c === 'start') return { api: 'start', handler: (ctx) => dlf.startJob(ctx, b!) };
     if (n === 3 && method === 'POST' && c === 'stop') return { api: 'stop', handler: (ctx) => dlf.stopJob(ctx, b!) };
     if (n === 3 && method === 'POST' && c === 'export') return { api: 'export', handler: (ctx) => dlf.exportJob(ctx, b!), isExport: true };
     if (n === 3 && method === 'POST' && c === 'run-immediate') return { api: 'run-immediate', handler: (ctx) => dlf.runJobOnce(ctx, b!) };
   }
-  if (a === 'system-tasks' && n === 2 && method === 'GET') return { api: 'system-task', handler: (ctx) => getSystemTask(ctx, b!) };
+  if (a === 'system-tasks' && n === 2 && method === 'GET') return { api: 'system-task', handler: (ctx) => getSystemTask(ctx, b!, taskShape) };
   if (a === 'scripts') {
     if (n === 1 && method === 'GET') return { api: 'scripts', handler: dlf.listScripts };
     if (n === 1 && method === 'POST') return { api: 'scripts', handler: dlf.createScript };
@@ -127,7 +136,10 @@ function route(method: string, segs: string[], importRuntime: Parameters<typeof 
   }
   if (a === 'connections') {
     if (n === 1 && method === 'GET') return { api: 'connections', handler: dlf.listConnections };
+    if (n === 1 && method === 'POST') return { api: 'connections', handler: dlf.createConnection };
     if (n === 2 && method === 'GET') return { api: 'connections', handler: (ctx) => dlf.getConnection(ctx, b!) };
+    if (n === 2 && method === 'PUT') return { api: 'connections', handler: (ctx) => dlf.updateConnection(ctx, b!) };
+    if (n === 2 && method === 'DELETE') return { api: 'connections', handler: (ctx) => dlf.deleteConnection(ctx, b!) };
   }
   return undefined;
 }
@@ -139,6 +151,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const credentials = { projectId: creds.projectId, ak: creds.ak, sk: creds.sk, username: creds.username, password: creds.password, domain: creds.domain, bucket: EMULATOR_DEFAULTS.bucket };
   const seed = options.seed ?? 1;
   const listPageCap = options.listPageCap ?? 100;
+  const listOffset = options.listOffset ?? 'record';
+  const lockFields = options.lockFields ?? false;
+  const taskShape: TaskShape = { ...DEFAULT_TASK_SHAPE, ...options.taskShape };
   const rateLimits = options.rateLimits ?? true;
   const importDelayMs = options.importDelayMs ?? 5;
   const tokenTtlMs = options.tokenTtlMs ?? 24 * 60 * 60 * 1000;
@@ -148,7 +163,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const loaded = options.dataDir ? loadState(state, options.dataDir) : false;
   state.addWorkspace(EMULATOR_DEFAULTS.defaultWorkspace);
   for (const ws of options.workspaces ?? []) state.addWorkspace(ws);
+  for (const c of options.connections ?? []) {
+    state.addWorkspace(c.workspace);
+    state.addConnection(c.workspace, { name: c.name, type: c.type });
+  }
   state.addBucket(EMULATOR_DEFAULTS.bucket);
+  if (options.seedWorkspace !== undefined && (options.seedJobs ?? 0) > 0) state.addWorkspace(options.seedWorkspace);
   if (!loaded && (options.seedJobs ?? 0) > 0) seedWorkspace(state, options.seedWorkspace ?? EMULATOR_DEFAULTS.defaultWorkspace, options.seedJobs!, seed);
 
   const faults = new FaultInjector(new Prng(seed ^ 0x5eed), options.faults);
@@ -180,11 +200,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     flush();
   }
 
-  const importRuntime = { importDelayMs, later, alterOnImport: options.alterOnImport ?? [] };
+  const importRuntime = { importDelayMs, later, taskShape, alterOnImport: new Set(options.alterOnImport ?? []) };
 
   async function handleDataArts(ex: Exchange, segs: string[], now: number): Promise<void> {
     if (segs[1] !== credentials.projectId) throw new HttpError(PROJECT_MISMATCH_ERROR.status, PROJECT_MISMATCH_ERROR.errorCode, PROJECT_MISMATCH_ERROR.message, true);
-    const r = route(ex.method, segs.slice(2), importRuntime);
+    const r = route(ex.method, segs.slice(2), importRuntime, taskShape);
     if (!r) throw new HttpError(UNKNOWN_API_ERROR.status, UNKNOWN_API_ERROR.errorCode, UNKNOWN_API_ERROR.message, true);
     if ((ex.method === 'POST' || ex.method === 'PUT') && ex.body.length > 0) {
       try {
@@ -215,7 +235,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const exceeded = limiter.admit(user, r.api, Date.now());
       if (exceeded !== undefined) throw new HttpError(429, RATE_LIMIT_CODE, rateLimitMessage(exceeded), true);
     }
-    const ctx: DlfContext = { ex, state, ws, user, projectId: credentials.projectId, listPageCap, later, truncate: fault === 'truncate', listCache };
+    const ctx: DlfContext = { ex, state, ws, user, projectId: credentials.projectId, listPageCap, listOffset, lockFields, later, truncate: fault === 'truncate', listCache };
     await r.handler(ctx);
   }
 

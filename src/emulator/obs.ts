@@ -1,7 +1,10 @@
-/** OBS, path style `/{bucket}/{key}`: PUT, GET, HEAD, DELETE with the native signature (reference §13). */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { obsSignature } from '../auth/sign-obs.js';
-import { MAX_CLOCK_SKEW_MS } from '../api/service-inferred.js';
+/**
+ * OBS, path style `/{bucket}/{key}` or virtual-host style: PUT, GET, HEAD, DELETE, signed with the
+ * OBS or the V2 (`AWS`) signature, in a header or a query string (obs-auth.ts; reference §13, §19).
+ */
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { verifyObsRequest } from './obs-auth.js';
 import type { Exchange } from './http.js';
 import type { EmulatorState } from './state.js';
 
@@ -29,44 +32,33 @@ function header(ex: Exchange, name: string): string {
 }
 
 /** Returns false (and answers) when the signature or the date is not acceptable. */
-function verify(ex: Exchange, cfg: ObsConfig, now: number): boolean {
+function verify(ex: Exchange, cfg: ObsConfig, now: number, resource: string): boolean {
   ex.log.authKind = 'obs';
-  const m = /^OBS ([^:]+):(.+)$/.exec(header(ex, 'authorization'));
-  if (!m) {
-    obsError(ex, 403, 'AccessDenied', 'Access Denied');
-    return false;
-  }
-  const obsDate = header(ex, 'x-obs-date');
-  const dateHeader = header(ex, 'date');
-  const when = Date.parse(obsDate || dateHeader);
-  if (Number.isNaN(when) || Math.abs(when - now) > MAX_CLOCK_SKEW_MS) {
-    obsError(ex, 403, 'RequestTimeTooSkewed', 'The difference between the request time and the server\'s time is too large.');
-    return false;
-  }
-  if (m[1] !== cfg.ak) {
-    obsError(ex, 403, 'InvalidAccessKeyId', 'The access key Id you provided does not exist in our records.');
-    return false;
-  }
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ex.req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
-  const expected = obsSignature(
-    { method: ex.method, contentMd5: header(ex, 'content-md5'), contentType: header(ex, 'content-type'), date: obsDate ? '' : dateHeader, headers, resource: ex.wirePath },
-    cfg.sk,
-  );
-  const a = Buffer.from(expected);
-  const b = Buffer.from(m[2]!);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) {
-    obsError(ex, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
-    return false;
-  }
-  return true;
+  const result = verifyObsRequest({ method: ex.method, headers: ex.req.headers, resource, query: ex.query }, cfg, now);
+  if (!result.ok) obsError(ex, result.status, result.code, result.message);
+  return result.ok;
 }
 
-export function handleObs(ex: Exchange, state: EmulatorState, cfg: ObsConfig, now: number): void {
+/**
+ * The bucket and key of a request: virtual-host style when the Host names an existing bucket
+ * (`{bucket}.{endpoint}`), else path style `/{bucket}/{key}`. `resource` is what is signed.
+ */
+function address(ex: Exchange, state: EmulatorState): { bucket: string; key: string; resource: string } {
+  const host = (ex.req.headers.host ?? '').replace(/:\d+$/, '');
+  const label = host.split('.')[0] ?? '';
+  if (!isIP(host) && host.includes('.') && state.buckets.has(label)) {
+    const wireKey = ex.wirePath.slice(1);
+    return { bucket: label, key: decodeURIComponent(wireKey), resource: `/${label}/${wireKey}` };
+  }
   const slash = ex.wirePath.indexOf('/', 1);
   const bucket = decodeURIComponent(slash < 0 ? ex.wirePath.slice(1) : ex.wirePath.slice(1, slash));
   const key = slash < 0 ? '' : decodeURIComponent(ex.wirePath.slice(slash + 1));
-  if (!verify(ex, cfg, now)) return;
+  return { bucket, key, resource: ex.wirePath };
+}
+
+export function handleObs(ex: Exchange, state: EmulatorState, cfg: ObsConfig, now: number): void {
+  const { bucket, key, resource } = address(ex, state);
+  if (!verify(ex, cfg, now, resource)) return;
   const objects = state.buckets.get(bucket);
   if (!objects) return obsError(ex, 404, 'NoSuchBucket', 'The specified bucket does not exist');
   // HEAD Bucket: the bucket exists and the signature is good (the import's dry run asks this).

@@ -48,6 +48,8 @@ export interface ResourceRecord {
 export interface ConnectionRecord {
   name: string;
   type: string;
+  config?: Record<string, unknown>;
+  description?: string;
 }
 
 export interface Workspace {
@@ -264,7 +266,8 @@ export class EmulatorState {
   }
 
   addConnection(wsId: string, connection: ConnectionRecord): void {
-    this.workspace(wsId).connections.set(connection.name, { name: connection.name, type: connection.type });
+    const { name, type, config, description } = connection;
+    this.workspace(wsId).connections.set(name, { name, type, ...(config ? { config } : {}), ...(description !== undefined ? { description } : {}) });
     this.changed();
   }
 

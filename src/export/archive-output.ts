@@ -19,12 +19,13 @@ export interface OutputBuilder {
   abort(): Promise<void>;
 }
 
-export function zipOutput(zipPath: string, comment: string): OutputBuilder {
+/** `comment` may be a function: the job count is known only at the end when the listing streams. */
+export function zipOutput(zipPath: string, comment: string | (() => string)): OutputBuilder {
   const writer = DeterministicZipWriter.open(zipPath);
   return {
     sink: { add: (name, data) => writer.add(name, data) },
     finish: async () => {
-      const written = await writer.finish(comment);
+      const written = await writer.finish(typeof comment === 'string' ? comment : comment());
       return { bytes: written.bytes, sha256: written.sha256 };
     },
     abort: () => writer.abort(),

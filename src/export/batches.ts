@@ -83,6 +83,19 @@ export function planBatches(names: string[], size = BATCH_SIZE): string[][] {
   return batches;
 }
 
+/**
+ * Batches by index, in archive order, as they become known: the listing hands them over while it
+ * is still reading (jobs-feed.ts), so exports start before the list is complete.
+ */
+export interface BatchSource {
+  /** Batch `index` once it is formed; undefined when there is no such batch. Rejects if the listing failed. */
+  get(index: number): Promise<string[] | undefined>;
+}
+
+function fixedBatches(batches: string[][]): BatchSource {
+  return { get: async (index) => batches[index] };
+}
+
 /** A batch whose zip did not pass the checks (fetched again, never merged). */
 class BadBatchError extends Error {}
 
@@ -102,11 +115,15 @@ interface FetchedEntry {
  */
 export async function fetchAndMerge(
   client: BatchExporter,
-  batches: string[][],
+  planned: string[][] | BatchSource,
   staging: StagingDir,
   sink: EntrySink,
   options: FetchOptions,
 ): Promise<MergeResult> {
+  const source = Array.isArray(planned) ? fixedBatches(planned) : planned;
+  // Batches known so far, by index (all of them at once, or as the listing forms them).
+  const batches: string[][] = [];
+  let ended = false;
   const ready = new Set<number>();
   const result: MergeResult = { entries: [], timeZoneChanges: 0 };
   let next = 0;
@@ -146,7 +163,7 @@ export async function fetchAndMerge(
   };
 
   const worker = async () => {
-    while (failure === undefined && next < batches.length) {
+    while (failure === undefined && !ended) {
       if (next >= merged + MERGE_WINDOW) {
         // Far enough ahead of the merge: wait for it rather than pile up temp files.
         await new Promise<void>((resolve) => wakeWaiters.push(resolve));
@@ -155,7 +172,13 @@ export async function fetchAndMerge(
       options.signal.throwIfAborted();
       const index = next++;
       try {
-        await fetchBatch(client, batches[index]!, batchZipPath(staging, index), options);
+        const names = await source.get(index);
+        if (names === undefined) {
+          ended = true;
+          break;
+        }
+        batches[index] = names;
+        await fetchBatch(client, names, batchZipPath(staging, index), options);
         ready.add(index);
         // Not awaited: this worker fetches on while the merge appends (errors land in `failure`).
         merging = merging.then(drain).catch((err: unknown) => {
@@ -168,7 +191,7 @@ export async function fetchAndMerge(
       }
     }
   };
-  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, batches.length)) }, worker);
+  const workers = Array.from({ length: Math.max(1, Array.isArray(planned) ? Math.min(options.concurrency, planned.length) : options.concurrency) }, worker);
   await Promise.all(workers);
   await merging;
   if (options.signal.aborted) throw options.signal.reason;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import type { JobSummary } from '../api/dataarts.js';
 import { commitPath, createStagingDir } from '../util/atomic.js';
-import { archiveOrder, fetchAndMerge, planBatches, type BatchExporter } from './batches.js';
+import { archiveOrder, fetchAndMerge, planBatches, type BatchExporter, type BatchSource } from './batches.js';
 import { directoryOutput, zipOutput } from './archive-output.js';
 import { buildJobList, manifestPathFor, writeManifest, zipComment, type JobListItem } from './manifest.js';
 import type { ExportCommonOptions } from './options.js';
@@ -28,6 +28,11 @@ export interface ExportPlan {
   workspace: string;
   /** What was asked for, recorded in the manifest. */
   selection: Record<string, unknown>;
+  /**
+   * Batches handed over while the job list is still being read (jobs-feed.ts); `jobs` is then
+   * empty and `feed.jobs()` gives the selected jobs once the list is complete.
+   */
+  feed?: { batches: BatchSource; jobs: () => Promise<JobSummary[]>; expectedJobs: () => number };
 }
 
 export interface ExportResult {
@@ -58,27 +63,29 @@ export function commonPlanOptions(opts: ExportCommonOptions): Pick<ExportPlan, '
 export async function exportToArchive(ctx: CommandContext, client: BatchExporter, plan: ExportPlan): Promise<ExportResult> {
   const { signal, cleanup } = ctx.deps;
   const names = archiveOrder(plan.jobs.map((j) => j.name));
+  const expected = () => (plan.feed ? plan.feed.expectedJobs() : names.length);
   const manifestPath = manifestPathFor(plan.output);
   const staging = await createStagingDir(plan.output, cleanup);
   const progress = await ctx.ui.progress('Exporting jobs');
   const treeRoot = staging.path('tree');
   const builder =
     plan.layout === 'zip'
-      ? zipOutput(staging.path('archive.zip'), zipComment(plan.command, plan.workspace, names.length))
+      ? zipOutput(staging.path('archive.zip'), () => zipComment(plan.command, plan.workspace, expected()))
       : directoryOutput(treeRoot);
   try {
-    progress.update(0, names.length);
-    const merged = await fetchAndMerge(client, planBatches(names), staging, builder.sink, {
+    progress.update(0, expected());
+    const merged = await fetchAndMerge(client, plan.feed ? plan.feed.batches : planBatches(names), staging, builder.sink, {
       exportDepend: plan.exportDepend,
       exportStatus: plan.exportStatus,
       expressionTimeZone: plan.expressionTimeZone,
       concurrency: plan.concurrency,
       signal,
-      onProgress: (done) => progress.update(done, names.length),
+      onProgress: (done) => progress.update(done, expected()),
     });
     progress.stop();
+    const jobs = plan.feed ? await plan.feed.jobs() : plan.jobs;
     const summary = await builder.finish(merged.entries);
-    const jobList = buildJobList(merged.entries, new Map(plan.jobs.map((j) => [j.name, j.jobType])));
+    const jobList = buildJobList(merged.entries, new Map(jobs.map((j) => [j.name, j.jobType])));
     await writeManifest(staging.path('manifest.json'), {
       command: plan.command,
       workspace: plan.workspace,
@@ -99,7 +106,7 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
       path: plan.output,
       layout: plan.layout,
       workspace: plan.workspace,
-      jobs: names.length,
+      jobs: jobs.length,
       scripts: new Set(jobList.flatMap((j) => j.scripts)).size,
       resources: new Set(jobList.flatMap((j) => j.resources)).size,
       bytes: summary.bytes,

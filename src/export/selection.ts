@@ -79,6 +79,17 @@ export function compareNames(a: string, b: string): number {
 }
 
 /**
+ * Whether one job is selected by `--all`, `--match` or `--directory` (the selectors that need no
+ * complete list: the export can start on them while the list is still read). Explicit names are
+ * resolveSelection's, which must see the whole list to name unknown ones.
+ */
+export function selectsJob(req: SelectionRequest): (job: JobSummary) => boolean {
+  const matches = req.match.length > 0 ? globMatcher(req.match) : undefined;
+  const dirs = req.directories.map(normalizeDirectory);
+  return (job) => req.all || (matches !== undefined && matches(job.name)) || dirs.some((d) => isUnder(job.path, d));
+}
+
+/**
  * Resolve the request against the workspace's jobs. Unknown explicit names are a usage error
  * (exit 2) naming every one of them, raised before anything is exported or written (inferred
  * choice of exit code: a name that does not exist is a bad argument).

@@ -6,7 +6,8 @@
 import { ServiceError } from '../errors.js';
 import type { PreparedPart } from './prepare.js';
 import { stageArchive, stagingKey, newRunId, type StagedObject } from './staging.js';
-import { jobOutcomes, subtaskJobName, type SystemTaskView } from './task.js';
+import type { SystemTaskView } from './task.js';
+import { taskJobOutcomes, untoldOutcome } from './outcomes.js';
 import { startImport, taskLookupHint, TaskTimeoutError, waitWithProgress } from './start.js';
 import type { ImportRun } from './run.js';
 import { checkStagedReading } from './staging-check.js';
@@ -64,11 +65,17 @@ async function importPart(run: ImportRun, part: PreparedPart, runId: string): Pr
     if (!removed) ctx.ui.warn(`could not remove the staged archive ${staged.path}; remove it by hand`);
   }
   const partPlan = run.planned.jobs.filter((p) => part.jobs.includes(p.name));
-  run.outcomes.push(...jobOutcomes(task, partPlan));
-  // (inferred) Subtasks are matched to jobs by name only; a job no subtask names is decided by
-  // reading it back (verify.ts), not by the task's overall status.
-  const told = new Set((task.subtasks ?? []).map((s) => subtaskJobName(s.name)));
-  for (const p of partPlan) if (!told.has(p.name)) run.untold.add(p.name);
+  // (inferred) Subtasks are matched to jobs by name only; a job the task does not tell about is
+  // decided by reading it back (verify.ts), not by the task's overall status.
+  const view = { status: task.status, message: task.message, subtasks: task.subtasks ?? [] };
+  for (const [i, outcome] of taskJobOutcomes(view, partPlan).entries()) {
+    if (outcome.result !== 'unknown') {
+      run.outcomes.push({ ...outcome, result: outcome.result });
+      continue;
+    }
+    run.untold.add(outcome.name);
+    run.outcomes.push(untoldOutcome(view, partPlan[i]!));
+  }
   run.parts.push({ part: part.index + 1, taskId, status: task.status, jobs: part.jobs, staged: { path: staged.path, removed } });
   return { kind: 'finished' };
 }

@@ -58,7 +58,10 @@ export async function waitForTask(source: TaskSource, taskId: string, options: W
 const SUBTASK_NAME = /^Import the (.+) job\.?$/;
 
 export function subtaskJobName(subtaskName: string): string | undefined {
-  return SUBTASK_NAME.exec(subtaskName.trim())?.[1];
+  // A name without the example's wording is read as the plain job name (reference §19: the
+  // subtask naming is documented nowhere); a name that is no planned job simply matches nothing.
+  const name = subtaskName.trim();
+  return SUBTASK_NAME.exec(name)?.[1] ?? (name === '' ? undefined : name);
 }
 
 export type JobResult = 'created' | 'overwritten' | 'skipped' | 'failed';
@@ -67,30 +70,4 @@ export interface JobOutcome {
   name: string;
   result: JobResult;
   message: string;
-}
-
-/**
- * One outcome per planned job. The subtask message's prefix (`created:`, `overwritten:`,
- * `skipped:`, `failed:`; src/api/service-inferred.ts, (inferred)) says what happened; without one,
- * a successful subtask is what the plan expected and a failed one carries the service's message.
- * A job without a subtask takes the task's own outcome (inferred).
- */
-export function jobOutcomes(task: SystemTaskView, planned: PlannedJob[]): JobOutcome[] {
-  const byJob = new Map<string, SubtaskView>();
-  for (const sub of task.subtasks ?? []) {
-    const job = subtaskJobName(sub.name);
-    if (job !== undefined) byJob.set(job, sub);
-  }
-  return planned.map((p) => {
-    const sub = byJob.get(p.name);
-    const status = sub?.status ?? task.status;
-    const message = (sub ? sub.message ?? '' : task.message ?? '').trim();
-    const said = importSubtaskOutcome(message);
-    if (said === 'failed' || status === 'FAILED' || (status === 'RUNNING' && FINAL_TASK_STATUSES.has(task.status))) {
-      return { name: p.name, result: 'failed', message: message || (sub ? 'failed (the service gave no reason)' : 'no result reported by the service') };
-    }
-    if (said) return { name: p.name, result: said, message };
-    if (p.action === 'skip') return { name: p.name, result: 'skipped', message };
-    return { name: p.name, result: p.action === 'overwrite' ? 'overwritten' : 'created', message };
-  });
 }
