@@ -24,7 +24,9 @@ export async function tempDir(label: string): Promise<string> {
 }
 
 export function cli(emu: Emulator, args: string[], cwd: string, workspace = 'default'): Promise<CliResult> {
-  return runCli(args, { env: emulatorEnv(emu, { DATAARTS_RETRY_THROTTLE_MS: '20', DATAARTS_WORKSPACE: workspace }), cwd });
+  // Runs started together share the per-user rate limits (each paces only itself): a throttled retry
+  // must wait long enough for the one-second window to move on, as it does outside tests (2 s).
+  return runCli(args, { env: emulatorEnv(emu, { DATAARTS_RETRY_THROTTLE_MS: '300', DATAARTS_WORKSPACE: workspace }), cwd });
 }
 
 const source = (emu: Emulator) => emu.state.workspace('default');

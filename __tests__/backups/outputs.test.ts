@@ -105,7 +105,7 @@ describe('default names are claimed', () => {
       cli(emu, ['jobs', 'export', job, '--layout', 'dir', '-o', 'together/', '--json'], dir),
       cli(emu, ['jobs', 'export', job, '--layout', 'dir', '-o', 'together/', '--json'], dir),
     ]);
-    expect([c.code, d.code]).toEqual([0, 0]);
+    expect([c.code, d.code, c.stderr, d.stderr]).toEqual([0, 0, c.stderr, d.stderr]);
     expect(JSON.parse(c.stdout).path).not.toBe(JSON.parse(d.stdout).path);
   });
 
