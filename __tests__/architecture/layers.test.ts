@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
 const SPECIFIER = /(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
@@ -74,6 +75,22 @@ describe('layers', () => {
     const long = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'))
       .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8').split('\n').length] as const)
       .filter(([, lines]) => lines > 200);
+    expect(long).toEqual([]);
+  });
+
+  it('no function in src/ takes more than 4 positional parameters (an options object instead)', () => {
+    const long: string[] = [];
+    for (const file of sourceFiles(SRC)) {
+      const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+      const visit = (node: ts.Node): void => {
+        if (ts.isFunctionLike(node) && node.parameters.length > 4) {
+          const { line } = source.getLineAndCharacterOfPosition(node.getStart());
+          long.push(`${path.relative(SRC, file)}:${line + 1} (${node.parameters.length} parameters)`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
     expect(long).toEqual([]);
   });
 });

@@ -164,7 +164,7 @@ describe("batch checks", () => {
     const staging = await createStagingDir(path.join(dir, 'batches', 'x.zip'), cleanup);
     const client = scripted(['truncated', 'missingJob', 'good']);
     const added: string[] = [];
-    const result = await fetchAndMerge(client, [['a', 'b']], staging, { add: (n) => void added.push(n) }, options);
+    const result = await fetchAndMerge({ client, staging, sink: { add: (n) => void added.push(n) } }, [['a', 'b']], options);
     expect(client.calls).toEqual(['truncated', 'missingJob', 'good']);
     expect(added).toEqual(['jobs/a/a.job', 'jobs/a/s1.script', 'jobs/b/b.job']);
     expect(result.entries.map((e) => e.job)).toEqual(['a', 'a', 'b']);
@@ -176,7 +176,7 @@ describe("batch checks", () => {
     const staging = await createStagingDir(path.join(dir, 'batches', 'y.zip'), cleanup);
     const client = scripted([kind]);
     const added: string[] = [];
-    await expect(fetchAndMerge(client, [['a', 'b']], staging, { add: (n) => void added.push(n) }, options)).rejects.toMatchObject({ exitCode: 6 });
+    await expect(fetchAndMerge({ client, staging, sink: { add: (n) => void added.push(n) } }, [['a', 'b']], options)).rejects.toMatchObject({ exitCode: 6 });
     expect(client.calls.length).toBe(3);
     expect(added).toEqual([]);
     expect(await fs.readdir(staging.dir)).toEqual([]);

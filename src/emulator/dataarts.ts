@@ -36,7 +36,8 @@ function requireJob(ctx: DlfContext, name: string): JobRecord {
   return job;
 }
 
-function intParam(ctx: DlfContext, name: string, dflt: number, min: number, max: number): number {
+function intParam(ctx: DlfContext, name: string, bounds: { dflt: number; min: number; max: number }): number {
+  const { dflt, min, max } = bounds;
   const raw = ctx.ex.query.get(name);
   if (raw === null || raw === '') return dflt;
   const n = Number(raw);
@@ -49,8 +50,8 @@ function intParam(ctx: DlfContext, name: string, dflt: number, min: number, max:
  * to: a record offset, or a page number counted from 0 or from 1 (where 0 is the first page too).
  */
 function page<T>(ctx: DlfContext, items: T[], defaultLimit: number, maxLimit: number): T[] {
-  const limit = Math.min(intParam(ctx, 'limit', defaultLimit, 1, maxLimit), ctx.listPageCap);
-  const offset = intParam(ctx, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+  const limit = Math.min(intParam(ctx, 'limit', { dflt: defaultLimit, min: 1, max: maxLimit }), ctx.listPageCap);
+  const offset = intParam(ctx, 'offset', { dflt: 0, min: 0, max: Number.MAX_SAFE_INTEGER });
   const start = ctx.listOffset === 'record' ? offset : (ctx.listOffset === 'page0' ? offset : Math.max(offset, 1) - 1) * limit;
   return items.slice(start, start + limit);
 }

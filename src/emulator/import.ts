@@ -182,8 +182,17 @@ function preparedScriptText(text: string, req: ImportRequest): string {
   return rebind(script, req.resources) ? stringifyLossless(script) : text;
 }
 
+/** Where one import task works: the state, the target workspace, the caller and the request. */
+interface ImportScope {
+  state: EmulatorState;
+  ws: Workspace;
+  user: string;
+  req: ImportRequest;
+}
+
 /** Why a job cannot be imported, or undefined. Checks the job and the scripts it brings. */
-function refusal(ws: Workspace, user: string, job: ArchiveJob, json: Record<string, unknown>, req: ImportRequest): string | undefined {
+function refusal(scope: ImportScope, job: ArchiveJob, json: Record<string, unknown>): string | undefined {
+  const { ws, user, req } = scope;
   const existing = ws.jobs.get(job.name);
   if (existing && req.sameNamePolicy === 'OVERWRITE') {
     if (existing.status !== 'STOPPED') return MSG.notStopped(job.name, existing.status);
@@ -202,7 +211,8 @@ function refusal(ws: Workspace, user: string, job: ArchiveJob, json: Record<stri
   return undefined;
 }
 
-function importDependents(state: EmulatorState, ws: Workspace, user: string, files: ArchiveFile[], kind: 'script' | 'resource', req: ImportRequest): void {
+function importDependents(scope: ImportScope, files: ArchiveFile[], kind: 'script' | 'resource'): void {
+  const { state, ws, user, req } = scope;
   for (const file of files) {
     const exists = kind === 'script' ? ws.scripts.has(file.name) : ws.resources.has(file.name);
     if (exists && req.sameNamePolicy === 'SKIP') continue;
@@ -214,16 +224,17 @@ function importDependents(state: EmulatorState, ws: Workspace, user: string, fil
 }
 
 /** Process one job of the task; returns the subtask status and message. */
-function importOne(state: EmulatorState, ws: Workspace, user: string, job: ArchiveJob, req: ImportRequest, runtime: ImportRuntime): { ok: boolean; message: string } {
+function importOne(scope: ImportScope, job: ArchiveJob, runtime: ImportRuntime): { ok: boolean; message: string } {
+  const { state, ws, user, req } = scope;
   const json = tryParse(job.text);
   if (!json) return { ok: false, message: MSG.invalidJob(job.entry, 'not a JSON object') };
   if (json.name !== job.name) return { ok: false, message: MSG.invalidJob(job.entry, `the job name inside is ${JSON.stringify(json.name)}`) };
   const existing = ws.jobs.get(job.name);
   if (existing && req.sameNamePolicy === 'SKIP') return { ok: true, message: MSG.skipped(job.name) };
-  const reason = refusal(ws, user, job, json, req);
+  const reason = refusal(scope, job, json);
   if (reason) return { ok: false, message: reason };
-  importDependents(state, ws, user, job.scripts, 'script', req);
-  importDependents(state, ws, user, job.resources, 'resource', req);
+  importDependents(scope, job.scripts, 'script');
+  importDependents(scope, job.resources, 'resource');
   const prepared = preparedJobText(job.text, job.name, req);
   const text = runtime.alterOnImport.has(job.name) ? altered(prepared) : prepared;
   // Import overwrites the development state and submits a new version (reference §15).
@@ -296,14 +307,14 @@ export async function startImport(ctx: DlfContext, runtime: ImportRuntime): Prom
   const step = (): void => {
     const t = state.now();
     if (index < archive.jobs.length) {
-      const outcome = importOne(state, ws, user, archive.jobs[index]!, req, runtime);
+      const outcome = importOne({ state, ws, user, req }, archive.jobs[index]!, runtime);
       Object.assign(task.subtasks[index]!, { status: outcome.ok ? 'SUCCESSFUL' : 'FAILED', message: outcome.message, lastUpdate: t, endTime: t });
       task.lastUpdate = t;
       index += 1;
       return runtime.later(runtime.importDelayMs, step);
     }
-    importDependents(state, ws, user, archive.looseScripts, 'script', req);
-    importDependents(state, ws, user, archive.looseResources, 'resource', req);
+    importDependents({ state, ws, user, req }, archive.looseScripts, 'script');
+    importDependents({ state, ws, user, req }, archive.looseResources, 'resource');
     const failed = task.subtasks.filter((s) => s.status === 'FAILED').length;
     // (inferred) FAILED when any subtask failed.
     task.status = failed > 0 ? 'FAILED' : 'SUCCESSFUL';

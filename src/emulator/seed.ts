@@ -27,7 +27,9 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
-function baseNode(name: string, type: string, index: number, properties: { name: string; value: string }[], pre: string[]) {
+/** A node at position `index` of its job, after the nodes named in `pre`. */
+function baseNode(node: { name: string; type: string; index: number }, properties: { name: string; value: string }[], pre: string[]) {
+  const { name, type, index } = node;
   return {
     name,
     type,
@@ -83,12 +85,12 @@ export function seedWorkspace(state: EmulatorState, wsId: string, count: number,
       const roll = rng.next();
       let node: ReturnType<typeof baseNode> & { cronTrigger?: unknown };
       if (roll < 0.15) {
-        node = baseNode(`cdm_${n + 1}`, 'CDMJob', n, [
+        node = baseNode({ name: `cdm_${n + 1}`, type: 'CDMJob', index: n }, [
           { name: 'clusterName', value: 'dev_cdm' },
           { name: 'jobName', value: `cdm_job_${pad(rng.int(1, 50), 3)}` },
         ], pre);
       } else if (roll < 0.22 && resourceCount > 0) {
-        node = baseNode(`spark_${n + 1}`, 'DLISpark', n, [
+        node = baseNode({ name: `spark_${n + 1}`, type: 'DLISpark', index: n }, [
           { name: 'resourceName', value: `res_udf_${pad(rng.int(1, resourceCount), 3)}` },
           { name: 'queueName', value: 'dev_queue' },
           { name: 'className', value: 'com.example.Main' },
@@ -103,7 +105,7 @@ export function seedWorkspace(state: EmulatorState, wsId: string, count: number,
           { name: 'scriptArgs', value: `dt=\${yesterday}` },
         ];
         if (script.kind.nodeType === 'DLISQL') props.push({ name: 'queueName', value: 'dev_queue' });
-        node = baseNode(`sql_${n + 1}`, script.kind.nodeType, n, props, pre);
+        node = baseNode({ name: `sql_${n + 1}`, type: script.kind.nodeType, index: n }, props, pre);
       }
       if (realTime) {
         node.cronTrigger = {

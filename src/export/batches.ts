@@ -114,12 +114,11 @@ interface FetchedEntry {
  * On the first failure no new batch starts, in-flight ones finish, and the error is thrown.
  */
 export async function fetchAndMerge(
-  client: BatchExporter,
+  io: { client: BatchExporter; staging: StagingDir; sink: EntrySink },
   planned: string[][] | BatchSource,
-  staging: StagingDir,
-  sink: EntrySink,
   options: FetchOptions,
 ): Promise<MergeResult> {
+  const { client, staging, sink } = io;
   const source = Array.isArray(planned) ? fixedBatches(planned) : planned;
   // Batches known so far, by index (all of them at once, or as the listing forms them).
   const batches: string[][] = [];
@@ -143,7 +142,7 @@ export async function fetchAndMerge(
     while (failure === undefined && ready.has(merged)) {
       ready.delete(merged);
       const names = batches[merged]!;
-      const batch = await checkedBatch(client, names, merged, staging, options);
+      const batch = await checkedBatch({ client, staging }, { names, index: merged }, options);
       result.timeZoneChanges += batch.timeZoneChanges;
       const entries = batch.entries.sort((a, b) => compareEntryNames(a.name, b.name));
       for (let i = 0; i < entries.length; i++) {
@@ -219,12 +218,12 @@ async function fetchBatch(client: BatchExporter, names: string[], zipPath: strin
  * removed either way.
  */
 async function checkedBatch(
-  client: BatchExporter,
-  names: string[],
-  index: number,
-  staging: StagingDir,
+  io: { client: BatchExporter; staging: StagingDir },
+  batch: { names: string[]; index: number },
   options: FetchOptions,
 ): Promise<{ entries: FetchedEntry[]; timeZoneChanges: number }> {
+  const { client, staging } = io;
+  const { names, index } = batch;
   const zipPath = batchZipPath(staging, index);
   let lastProblem = '';
   try {

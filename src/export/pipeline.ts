@@ -74,7 +74,7 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
       : directoryOutput(treeRoot);
   try {
     progress.update(0, expected());
-    const merged = await fetchAndMerge(client, plan.feed ? plan.feed.batches : planBatches(names), staging, builder.sink, {
+    const merged = await fetchAndMerge({ client, staging, sink: builder.sink }, plan.feed ? plan.feed.batches : planBatches(names), {
       exportDepend: plan.exportDepend,
       exportStatus: plan.exportStatus,
       expressionTimeZone: plan.expressionTimeZone,
