@@ -91,15 +91,7 @@ export function workspaceFiles(emu: Emulator, workspace: string): Map<string, st
 }
 
 /** The first differences between two file maps (short jest output). */
-export function fileDiff(actual: Map<string, string>, expected: Map<string, string>): string[] {
-  const problems: string[] = [];
-  for (const [k, v] of expected) {
-    if (!actual.has(k)) problems.push(`missing ${k}`);
-    else if (actual.get(k) !== v) problems.push(`different ${k}`);
-  }
-  for (const k of actual.keys()) if (!expected.has(k)) problems.push(`unexpected ${k}`);
-  return problems.slice(0, 10);
-}
+export { mapDiff as fileDiff } from '../export/helpers.js';
 
 export function requestsTo(emu: Emulator, pattern: RegExp): number {
   return emu.requests.filter((r) => pattern.test(r.path)).length;

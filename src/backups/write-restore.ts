@@ -11,18 +11,10 @@ import { buildJobList, manifestPathFor, writeManifest, zipComment, type JobListI
 import type { StagedEntry } from '../export/batches.js';
 import { stagedEntry } from './archive-check.js';
 import type { Composed } from './compose.js';
+import type { ExportResult } from '../export/pipeline.js';
 
-export interface RestoreWritten {
-  path: string;
-  layout: 'zip' | 'dir';
-  jobs: number;
-  scripts: number;
-  resources: number;
-  bytes: number;
-  sha256: string;
-  manifest: string;
-  jobList: JobListItem[];
-}
+/** What was written: the same summary as an export's, less what only an export has. */
+export type RestoreWritten = Omit<ExportResult, 'workspace' | 'expressionTimeZoneChanges'>;
 
 export async function writeRestore(
   ctx: CommandContext,
