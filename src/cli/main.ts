@@ -11,7 +11,7 @@ import { processIO } from '../output/io.js';
 import { DataartsError, ExitCode, UsageError, exitCodeFor, InterruptedError, asLocalFileError } from '../errors.js';
 import { hasJsonDocument, printJson } from '../output/render.js';
 import { redactText } from '../auth/redact.js';
-import { colorLevel, stylesFor } from '../output/ui.js';
+import { colorLevel, loadChalk, stylesFor } from '../output/ui.js';
 
 export interface RunOptions {
   /** Install SIGINT/SIGTERM handlers (only the real process does). */
@@ -102,7 +102,9 @@ async function report(thrown: unknown, deps: Deps, argv: string[], json: boolean
     await printJson(deps.io.stdout, { error: { message, hint, exitCode: code, ...(details === undefined ? {} : { details }) } });
   }
   const stderr = deps.io.stderr;
-  const red = stylesFor(colorLevel(deps.io, deps.env, !argv.includes('--no-color'))).red;
+  const level = colorLevel(deps.io, deps.env, !argv.includes('--no-color'));
+  if (level > 0) await loadChalk();
+  const red = stylesFor(level).red;
   if (code === ExitCode.INTERNAL) {
     stderr.write(`${red('Error:')} unexpected internal error: ${message}\n`);
     if (err instanceof Error && err.stack) stderr.write(`${redactText(err.stack)}\n`);

@@ -4,7 +4,7 @@
  * default instance follows stdout, so `--json | jq` on a terminal would lose the warnings' colour.
  * Animation only on an interactive stderr (TTY with columns, not CI, not `--no-progress`).
  */
-import { Chalk } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { IO } from './io.js';
 
 export interface UiOptions {
@@ -59,9 +59,27 @@ export function colorLevel(io: Pick<IO, 'stderrIsTTY'>, env: Record<string, stri
   return 1;
 }
 
-/** Styles for a colour level (plain text at 0). */
+/**
+ * chalk, once loaded. It is imported only when colour is wanted (start-up time: `--version` and
+ * runs without a TTY never load it); text styled before it arrives stays plain.
+ */
+let chalkModule: typeof import('chalk') | undefined;
+
+/** Load chalk (call before the first styled line where it matters, e.g. the final error). */
+export async function loadChalk(): Promise<void> {
+  chalkModule ??= await import('chalk');
+}
+
+/** Styles for a colour level (plain text at 0); chalk is loaded in the background if needed. */
 export function stylesFor(level: 0 | 1 | 2 | 3): Styles {
-  return level === 0 ? PLAIN : new Chalk({ level });
+  if (level === 0) return PLAIN;
+  void loadChalk();
+  let chalk: ChalkInstance | undefined;
+  const style = (name: keyof Styles) => (text: string): string => {
+    chalk ??= chalkModule ? new chalkModule.Chalk({ level }) : undefined;
+    return chalk ? chalk[name](text) : text;
+  };
+  return { yellow: style('yellow'), red: style('red'), dim: style('dim'), green: style('green'), bold: style('bold') };
 }
 
 /** `12s`, `3m05s`, `1h02m`. */
