@@ -48,7 +48,7 @@ export async function run(argv: string[], partial: Partial<Deps> = {}, options: 
   const state: RunState = { json: argv.includes('--json') };
   try {
     // The quick start re-enters the CLI for each step it shows; it is handed run() rather than importing it.
-    const program = createProgram(deps, state, (argv, nested) => run(argv, nested, { handleSignals: false }));
+    const program = await createProgram(deps, state, (nestedArgv, nested) => run(nestedArgv, nested, { handleSignals: false }), argv);
     argv = helpAsFlag(argv, program);
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode ?? ExitCode.OK;

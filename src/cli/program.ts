@@ -1,21 +1,39 @@
 /**
- * The commander tree. Only commander and chalk load at start-up; each command's implementation is
- * imported inside its action (stack.md: undici, ora, cosmiconfig, yazl and yauzl cost 50-90 ms each).
+ * The commander tree. Only commander loads at start-up: each noun's flags module is loaded only
+ * when the command line names that noun (or asks for completion, which needs the whole tree), and
+ * each command's implementation is imported inside its action (stack.md: undici, ora,
+ * cosmiconfig, yazl and yauzl cost 50-90 ms each; the flag modules of six nouns ~40 ms).
  */
 import { Command } from 'commander';
 import type { Deps } from '../context.js';
 import type { RunState } from './action.js';
 import { VERSION } from '../version.js';
 import { writeOut } from '../output/io.js';
-import { registerJobsCommands } from './commands/jobs.js';
-import { registerEmulatorCommand } from './commands/emulator.js';
-import { registerQuickstartCommand } from './commands/quickstart.js';
-import { registerBackupsCommands } from './commands/backups.js';
-import { registerArchiveCommands } from './commands/archive.js';
-import { registerCompletionCommand } from './commands/completion.js';
 import type { RunCli } from '../commands/quickstart.js';
 
-export function createProgram(deps: Deps, state: RunState, runCli: RunCli): Command {
+type RegisterNoun = (noun: Command, deps: Deps, state: RunState, runCli: RunCli) => void;
+
+/** The nouns in help order: name and description here, flags and verbs in their own module. */
+const NOUNS: { name: string; description: string; load: () => Promise<RegisterNoun> }[] = [
+  { name: 'jobs', description: 'list, export and import DataArts Factory jobs', load: async () => (await import('./commands/jobs.js')).registerJobsCommands },
+  { name: 'archive', description: 'look into an archive (zip or directory) without contacting the service', load: async () => (await import('./commands/archive.js')).registerArchiveCommands },
+  { name: 'emulator', description: 'run the local DataArts Factory emulator (DataArts Factory v1, IAM and OBS on one loopback port)', load: async () => (await import('./commands/emulator.js')).registerEmulatorCommand },
+  { name: 'quickstart', description: 'try dataarts end to end against the embedded emulator (no cloud account needed)', load: async () => (await import('./commands/quickstart.js')).registerQuickstartCommand },
+  { name: 'backups', description: 'list, verify and restore the backups of `jobs export-workspace --state-file` (offline)', load: async () => (await import('./commands/backups.js')).registerBackupsCommands },
+  { name: 'completion', description: 'print a shell completion script (commands, subcommands, flags and their fixed values)', load: async () => (await import('./commands/completion.js')).registerCompletionCommand },
+];
+
+/**
+ * Whether a noun's flags are needed for this command line: it is named (as a command or in
+ * `help NOUN`), or completion needs the whole tree. A job that happens to be called like a noun
+ * only loads one module more.
+ */
+function nounNeeded(argv: readonly string[]): (name: string) => boolean {
+  const all = argv.includes('completion');
+  return (name) => all || argv.includes(name);
+}
+
+export async function createProgram(deps: Deps, state: RunState, runCli: RunCli, argv: readonly string[]): Promise<Command> {
   const program = new Command('dataarts');
   program
     .description('Export and import Huawei Cloud DataArts Studio (DataArts Factory) jobs.')
@@ -55,11 +73,10 @@ Exit codes: 0 ok, 2 usage, 3 config/credentials, 4 refused by a pre-check, 5 som
 Help on one command: dataarts help jobs export. See README.md.`,
     );
   // Subcommands inherit exitOverride and output settings through copyInheritedSettings.
-  registerJobsCommands(program, deps, state);
-  registerArchiveCommands(program, deps, state);
-  registerEmulatorCommand(program, deps, state);
-  registerQuickstartCommand(program, deps, state, runCli);
-  registerBackupsCommands(program, deps, state);
-  registerCompletionCommand(program, deps, state);
+  const needed = nounNeeded(argv);
+  for (const noun of NOUNS) {
+    const command = program.command(noun.name).description(noun.description);
+    if (needed(noun.name)) (await noun.load())(command, deps, state, runCli);
+  }
   return program;
 }

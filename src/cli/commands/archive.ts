@@ -4,8 +4,7 @@ import type { Deps } from '../../context.js';
 import type { ArchiveShowOptions } from '../../commands/archive-show.js';
 import { contextFor, type RunState } from '../action.js';
 
-export function registerArchiveCommands(program: Command, deps: Deps, state: RunState): void {
-  const archive = program.command('archive').description('look into an archive (zip or directory) without contacting the service');
+export function registerArchiveCommands(archive: Command, deps: Deps, state: RunState): void {
   archive
     .command('show')
     .description('jobs (type, nodes, scripts and resources), loose scripts and resources; verified against {archive}.manifest.json when present')

@@ -9,8 +9,7 @@ import type { BackupsVerifyOptions } from '../../commands/backups-verify.js';
 import type { BackupsRestoreOptions } from '../../commands/backups-restore.js';
 import { collectGlob, contextFor, type RunState } from '../action.js';
 
-export function registerBackupsCommands(program: Command, deps: Deps, state: RunState): void {
-  const backups = program.command('backups').description('list, verify and restore the backups of `jobs export-workspace --state-file` (offline)');
+export function registerBackupsCommands(backups: Command, deps: Deps, state: RunState): void {
 
   backups
     .command('list')

@@ -4,10 +4,8 @@ import type { Deps } from '../../context.js';
 import { contextFor, type RunState } from '../action.js';
 import { completionTree } from '../completion-spec.js';
 
-export function registerCompletionCommand(program: Command, deps: Deps, state: RunState): void {
-  program
-    .command('completion')
-    .description('print a shell completion script (commands, subcommands, flags and their fixed values)')
+export function registerCompletionCommand(completion: Command, deps: Deps, state: RunState): void {
+  completion
     .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
     .addHelpText('after', `
 Install:
@@ -16,6 +14,6 @@ Install:
   fish  $ dataarts completion fish > ~/.config/fish/completions/dataarts.fish`)
     .action(async (shell: 'bash' | 'zsh' | 'fish', _opts: unknown, cmd: Command) => {
       const { runCompletion } = await import('../../commands/completion.js');
-      state.exitCode = await runCompletion(contextFor(cmd, deps, state), { shell, tree: completionTree(program) });
+      state.exitCode = await runCompletion(contextFor(cmd, deps, state), { shell, tree: completionTree(completion.parent!) });
     });
 }

@@ -30,14 +30,13 @@ function taskShape(value: string): string {
   return value;
 }
 
-export function registerEmulatorCommand(program: Command, deps: Deps, state: RunState): void {
+export function registerEmulatorCommand(emulator: Command, deps: Deps, state: RunState): void {
+  const program = emulator.parent!;
   // The global `--workspace <id>` (target workspace of the jobs commands) is parsed by the program
   // before this command sees it, so every occurrence is collected here as a workspace to create.
   const globalWorkspaces: string[] = [];
   program.on('option:workspace', (value: string) => globalWorkspaces.push(value));
-  program
-    .command('emulator')
-    .description('run the local DataArts Factory emulator (DataArts Factory v1, IAM and OBS on one loopback port)')
+  emulator
     .option('--port <n>', 'port to listen on (0 = any free port)', nonNegativeInt('--port'), 0)
     .option('--host <host>', 'loopback address: 127.0.0.1, ::1 or localhost', '127.0.0.1')
     .option('--seed-jobs <n>', 'seed N jobs (with scripts and resources) into the default workspace', nonNegativeInt('--seed-jobs'), 0)

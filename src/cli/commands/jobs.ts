@@ -25,8 +25,7 @@ function exportCommonOptions(cmd: Command): Command {
     .option('--concurrency <n>', 'parallel export requests (default 4)', positiveInt('--concurrency'));
 }
 
-export function registerJobsCommands(program: Command, deps: Deps, state: RunState): void {
-  const jobs = program.command('jobs').description('list, export and import DataArts Factory jobs');
+export function registerJobsCommands(jobs: Command, deps: Deps, state: RunState): void {
 
   jobs
     .command('list')

@@ -8,10 +8,8 @@ import type { Deps } from '../../context.js';
 import type { QuickstartOptions, RunCli } from '../../commands/quickstart.js';
 import { contextFor, positiveInt, type RunState } from '../action.js';
 
-export function registerQuickstartCommand(program: Command, deps: Deps, state: RunState, runCli: RunCli): void {
-  program
-    .command('quickstart')
-    .description('try dataarts end to end against the embedded emulator (no cloud account needed)')
+export function registerQuickstartCommand(quickstart: Command, deps: Deps, state: RunState, runCli: RunCli): void {
+  quickstart
     .option('--jobs <n>', 'jobs to seed into the source workspace', positiveInt('--jobs'), 40)
     .option('--keep', "keep the working directory (archive, config file, the emulator's state) and print how to run the steps again", false)
     .addHelpText('after', `
