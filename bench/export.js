@@ -12,6 +12,7 @@
  *    through the same client, against the tool's export of the same 500 jobs (in-process).
  *
  * Figures go to stdout. Usage: node bench/export.js [--jobs N] [--slice N] [--no-naive]
+ * BENCH_WORKSPACE_EXPORT=1 measures `jobs export-workspace --full` (the nightly backup's full run).
  * Diagnostics: BENCH_SHOW_STDERR=1 prints the child's stderr, BENCH_VERBOSE=1 adds --verbose,
  * BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' passes node flags to the child.
  */
@@ -110,7 +111,9 @@ async function runInProcess(argv) {
 
 try {
   const before = emu.requests.length;
-  const full = await runChild(['jobs', 'export', '--all', '-o', 'all.zip', '--no-progress', ...(process.env.BENCH_VERBOSE ? ['--verbose'] : [])]);
+  // BENCH_WORKSPACE_EXPORT=1: the nightly backup's full run (`jobs export-workspace --full`) instead.
+  const command = process.env.BENCH_WORKSPACE_EXPORT ? ['jobs', 'export-workspace', '--full'] : ['jobs', 'export', '--all'];
+  const full = await runChild([...command, '-o', 'all.zip', '--no-progress', ...(process.env.BENCH_VERBOSE ? ['--verbose'] : [])]);
   if (process.env.BENCH_SHOW_STDERR) console.log(full.stderr);
   if (full.code !== 0) throw new Error(`jobs export --all failed (${full.code}): ${full.stderr}`);
   const calls = emu.requests.slice(before);

@@ -113,4 +113,19 @@ describe('jobs export-workspace', () => {
     for (const w of written.slice(1)) expect(left).toContain(`${path.basename(w)}.manifest.json`);
     expect(left).not.toContain(`${path.basename(written[0]!)}.manifest.json`);
   });
+
+  test('a full export of a workspace over 10,000 jobs is refused on the first pages, before any export call', async () => {
+    const big = await startTestEmulator({ seedJobs: 0, seed: 3 });
+    try {
+      const template = JSON.parse(jobs().values().next().value!.text) as Record<string, unknown>;
+      for (let i = 0; i <= 10_000; i++) big.state.putJob('default', { ...template, name: `bulk_${String(i).padStart(5, '0')}` });
+      const r = await runCli(['jobs', 'export-workspace', '--full', '-o', 'too-many.zip'], { env: cliEnv(big), cwd: dir });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain('10001 jobs changed, more than the 10000');
+      expect(big.requests.filter((q) => q.path.includes('export'))).toEqual([]);
+      expect(existsSync(path.join(dir, 'too-many.zip'))).toBe(false);
+    } finally {
+      await big.close();
+    }
+  });
 });

@@ -65,12 +65,15 @@ export function planRun(state: ExportState | undefined, options: { full: boolean
  * (so a restore never lacks a job, whatever its timestamp says).
  */
 export function selectJobs(listed: JobSummary[], plan: RunPlan): JobSummary[] {
-  if (plan.cutoff === undefined) return listed;
+  return plan.cutoff === undefined ? listed : listed.filter(selectsChanged(plan));
+}
+
+/** The same choice for one job, so exports can start while the list is still read. */
+export function selectsChanged(plan: RunPlan): (job: JobSummary) => boolean {
   const cutoff = plan.cutoff;
+  if (cutoff === undefined) return () => true;
   const before = plan.previousJobs;
-  return listed.filter(
-    (j) => j.lastUpdateTime === undefined || j.lastUpdateTime >= cutoff || (before !== undefined && before.get(j.name) !== j.lastUpdateTime),
-  );
+  return (j) => j.lastUpdateTime === undefined || j.lastUpdateTime >= cutoff || (before !== undefined && before.get(j.name) !== j.lastUpdateTime);
 }
 
 export function jobTimes(listed: JobSummary[]): JobTimes {

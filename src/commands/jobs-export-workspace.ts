@@ -16,11 +16,11 @@ import { parseDuration, parseSince } from '../export/since.js';
 import { readState, writeState } from '../export/state-file.js';
 import { checkStateLocation } from '../backups/state-location.js';
 import { acquireLock, type HeldLock } from '../backups/lock.js';
-import { missingChainArchives, planRun, refuseRecordedArchive, recordRun, removeUnneededArchives, selectJobs, type RunPlan } from '../backups/record-run.js';
+import { missingChainArchives, planRun, refuseRecordedArchive, recordRun, removeUnneededArchives, selectJobs, selectsChanged, type RunPlan } from '../backups/record-run.js';
 import { rotateOutputs } from '../export/rotate.js';
 import { printJson, printLines } from '../output/render.js';
 import type { ExportCommonOptions } from '../export/options.js';
-import { listAllJobsShowingProgress } from '../api/listing.js';
+import { streamJobs } from '../export/streamed-selection.js';
 
 export interface JobsExportWorkspaceOptions extends ExportCommonOptions {
   since?: string;
@@ -72,22 +72,29 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
       const target = await resolveOutputTarget(ctx, { typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-workspace', workspace, stamp: startedAt });
       if (stateFile !== undefined) refuseRecordedArchive(stateFile, previous, target.path);
 
-      const listed = await listAllJobsShowingProgress(ctx, session.dataarts);
-      const selected = selectJobs(listed, plan);
-      if (selected.length > WORKSPACE_EXPORT_CAP) {
-        throw new RefusedError(`${selected.length} jobs changed, more than the ${WORKSPACE_EXPORT_CAP} a workspace export may hold`, [], {
-          hint: 'Narrow it with --since (or a more recent --state-file run), or export parts with `dataarts jobs export --directory/--match`.',
-        });
-      }
+      // The exports start while the list is still read (streamed-selection.ts); the cap is checked
+      // on the complete selection, before anything is written.
+      const streamed = await streamJobs(ctx, session.dataarts, {
+        selects: selectsChanged(plan),
+        selection: (all) => {
+          const selected = selectJobs(all, plan);
+          withinCap(selected.length);
+          return selected;
+        },
+        expectsAll: plan.cutoff === undefined,
+        // A full export of a workspace over the cap is refused on the first pages, not after it.
+        ...(plan.cutoff === undefined ? { onTotal: withinCap } : {}),
+      });
       const since = plan.cutoff === undefined ? null : new Date(plan.cutoff).toISOString();
       let result: ExportResult | undefined;
-      if (selected.length === 0) {
+      if (streamed.feed === undefined) {
         await target.discard();
         ctx.ui.info(`no job changed${since === null ? '' : ` since ${since}`}; no archive written`);
       } else {
         result = await exportToArchive(ctx, session.dataarts, {
           command: 'jobs export-workspace',
-          jobs: selected,
+          jobs: [],
+          feed: streamed.feed,
           output: target.path,
           ...commonPlanOptions(opts),
           force: target.replace,
@@ -98,6 +105,7 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
         target.keep();
       }
 
+      const listed = await streamed.listed;
       // Only now, with the archive in place, does the state advance (also when nothing changed: the
       // run is a restore point of its own, and the chain goes on).
       let removed: string[] = [];
@@ -127,5 +135,14 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
     }
   } finally {
     await lock?.release();
+  }
+}
+
+/** Refuse a selection of more jobs than one workspace export may hold (exit 4, nothing written). */
+function withinCap(count: number): void {
+  if (count > WORKSPACE_EXPORT_CAP) {
+    throw new RefusedError(`${count} jobs changed, more than the ${WORKSPACE_EXPORT_CAP} a workspace export may hold`, [], {
+      hint: 'Narrow it with --since (or a more recent --state-file run), or export parts with `dataarts jobs export --directory/--match`.',
+    });
   }
 }
