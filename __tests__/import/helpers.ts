@@ -124,3 +124,14 @@ export function clearWorkspace(emu: Emulator, workspace: string): void {
   ws.resources.clear();
   emu.state.changed();
 }
+
+/** The dev workspace's job names (sorted) and one job of each type, for tests that need both. */
+export function devJobs(emu: Emulator): { names: string[]; batchJob: string; realTimeJob: string } {
+  const dev = emu.state.workspace('dev').jobs;
+  const names = [...dev.keys()].sort();
+  return {
+    names,
+    batchJob: names.find((n) => dev.get(n)!.jobType === 'BATCH')!,
+    realTimeJob: names.find((n) => dev.get(n)!.jobType === 'REAL_TIME')!,
+  };
+}

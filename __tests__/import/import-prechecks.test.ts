@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import path from 'node:path';
 import {
-  clearWorkspace, devArchive, importCli, importEnv, importRequests, obsPuts, removeDir, stagedKeys, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator,
+  clearWorkspace, devArchive, devJobs, importCli, importEnv, importRequests, obsPuts, removeDir, stagedKeys, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator,
 } from './helpers.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -19,9 +19,7 @@ beforeAll(async () => {
   // The inferred lock fields on: the pre-check can tell.
   emu = await startImportEmulator({ seedJobs: 8, lockFields: true });
   dir = await tempDir('prechecks');
-  names = [...emu.state.workspace('dev').jobs.keys()].sort();
-  batchJob = names.find((n) => emu.state.workspace('dev').jobs.get(n)!.jobType === 'BATCH')!;
-  realTimeJob = names.find((n) => emu.state.workspace('dev').jobs.get(n)!.jobType === 'REAL_TIME')!;
+  ({ names, batchJob, realTimeJob } = devJobs(emu));
 });
 afterAll(async () => {
   await emu.close();

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  clearWorkspace, devArchive, importCli, importRequests, obsPuts, removeDir, startImportEmulator, tempDir, writeZip, STAGING, type Emulator,
+  clearWorkspace, devArchive, devJobs, importCli, importRequests, obsPuts, removeDir, startImportEmulator, tempDir, writeZip, STAGING, type Emulator,
 } from './helpers.js';
 
 let emu: Emulator;
@@ -22,9 +22,7 @@ let realTimeJob: string;
 beforeAll(async () => {
   emu = await startImportEmulator({ seedJobs: 8 });
   dir = await tempDir('release');
-  names = [...emu.state.workspace('dev').jobs.keys()].sort();
-  batchJob = names.find((n) => emu.state.workspace('dev').jobs.get(n)!.jobType === 'BATCH')!;
-  realTimeJob = names.find((n) => emu.state.workspace('dev').jobs.get(n)!.jobType === 'REAL_TIME')!;
+  ({ names, batchJob, realTimeJob } = devJobs(emu));
 });
 afterAll(async () => {
   await emu.close();
