@@ -70,6 +70,19 @@ describe('jobs import: restart what --stop-running stopped', () => {
     expect(r.stderr).toContain('Restarted:');
   });
 
+  test('--stop-running with --no-wait is refused before anything (it could not start them again); --no-restart allows it', async () => {
+    emu.state.setJobStatus('prod', batchJob, 'SCHEDULING');
+    const zip = await devArchive(emu, dir);
+    const refused = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running', '--no-wait', '--no-rollback'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--stop-running with --no-wait would leave the stopped jobs stopped/);
+    expect(refused.stderr).toMatch(/--no-restart/);
+    expect(emu.requests).toEqual([]);
+    expect(emu.state.workspace('prod').jobs.get(batchJob)!.status).toBe('SCHEDULING');
+    const onPurpose = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running', '--no-wait', '--no-restart', '--no-rollback'], { cwd: dir });
+    expect(onPurpose.code).toBe(0);
+  });
+
   test('--no-restart leaves them stopped and says so (exit 0)', async () => {
     emu.state.setJobStatus('prod', batchJob, 'SCHEDULING');
     const zip = await devArchive(emu, dir);

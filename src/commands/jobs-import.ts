@@ -53,6 +53,13 @@ export interface JobsImportOptions {
 
 /** Everything checked from the flags alone, before any file or the network is touched. */
 function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
+  if (opts.stopRunning && !opts.wait && opts.restart !== false && !opts.dryRun) {
+    // Jobs it stops can only be started again once the import has ended: never leave them stopped
+    // without being asked to.
+    throw new UsageError('--stop-running with --no-wait would leave the stopped jobs stopped: they are started again only after the import ends', {
+      hint: 'Drop --no-wait (the jobs are started again after the import), or add --no-restart to leave them stopped on purpose.',
+    });
+  }
   return {
     // Relative to the working directory the command was given (the process's in real use).
     archive: resolve(cwd, opts.archive),
