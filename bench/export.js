@@ -43,6 +43,7 @@ const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const RATE_BOUND_S = Math.ceil(JOBS / 100) / 10; // batch calls ÷ 10 calls per second
 
 const { startEmulator } = await import(dist('emulator/index.js'));
+const { connectionInfo } = await import(dist('emulator/cli.js'));
 const { run } = await import(dist('cli/main.js'));
 const { CleanupRegistry } = await import(dist('context.js'));
 const { Ui } = await import(dist('output/ui.js'));
@@ -54,12 +55,8 @@ const emu = await startEmulator({ seedJobs: JOBS, rateLimits: true, latencyMs: L
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-bench-export-'));
 const env = {
   PATH: process.env.PATH,
-  DATAARTS_ENDPOINT: emu.url,
-  DATAARTS_IAM_ENDPOINT: emu.url,
-  DATAARTS_OBS_ENDPOINT: emu.url,
-  DATAARTS_PROJECT_ID: emu.credentials.projectId,
-  HUAWEICLOUD_SDK_AK: emu.credentials.ak,
-  HUAWEICLOUD_SDK_SK: emu.credentials.sk,
+  // The environment `dataarts emulator` prints, as a user's shell would have it.
+  ...connectionInfo(emu).env,
 };
 
 /** Run the CLI as a child process, sampling its peak RSS (VmHWM) from /proc while it runs. */

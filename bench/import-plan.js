@@ -23,18 +23,19 @@ const runs = Number(process.argv[2] ?? 3);
 
 async function loadDist() {
   try {
-    const [emulator, zipWrite] = await Promise.all([
+    const [emulator, emulatorCli, zipWrite] = await Promise.all([
       import(path.join(root, 'dist/emulator/index.js')),
+      import(path.join(root, 'dist/emulator/cli.js')),
       import(path.join(root, 'dist/archive/zip-write.js')),
     ]);
-    return { ...emulator, ...zipWrite };
+    return { ...emulator, connectionInfo: emulatorCli.connectionInfo, ...zipWrite };
   } catch (err) {
     console.error(`cannot load dist/ (run \`npm run build\` first): ${err.message}`);
     process.exit(1);
   }
 }
 
-const { startEmulator, DeterministicZipWriter, compareEntryNames } = await loadDist();
+const { startEmulator, connectionInfo, DeterministicZipWriter, compareEntryNames } = await loadDist();
 // lockFields: false is the emulator's default once the service's lock fields are opt-in (issue 13);
 // with lock state reported, the plan reads every job's details at 10/s by design.
 const emu = await startEmulator({ port: 0, workspaces: ['dev', 'prod'], seedWorkspace: 'dev', seedJobs: JOBS, rateLimits: true, lockFields: false });
@@ -58,16 +59,8 @@ try {
   for (const name of [...entries.keys()].sort(compareEntryNames)) writer.add(name, entries.get(name));
   await writer.finish();
 
-  const env = {
-    PATH: process.env.PATH,
-    DATAARTS_ENDPOINT: emu.url,
-    DATAARTS_IAM_ENDPOINT: emu.url,
-    DATAARTS_OBS_ENDPOINT: emu.url,
-    DATAARTS_PROJECT_ID: emu.credentials.projectId,
-    DATAARTS_WORKSPACE: 'prod',
-    HUAWEICLOUD_SDK_AK: emu.credentials.ak,
-    HUAWEICLOUD_SDK_SK: emu.credentials.sk,
-  };
+  // The environment `dataarts emulator` prints, as a user's shell would have it.
+  const env = { PATH: process.env.PATH, ...connectionInfo(emu).env, DATAARTS_WORKSPACE: 'prod' };
   const times = [];
   for (let i = 0; i < runs; i++) {
     // Let the emulator's one-second rate windows drain between runs.
