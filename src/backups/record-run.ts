@@ -85,7 +85,8 @@ export interface NewRun {
   finishedAt: Date;
   plan: RunPlan;
   listed: JobSummary[];
-  archive?: { path: string; sha256: string; layout: 'zip' | 'dir'; jobs: number };
+  /** `secrets`: findings the scan reported in the archive (not their values; accepted ones not counted). */
+  archive?: { path: string; sha256: string; layout: 'zip' | 'dir'; jobs: number; secrets?: number };
 }
 
 /** The state with this run appended and `--keep` applied, and the runs it dropped. */
@@ -107,6 +108,8 @@ export function recordRun(
     finishedAt: run.finishedAt.toISOString(),
     cutoff: run.plan.cutoff === undefined ? 'full' : new Date(run.plan.cutoff).toISOString(),
     archive,
+    // Counted only when there are some: a clean night's record stays as it was.
+    ...(run.archive?.secrets ? { secrets: run.archive.secrets } : {}),
     ...delta,
   };
   const { kept, dropped } = pruneRuns([...runs, record], keep);

@@ -12,6 +12,8 @@ import type { StagedEntry } from '../export/batches.js';
 import { stagedEntry } from './archive-check.js';
 import type { Composed } from './compose.js';
 import type { ExportResult } from '../export/pipeline.js';
+import { SecretScanner } from '../secrets/scan.js';
+import { applySecretsPolicy, type SecretsPolicy } from '../secrets/policy.js';
 
 /** What was written: the same summary as an export's, less what only an export has. */
 export type RestoreWritten = Omit<ExportResult, 'workspace' | 'expressionTimeZoneChanges'>;
@@ -19,17 +21,21 @@ export type RestoreWritten = Omit<ExportResult, 'workspace' | 'expressionTimeZon
 export async function writeRestore(
   ctx: CommandContext,
   composed: Composed,
-  out: { path: string; layout: 'zip' | 'dir'; replace: boolean; workspace: string; selection: Record<string, unknown> },
+  out: { path: string; layout: 'zip' | 'dir'; replace: boolean; workspace: string; selection: Record<string, unknown>; secrets: SecretsPolicy },
 ): Promise<RestoreWritten> {
   const staging = await createStagingDir(out.path, ctx.deps.cleanup);
   try {
     const jobs = composed.jobTypes.size;
     const builder = out.layout === 'zip' ? zipOutput(staging.path('archive.zip'), zipComment('backups restore', out.workspace, jobs)) : directoryOutput(staging.path('tree'));
     const entries: StagedEntry[] = [];
+    const scanner = new SecretScanner();
     for (const e of composed.entries) {
+      scanner.add(e.name, e.data);
       await builder.sink.add(e.name, e.data);
       entries.push(stagedEntry(e.name, e.data));
     }
+    // Judged before anything is committed: a refusal leaves nothing behind.
+    const secrets = applySecretsPolicy(ctx.ui, scanner.findings(), out.secrets, out.path);
     const summary = await builder.finish(entries);
     const jobList = buildJobList(entries, composed.jobTypes);
     await writeManifest(staging.path('manifest.json'), {
@@ -57,6 +63,8 @@ export async function writeRestore(
       sha256: summary.sha256,
       manifest: manifestPathFor(out.path),
       jobList,
+      secrets: secrets.reported,
+      secretsAccepted: secrets.accepted,
     };
   } finally {
     await staging.dispose();

@@ -12,15 +12,24 @@ import { checkAgainstManifest, readManifestFor, type ManifestCheck } from '../in
 import { summarize } from '../inspect/summary.js';
 import { count } from '../output/plural.js';
 import { formatTable, printJson, printLines } from '../output/render.js';
+import { loadSecretsPolicy } from '../secrets/baseline.js';
+import { scanEntries, type SecretFinding } from '../secrets/scan.js';
+import { subjectOf } from '../secrets/policy.js';
 
 export interface ArchiveShowOptions {
   archive: string;
+  /** Also list the secrets it holds (never their values). */
+  secrets?: boolean;
+  /** Leave out accepted fingerprints (implies --secrets). */
+  secretsBaseline?: string;
 }
 
 /** Exports are not capped at the import's 10 MB; inspecting one must not be either. */
 const SHOW_LIMITS = EXPORT_BATCH_LIMITS;
 
 export async function runArchiveShow(ctx: CommandContext, opts: ArchiveShowOptions): Promise<number> {
+  const wantSecrets = opts.secrets === true || opts.secretsBaseline !== undefined;
+  const baseline = (await loadSecretsPolicy(ctx.deps.cwd, opts)).baseline;
   const manifest = await readManifestFor(opts.archive);
   let read: { files: ZipEntryData[]; zipBytes?: number } | undefined;
   try {
@@ -48,9 +57,12 @@ export async function runArchiveShow(ctx: CommandContext, opts: ArchiveShowOptio
     throw damaged(opts.archive, check);
   }
   const format = read.zipBytes === undefined ? 'dir' : 'zip';
+  const found = wantSecrets ? scanEntries(read.files) : [];
+  const secrets = baseline ? found.filter((f) => !baseline.has(f.fingerprint)) : found;
+  const secretsPart = wantSecrets ? { secrets, secretsAccepted: found.length - secrets.length } : {};
 
   if (ctx.globals.json) {
-    await printJson(ctx.deps.io.stdout, { archive: opts.archive, format, ...(read.zipBytes === undefined ? {} : { bytes: read.zipBytes }), ...summary, manifest: check ?? null });
+    await printJson(ctx.deps.io.stdout, { archive: opts.archive, format, ...(read.zipBytes === undefined ? {} : { bytes: read.zipBytes }), ...summary, manifest: check ?? null, ...secretsPart });
   } else {
     const head = `${opts.archive}: ${format}, ${summary.layout} layout, ${count(summary.jobs.length, 'job')}, ${count(summary.scripts, 'script')}, ${count(summary.resources, 'resource')}, ${count(summary.entries, 'entry', 'entries')}${read.zipBytes === undefined ? '' : `, ${read.zipBytes} bytes`}`;
     const list = (names: string[], missing: string[]) => [...names, ...missing.map((n) => `${n} (not in archive)`)].join(', ') || '-';
@@ -58,12 +70,21 @@ export async function runArchiveShow(ctx: CommandContext, opts: ArchiveShowOptio
     const lines = [head, '', ...formatTable(['JOB', 'TYPE', 'NODES', 'SCRIPTS', 'RESOURCES'], rows)];
     if (summary.looseScripts.length > 0) lines.push('', `loose scripts (no job carries them): ${summary.looseScripts.join(', ')}`);
     if (summary.looseResources.length > 0) lines.push('', `loose resources (no job carries them): ${summary.looseResources.join(', ')}`);
+    if (wantSecrets) lines.push('', ...secretLines(secrets, found.length - secrets.length));
     if (check) lines.push('', check.status === 'verified' ? `verified: the archive and its ${count(check.entries, 'entry', 'entries')} match ${check.path}` : `DAMAGED: ${count(check.problems.length, 'problem')} against ${check.path}`);
     await printLines(ctx.deps.io.stdout, lines);
   }
   if (!check) ctx.ui.info(`no manifest beside it (${opts.archive}.manifest.json): contents not verified`);
   if (check && check.status === 'damaged') throw damaged(opts.archive, check);
   return 0;
+}
+
+/** The findings as a table (values never shown), or that there are none. */
+function secretLines(secrets: SecretFinding[], accepted: number): string[] {
+  const acceptedNote = accepted > 0 ? ` (${accepted} more accepted by the baseline)` : '';
+  if (secrets.length === 0) return [`secrets: none found${acceptedNote}`];
+  const rows = secrets.map((f) => [subjectOf(f.file), f.path, f.kind, f.fingerprint]);
+  return [`secrets: ${count(secrets.length, 'finding')}${acceptedNote}; values not shown`, ...formatTable(['IN', 'PATH', 'KIND', 'FINGERPRINT'], rows)];
 }
 
 function damaged(archive: string, check: ManifestCheck): RefusedError {

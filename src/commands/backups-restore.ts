@@ -14,6 +14,7 @@ import { resolveOutputTarget } from '../export/output-target.js';
 import { parseSince } from '../export/since.js';
 import { globToRegExp } from '../util/glob.js';
 import { printJson, printLines } from '../output/render.js';
+import { loadSecretsPolicy } from '../secrets/baseline.js';
 
 export interface BackupsRestoreOptions {
   stateFile: string;
@@ -23,11 +24,14 @@ export interface BackupsRestoreOptions {
   output?: string;
   layout: 'zip' | 'dir';
   force: boolean;
+  failOnSecrets?: boolean;
+  secretsBaseline?: string;
 }
 
 export async function runBackupsRestore(ctx: CommandContext, opts: BackupsRestoreOptions): Promise<number> {
   if (opts.output === undefined) throw new UsageError('say where the restore goes', { hint: 'Give -o OUT (a .zip, a directory with --layout dir, or DIR/ for a default name inside it).' });
   const at = opts.at === undefined ? undefined : parseSince(opts.at, ctx.deps.now(), '--at');
+  const secrets = await loadSecretsPolicy(ctx.deps.cwd, opts);
   const { file, state } = await openBackupState(ctx.deps.cwd, opts.stateFile);
   const point = pointAt(state.runs, at);
   if (point === undefined) {
@@ -54,6 +58,7 @@ export async function runBackupsRestore(ctx: CommandContext, opts: BackupsRestor
     layout: opts.layout,
     replace: target.replace,
     workspace: state.workspace,
+    secrets,
     selection: { restorePoint: run.startedAt, at: opts.at ?? null, names: opts.names ?? [], match: opts.match ?? [], archives: composed.archives },
   });
   target.keep();

@@ -21,6 +21,7 @@ import { rotateOutputs } from '../export/rotate.js';
 import { printJson, printLines } from '../output/render.js';
 import type { ExportCommonOptions } from '../export/options.js';
 import { streamJobs } from '../export/streamed-selection.js';
+import { loadSecretsPolicy } from '../secrets/baseline.js';
 
 export interface JobsExportWorkspaceOptions extends ExportCommonOptions {
   since?: string;
@@ -45,6 +46,12 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
     // (inferred) No implicit default: a silent full export or "since forever" would surprise a cron job.
     throw new UsageError('say which jobs to export', { hint: 'Give --since TIME, --state-file PATH (incremental; the first run is full) or --full.' });
   }
+  if (opts.failOnSecrets && opts.stateFile !== undefined) {
+    throw new UsageError('--fail-on-secrets does not apply to backups (--state-file): a backup is never refused', {
+      hint: 'Drop --fail-on-secrets: the run warns and records the count in the state file; --secrets-baseline FILE silences accepted ones.',
+    });
+  }
+  const secrets = await loadSecretsPolicy(ctx.deps.cwd, opts);
   // Local checks first (state file, its directory, its lock, the output): nothing is requested before.
   const stateFile = opts.stateFile === undefined ? undefined : path.resolve(ctx.deps.cwd, opts.stateFile);
   let lock: HeldLock | undefined;
@@ -100,6 +107,7 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
           force: target.replace,
           expressionTimeZone,
           workspace,
+          secrets,
           selection: { mode: since === null ? 'full' : 'since', since, jobsOnly: opts.jobsOnly, status: opts.status, expressionTimeZone: expressionTimeZone ?? null },
         });
         target.keep();
@@ -110,7 +118,7 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
       // run is a restore point of its own, and the chain goes on).
       let removed: string[] = [];
       if (stateFile !== undefined) {
-        const archive = result && { path: result.path, sha256: result.sha256, layout: result.layout, jobs: result.jobs };
+        const archive = result && { path: result.path, sha256: result.sha256, layout: result.layout, jobs: result.jobs, secrets: result.secrets.length };
         const next = recordRun(previous, { startedAt, finishedAt: ctx.deps.now(), plan, listed, archive }, { stateFile, workspace, keep: opts.keep });
         await writeState(stateFile, next.state, ctx.deps.cleanup);
         removed = await removeUnneededArchives(stateFile, next.dropped, next.state.runs);

@@ -15,6 +15,7 @@ import { printExportResult } from '../export/report.js';
 import { printJson } from '../output/render.js';
 import type { ExportCommonOptions } from '../export/options.js';
 import { listAllJobsShowingProgress } from '../api/listing.js';
+import { loadSecretsPolicy } from '../secrets/baseline.js';
 
 export interface JobsExportOptions extends ExportCommonOptions {
   names: string[];
@@ -31,6 +32,7 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
     throw new UsageError('nothing selected', { hint: 'Give job names, --match GLOB, --directory PATH, --names-from FILE or --all.' });
   }
   if (opts.namesFrom !== undefined) request.names.push(...(await readNamesFrom(opts.namesFrom, ctx.deps.io.stdin, ctx.deps.cwd)));
+  const secrets = await loadSecretsPolicy(ctx.deps.cwd, opts);
 
   const { openSession } = await import('../api/session.js');
   const session = await openSession(ctx);
@@ -60,6 +62,7 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
       force: target.replace,
       expressionTimeZone,
       workspace,
+      secrets,
       selection: {
         names: opts.names,
         match: request.match,

@@ -7,4 +7,8 @@ export interface ExportCommonOptions {
   layout: 'zip' | 'dir';
   force: boolean;
   concurrency?: number;
+  /** `--fail-on-secrets`: a secret found refuses the archive (exit 4, nothing written). */
+  failOnSecrets?: boolean;
+  /** `--secrets-baseline FILE`: accepted fingerprints. */
+  secretsBaseline?: string;
 }

@@ -12,6 +12,8 @@ import { directoryOutput, zipOutput } from './archive-output.js';
 import { buildJobList, manifestPathFor, writeManifest, zipComment, type JobListItem } from './manifest.js';
 import type { ExportCommonOptions } from './options.js';
 import { DEFAULT_CONCURRENCY } from './batches.js';
+import { SecretScanner, type SecretFinding } from '../secrets/scan.js';
+import { applySecretsPolicy, type SecretsPolicy } from '../secrets/policy.js';
 
 export interface ExportPlan {
   command: 'jobs export' | 'jobs export-workspace' | 'jobs import --rollback';
@@ -33,6 +35,8 @@ export interface ExportPlan {
    * empty and `feed.jobs()` gives the selected jobs once the list is complete.
    */
   feed?: { batches: BatchSource; jobs: () => Promise<JobSummary[]>; expectedJobs: () => number };
+  /** What to do with secrets found while writing (default: warn). */
+  secrets?: SecretsPolicy;
 }
 
 export interface ExportResult {
@@ -47,6 +51,10 @@ export interface ExportResult {
   manifest: string;
   expressionTimeZoneChanges: number;
   jobList: JobListItem[];
+  /** Secrets found in the archive and not accepted by the baseline (no values). */
+  secrets: SecretFinding[];
+  /** Findings the --secrets-baseline accepted. */
+  secretsAccepted: number;
 }
 
 /** The parts of an ExportPlan that come straight from the flags both export commands share. */
@@ -72,9 +80,12 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
     plan.layout === 'zip'
       ? zipOutput(staging.path('archive.zip'), () => zipComment(plan.command, plan.workspace, expected()))
       : directoryOutput(treeRoot);
+  // Every entry is scanned on its way into the archive: no second read of the output.
+  const scanner = new SecretScanner();
+  const sink = { add: (name: string, data: Buffer) => { scanner.add(name, data); return builder.sink.add(name, data); } };
   try {
     progress.update(0, expected());
-    const merged = await fetchAndMerge({ client, staging, sink: builder.sink }, plan.feed ? plan.feed.batches : planBatches(names), {
+    const merged = await fetchAndMerge({ client, staging, sink }, plan.feed ? plan.feed.batches : planBatches(names), {
       exportDepend: plan.exportDepend,
       exportStatus: plan.exportStatus,
       expressionTimeZone: plan.expressionTimeZone,
@@ -84,6 +95,8 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
     });
     progress.stop();
     const jobs = plan.feed ? await plan.feed.jobs() : plan.jobs;
+    // Judged before anything is committed: a refusal leaves nothing behind.
+    const secrets = applySecretsPolicy(ctx.ui, scanner.findings(), plan.secrets ?? { failOnSecrets: false }, plan.output);
     const summary = await builder.finish(merged.entries);
     const jobList = buildJobList(merged.entries, new Map(jobs.map((j) => [j.name, j.jobType])));
     await writeManifest(staging.path('manifest.json'), {
@@ -114,6 +127,8 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
       manifest: manifestPath,
       expressionTimeZoneChanges: merged.timeZoneChanges,
       jobList,
+      secrets: secrets.reported,
+      secretsAccepted: secrets.accepted,
     };
   } catch (err) {
     progress.stop();

@@ -22,6 +22,8 @@ export function resultDocument(r: ExportResult, extra: Record<string, unknown> =
     sha256: r.sha256,
     manifest: r.manifest,
     expressionTimeZoneChanges: r.expressionTimeZoneChanges,
+    secrets: r.secrets,
+    secretsAccepted: r.secretsAccepted,
     ...extra,
     jobList: r.jobList,
   };

@@ -42,6 +42,8 @@ export interface RunRecord {
   set?: Record<string, number>;
   /** Jobs gone since the run before. */
   del?: string[];
+  /** Secrets the scan found in this run's archive (a count; values are never recorded). */
+  secrets?: number;
 }
 
 export interface ExportState {

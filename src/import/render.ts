@@ -185,6 +185,7 @@ function fullResultDocument(run: ImportRun): Record<string, unknown> {
     }),
     restarts: run.restarts,
     rollback: run.rollbackPath ?? null,
+    rollbackSecrets: run.rollbackSecrets,
   };
 }
 

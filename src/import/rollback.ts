@@ -62,8 +62,12 @@ export async function saveRollback(run: ImportRun): Promise<void> {
     exportStatus: 'DEVELOP',
     concurrency: DEFAULT_CONCURRENCY,
     workspace: workspaceLabel(run.workspace),
+    // The rollback archive holds what the workspace holds now: it warns about secrets, never refuses
+    // (refusing would block the release over jobs it is about to replace).
+    secrets: { failOnSecrets: false },
     selection: { rollbackOf: path.basename(settings.archive), jobs: [...names].sort() },
   });
   run.rollbackPath = result.path;
+  run.rollbackSecrets = result.secrets;
   ctx.ui.info(`Rollback archive: ${result.path} (the ${result.jobs} job${result.jobs === 1 ? '' : 's'} this import replaces, as they are now; put them back with: dataarts jobs import ${result.path} --duplicate-policy overwrite)`);
 }

@@ -5,6 +5,7 @@
  * (src/commands/jobs-import.ts) puts them in order. What the run changed on the service is all
  * here, so a failure can say it and undo what can be undone.
  */
+import type { SecretFinding } from '../secrets/scan.js';
 import type { CommandContext } from '../context.js';
 import type { ArchiveModel } from '../archive/model.js';
 import type { Session } from '../api/session.js';
@@ -103,6 +104,8 @@ export class ImportRun {
   readonly untold = new Set<string>();
   /** The rollback archive written before the upload, if any. */
   rollbackPath?: string;
+  /** Secrets found in the rollback archive (where and a fingerprint; never values). */
+  rollbackSecrets: SecretFinding[] = [];
   /** The read-back check, one per imported job (empty with --no-verify). */
   verification: VerifyResult[] = [];
   /** What became of every job --stop-running stopped. */

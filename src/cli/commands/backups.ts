@@ -41,6 +41,8 @@ export function registerBackupsCommands(backups: Command, deps: Deps, state: Run
     .option('-o, --output <path>', 'archive path (.zip), a directory with --layout dir, or DIR/ for a default name inside it')
     .addOption(new Option('--layout <layout>', 'one zip or an unpacked tree with the same paths').choices(['zip', 'dir']).default('zip'))
     .option('--force', 'replace an existing output this tool wrote', false)
+    .option('--fail-on-secrets', 'a secret found in the restore refuses it: exit 4, nothing written', false)
+    .option('--secrets-baseline <file>', 'accepted secret fingerprints (the output of: dataarts archive show ARCHIVE --secrets --json)')
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:

@@ -22,7 +22,9 @@ function exportCommonOptions(cmd: Command): Command {
     .option('-o, --output <path>', 'archive path (.zip), or a directory with --layout dir')
     .addOption(new Option('--layout <layout>', 'one zip or an unpacked tree with the same paths').choices(['zip', 'dir']).default('zip'))
     .option('--force', 'replace an existing output', false)
-    .option('--concurrency <n>', 'parallel export requests (default 4)', positiveInt('--concurrency'));
+    .option('--concurrency <n>', 'parallel export requests (default 4)', positiveInt('--concurrency'))
+    .option('--fail-on-secrets', 'a secret found in the archive refuses it: exit 4, nothing written (not with --state-file)', false)
+    .option('--secrets-baseline <file>', 'accepted secret fingerprints (the output of: dataarts archive show ARCHIVE --secrets --json)');
 }
 
 export function registerJobsCommands(jobs: Command, deps: Deps, state: RunState): void {

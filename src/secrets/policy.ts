@@ -1,0 +1,67 @@
+/**
+ * What happens to the findings of an archive being written: accepted ones (in the baseline) are
+ * set aside; the rest are either one grouped warning on stderr (at most 10 lines, whatever their
+ * number), or, under `--fail-on-secrets`, a refusal (exit 4) raised before anything is committed.
+ * No value is ever passed here: findings carry only where, what kind, and a fingerprint.
+ */
+import { RefusedError } from '../errors.js';
+import type { Ui } from '../output/ui.js';
+import { count } from '../output/plural.js';
+import type { SecretFinding } from './scan.js';
+
+export interface SecretsPolicy {
+  /** Refuse (exit 4, nothing written) when a finding is not in the baseline. */
+  failOnSecrets: boolean;
+  /** Accepted fingerprints (`--secrets-baseline`). */
+  baseline?: Set<string>;
+}
+
+export interface SecretsOutcome {
+  /** Findings not in the baseline: reported. */
+  reported: SecretFinding[];
+  /** How many the baseline accepted. */
+  accepted: number;
+}
+
+/** Findings shown in the warning before "and N more": header + these + tail stay within 10 lines. */
+const SHOWN = 7;
+const MAX_LINE = 200;
+
+/** Split findings by the baseline; refuse under --fail-on-secrets; else warn once. */
+export function applySecretsPolicy(ui: Ui, findings: SecretFinding[], policy: SecretsPolicy, archive: string): SecretsOutcome {
+  const reported = policy.baseline ? findings.filter((f) => !policy.baseline!.has(f.fingerprint)) : findings;
+  const outcome = { reported, accepted: findings.length - reported.length };
+  if (reported.length === 0) return outcome;
+  const lines = findingLines(reported, archive);
+  if (policy.failOnSecrets) {
+    ui.warn(`${count(reported.length, 'secret')} in what would be written (values not shown):\n${lines.join('\n')}`);
+    throw new RefusedError(
+      `refused by --fail-on-secrets: ${count(reported.length, 'secret')} found; nothing was written`,
+      reported.map((f) => ({ subject: f.file, reason: `${f.kind} at ${f.path} (fingerprint ${f.fingerprint})` })),
+      { hint: 'Move the values into parameters (${name}) or sensitive connections, or accept these fingerprints with --secrets-baseline FILE (dataarts archive show ARCHIVE --secrets --json > FILE).' },
+    );
+  }
+  ui.warn(`${count(reported.length, 'secret')} in ${archive} (values not shown):\n${lines.join('\n')}\n${fit('  --fail-on-secrets refuses such an archive; --secrets-baseline FILE accepts known fingerprints')}`);
+  return outcome;
+}
+
+/** One line per finding (the first few), then how many more and where to see them all. */
+export function findingLines(findings: SecretFinding[], archive: string): string[] {
+  const lines = findings.slice(0, SHOWN).map((f) => fit(`  ${subjectOf(f.file)}: ${f.path}  ${f.kind}  ${f.fingerprint}`));
+  if (findings.length > SHOWN) {
+    const files = new Set(findings.slice(SHOWN).map((f) => f.file)).size;
+    lines.push(fit(`  … and ${findings.length - SHOWN} more in ${count(files, 'file')} (all: dataarts archive show ${archive} --secrets)`));
+  }
+  return lines;
+}
+
+/** `jobs/load/load.job` → `job load`; `…/s1.script` → `script s1`. */
+export function subjectOf(file: string): string {
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? `${base.slice(dot + 1)} ${base.slice(0, dot)}` : file;
+}
+
+function fit(line: string): string {
+  return line.length <= MAX_LINE ? line : `${line.slice(0, MAX_LINE - 1)}…`;
+}
