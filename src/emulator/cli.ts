@@ -20,6 +20,7 @@ export interface EmulatorCommandOptions {
   host: string;
   seedJobs: number;
   seed: number;
+  seedSecrets: boolean;
   workspace: string[];
   dataDir?: string;
   latencyMs: number;
@@ -85,6 +86,7 @@ export async function runEmulator(ctx: CommandContext, opts: EmulatorCommandOpti
     host: opts.host,
     seedJobs: opts.seedJobs,
     seed: opts.seed,
+    seedSecrets: opts.seedSecrets,
     workspaces: opts.workspace,
     dataDir: opts.dataDir,
     latencyMs: opts.latencyMs,

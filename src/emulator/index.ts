@@ -19,6 +19,7 @@ import { loadState, writeStateSync } from './persist.js';
 import { Prng } from './prng.js';
 import { RateLimiter } from './rate-limit.js';
 import { seedWorkspace } from './seed.js';
+import { seedSecretJobs } from './seed-secrets.js';
 import { EmulatorState } from './state.js';
 
 export { EmulatorState } from './state.js';
@@ -44,6 +45,8 @@ export interface EmulatorOptions {
   seedJobs?: number;
   seedWorkspace?: string;
   seed?: number;
+  /** Seed the `--seed-secrets` jobs (planted credentials, seed-secrets.ts) into the seed workspace. */
+  seedSecrets?: boolean;
   workspaces?: string[];
   listPageCap?: number;
   /** How list calls read `offset`: record offset (default) or page number from 0 / from 1. */
@@ -168,8 +171,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state.addConnection(c.workspace, { name: c.name, type: c.type });
   }
   state.addBucket(EMULATOR_DEFAULTS.bucket);
-  if (options.seedWorkspace !== undefined && (options.seedJobs ?? 0) > 0) state.addWorkspace(options.seedWorkspace);
+  if (options.seedWorkspace !== undefined && ((options.seedJobs ?? 0) > 0 || options.seedSecrets)) state.addWorkspace(options.seedWorkspace);
   if (!loaded && (options.seedJobs ?? 0) > 0) seedWorkspace(state, options.seedWorkspace ?? EMULATOR_DEFAULTS.defaultWorkspace, options.seedJobs!, seed);
+  if (!loaded && options.seedSecrets) seedSecretJobs(state, options.seedWorkspace ?? EMULATOR_DEFAULTS.defaultWorkspace);
 
   const faults = new FaultInjector(new Prng(seed ^ 0x5eed), options.faults);
   const limiter = new RateLimiter();

@@ -40,7 +40,8 @@ export function isSecretName(name: string): boolean {
 export function isPlaceholder(value: string): boolean {
   const v = value.trim().replace(/^(['"])(.*)\1$/s, '$2').trim();
   if (v === '') return true;
-  if (/^[$#]\{[^}]*\}$/.test(v) || /^\$[A-Za-z_][A-Za-z0-9_]*$/.test(v) || /^\$\(.*\)$/.test(v)) return true;
+  // A value that starts with a reference is built from parameters (`${user}_suffix`, `#{Job.x("y")}` cut at a quote).
+  if (/^[$#]\{/.test(v) || /^\$[A-Za-z_][A-Za-z0-9_]*$/.test(v) || /^\$\(.*\)$/.test(v)) return true;
   if (/^(?:\?|:[A-Za-z_]\w*|%[sd]|%\([A-Za-z_]\w*\)s|\{\{.*\}\}|\{\w*\}|<[^>]*>|\*+|x{3,}|null|none|nil|undefined|true|false|changeme|password|your[_-]?password|\.\.\.)$/i.test(v)) return true;
   return false;
 }

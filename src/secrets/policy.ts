@@ -55,11 +55,15 @@ export function findingLines(findings: SecretFinding[], archive: string): string
   return lines;
 }
 
-/** `jobs/load/load.job` → `job load`; `…/s1.script` → `script s1`. */
+/** `jobs/load/load.job` → `job load`; `jobs/load/s1.script` → `script s1 (job load)`. */
 export function subjectOf(file: string): string {
-  const base = file.slice(file.lastIndexOf('/') + 1);
+  const parts = file.split('/');
+  const base = parts[parts.length - 1]!;
   const dot = base.lastIndexOf('.');
-  return dot > 0 ? `${base.slice(dot + 1)} ${base.slice(0, dot)}` : file;
+  if (dot <= 0) return file;
+  const [kind, name] = [base.slice(dot + 1), base.slice(0, dot)];
+  const carrier = parts.length === 3 && parts[0] === 'jobs' && kind !== 'job' ? ` (job ${parts[1]})` : '';
+  return `${kind} ${name}${carrier}`;
 }
 
 function fit(line: string): string {

@@ -41,6 +41,7 @@ export function registerEmulatorCommand(emulator: Command, deps: Deps, state: Ru
     .option('--host <host>', 'loopback address: 127.0.0.1, ::1 or localhost', '127.0.0.1')
     .option('--seed-jobs <n>', 'seed N jobs (with scripts and resources) into the default workspace', nonNegativeInt('--seed-jobs'), 0)
     .option('--seed <n>', 'PRNG seed for seeding and fault injection', nonNegativeInt('--seed'), 1)
+    .option('--seed-secrets', 'also seed 5 jobs holding planted credentials (and references that are not), to try the secrets scan', false)
     .option('--workspace <id>', 'another workspace that exists (repeatable)', collect, [])
     .option('--data-dir <path>', 'persist the state as JSON in this directory')
     .option('--latency-ms <n>', 'added to every DataArts response', nonNegativeInt('--latency-ms'), 0)
