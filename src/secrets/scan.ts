@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { findInText, findKeyCandidates, findPrivateKeys, isPlaceholder, isSecretName, type SecretKind } from './detect.js';
+import { findInText, findKeyCandidates, findPrivateKeys, isPlaceholder, isSecretName, mayHoldSecrets, type SecretKind } from './detect.js';
 
 export interface SecretFinding {
   /** The archive entry (the first copy, for a script carried by several jobs). */
@@ -93,6 +93,7 @@ function cmp(a: string, b: string): number {
 
 /** Raw hits of one file; a file that is not JSON is read as text, line by line. */
 function scanFile(text: string): Raw[] {
+  if (!mayHoldSecrets(text)) return [];
   let json: unknown;
   try {
     json = JSON.parse(text);
