@@ -76,12 +76,25 @@ const MAYBE = /:\/\/|password|passwd|pwd|secret|token|key|sk\b|identified|bearer
  * access key id). A superset of what the detectors find, cheap enough to run on every file so that
  * the many files with none of it are not parsed at all.
  */
-const FILE_MAYBE = /passw|pwd|secret|token|key|(?:^|[^A-Za-z])sk(?:[^A-Za-z]|$)|identified|bearer|jdbc:oracle|value_is_sensitive|maskedParams"\s*:\s*\[\s*"|:\/\/[^\s\/?#@'"]*@/i;
-/** Case matters here: an access key id is upper-case letters and digits. */
-const FILE_MAYBE_ACCESS_KEY = /[A-Z0-9]{20}/;
+const FILE_MAYBE = /passw|pwd|secret|token|key|sk["'\s=:]|identified|bearer|jdbc:oracle|value_is_sensitive|maskedParams"\s*:\s*\[\s*"|:\/\/[^\s\/?#@'"]*@/i;
 
-export function mayHoldSecrets(fileText: string): boolean {
-  return FILE_MAYBE.test(fileText) || FILE_MAYBE_ACCESS_KEY.test(fileText);
+export function mayHoldSecrets(file: Buffer): boolean {
+  return hasAccessKeyShape(file) || FILE_MAYBE.test(file.toString('latin1'));
+}
+
+/**
+ * A run of 20 upper-case letters or digits (an access key id's shape), by a loop over the bytes:
+ * several times faster than the regular expression on large archives.
+ */
+function hasAccessKeyShape(bytes: Buffer): boolean {
+  let run = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if ((b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39)) {
+      if (++run === 20) return true;
+    } else run = 0;
+  }
+  return false;
 }
 
 /** Secrets in one string (a JSON value or one script line), in order of appearance. */

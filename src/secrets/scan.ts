@@ -53,8 +53,8 @@ const EXTENSIONS: Record<string, string> = { '.job': 'job', '.script': 'script',
 
 export class SecretScanner {
   private readonly found: SecretFinding[] = [];
-  /** Scripts and resources already scanned: name → digest of the copy scanned. */
-  private readonly scannedDependencies = new Map<string, string>();
+  /** Scripts and resources already scanned: name → the copy scanned. */
+  private readonly scannedDependencies = new Map<string, Buffer>();
 
   /** Scan one entry as it goes into the archive (other files are ignored). */
   add(entry: string, data: Buffer): void {
@@ -64,11 +64,12 @@ export class SecretScanner {
     const name = path.posix.basename(entry, ext);
     const object = `${objectKind}:${name}`;
     if (objectKind !== 'job') {
-      const digest = createHash('sha1').update(data).digest('hex');
-      const before = this.scannedDependencies.get(object);
-      if (before === digest) return;
-      this.scannedDependencies.set(object, digest);
+      if (this.scannedDependencies.get(object)?.equals(data)) return;
+      // A copy: `data` may be a view of a larger buffer that must not be kept alive.
+      this.scannedDependencies.set(object, Buffer.from(data));
     }
+    // Most files hold nothing like a secret: they are not decoded or parsed at all.
+    if (!mayHoldSecrets(data)) return;
     for (const raw of resolve(scanFile(data.toString('utf8')))) {
       this.found.push({ file: entry, path: raw.path, kind: raw.kind, fingerprint: fingerprintOf(raw.kind, object, raw.stablePath, raw.value) });
     }
@@ -93,7 +94,6 @@ function cmp(a: string, b: string): number {
 
 /** Raw hits of one file; a file that is not JSON is read as text, line by line. */
 function scanFile(text: string): Raw[] {
-  if (!mayHoldSecrets(text)) return [];
   let json: unknown;
   try {
     json = JSON.parse(text);
