@@ -42,7 +42,7 @@ export function registerBackupsCommands(backups: Command, deps: Deps, state: Run
     .addOption(new Option('--layout <layout>', 'one zip or an unpacked tree with the same paths').choices(['zip', 'dir']).default('zip'))
     .option('--force', 'replace an existing output this tool wrote', false)
     .option('--fail-on-secrets', 'a secret found in the restore refuses it: exit 4, nothing written', false)
-    .option('--secrets-baseline <file>', 'accepted secret fingerprints (the output of: dataarts archive show ARCHIVE --secrets --json)')
+    .option('--secrets-baseline <file>', 'accepted secret fingerprints: the JSON that archive show prints when asked for secrets')
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:

@@ -23,8 +23,8 @@ function exportCommonOptions(cmd: Command): Command {
     .addOption(new Option('--layout <layout>', 'one zip or an unpacked tree with the same paths').choices(['zip', 'dir']).default('zip'))
     .option('--force', 'replace an existing output', false)
     .option('--concurrency <n>', 'parallel export requests (default 4)', positiveInt('--concurrency'))
-    .option('--fail-on-secrets', 'a secret found in the archive refuses it: exit 4, nothing written (not with --state-file)', false)
-    .option('--secrets-baseline <file>', 'accepted secret fingerprints (the output of: dataarts archive show ARCHIVE --secrets --json)');
+    .option('--fail-on-secrets', 'a secret found in the archive refuses it: exit 4, nothing written (not for backups: they warn)', false)
+    .option('--secrets-baseline <file>', 'accepted secret fingerprints: the JSON that archive show prints when asked for secrets');
 }
 
 export function registerJobsCommands(jobs: Command, deps: Deps, state: RunState): void {
@@ -59,7 +59,8 @@ Examples:
   $ dataarts jobs export daily_load hourly_sync -o two.zip
   $ dataarts jobs export --match 'ods_*' --directory /finance --jobs-only
   $ dataarts jobs export --all --expression-time-zone Europe/Paris -o all.zip
-  $ git diff --name-only | sed 's/.job$//' | dataarts jobs export --names-from - --layout dir -o jobs/`)
+  $ git diff --name-only | sed 's/.job$//' | dataarts jobs export --names-from - --layout dir -o jobs/
+  $ dataarts jobs export --all --fail-on-secrets --secrets-baseline accepted-secrets.json -o release.zip`)
     .action(async (names: string[], opts: Omit<JobsExportOptions, 'names'>, cmd: Command) => {
       const { runJobsExport } = await import('../../commands/jobs-export.js');
       state.exitCode = await runJobsExport(contextFor(cmd, deps, state), { ...opts, names });
