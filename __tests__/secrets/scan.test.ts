@@ -13,8 +13,7 @@ import { EmulatorState } from '../../src/emulator/state.js';
 const jobFile = (json: Record<string, unknown>) => Buffer.from(JSON.stringify({ processType: 'BATCH', ...json }, null, 2));
 const scriptFile = (name: string, content: string) => Buffer.from(JSON.stringify({ name, type: 'DWSSQL', content }));
 
-describe('text detectors', () => {
-  test.each([
+const POSITIVE: [string, string, string][] = [
     ['jdbc:mysql://etl:Pa55-word@db:3306/sales', 'url-password', 'Pa55-word'],
     ['https://user:hunter22@example.com/path', 'url-password', 'hunter22'],
     ['jdbc:oracle:thin:scott/tiger9@db:1521:orcl', 'url-password', 'tiger9'],
@@ -27,7 +26,10 @@ describe('text detectors', () => {
     ['alter user scott identified by tiger9;', 'identified-by', 'tiger9'],
     ["CREATE USER u WITH PASSWORD 'Hunter22';", 'identified-by', 'Hunter22'],
     ['curl -H "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc.def"', 'bearer-token', 'eyJhbGciOiJIUzI1NiJ9.abc.def'],
-  ])('%s → %s', (text, kind, value) => {
+];
+
+describe('text detectors', () => {
+  test.each(POSITIVE)('%s → %s', (text, kind, value) => {
     expect(findInText(text)).toEqual([{ kind, value }]);
   });
 
@@ -53,6 +55,14 @@ describe('text detectors', () => {
     '-- reset the password yourself',
   ])('no finding: %s', (text) => {
     expect(findInText(text)).toEqual([]);
+  });
+
+  test('the whole-file pre-check lets every one of them through, in a job parameter and in a script line', () => {
+    for (const [text, kind] of POSITIVE) {
+      const inJob = scanEntries([{ name: 'jobs/a/a.job', data: jobFile({ name: 'a', params: [{ name: 'p', value: text, type: 'variable' }] }) }]);
+      const inScript = scanEntries([{ name: 'scripts/s.script', data: scriptFile('s', `-- first\n${text}\n`) }]);
+      expect([inJob.map((f) => f.kind), inScript.map((f) => [f.kind, f.path])]).toEqual([[kind], [[kind, 'content line 2']]]);
+    }
   });
 
   test('placeholders', () => {
