@@ -1,6 +1,6 @@
 /**
  * Issue 20 end to end against the emulator (`seedSecrets`: four jobs each holding one planted
- * secret, one holding only references and empty sensitive values, beside 30 seeded jobs):
+ * secret, one holding only references and empty sensitive values, beside 12 seeded jobs):
  * every archive the tool writes is scanned; findings are reported, never leaked; the gates.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -49,7 +49,7 @@ function warningBlock(stderr: string): string[] {
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ port: 0, seedJobs: 30, seedSecrets: true, rateLimits: false });
+  emu = await startEmulator({ port: 0, seedJobs: 12, seedSecrets: true, rateLimits: false });
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-secrets-scan-'));
 });
 
