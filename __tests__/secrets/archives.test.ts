@@ -28,8 +28,8 @@ const EXPECTED = [
   ['jobs/secrets_sql_script/secrets_create_user.script', 'content line 2', 'identified-by'],
 ];
 
-async function cli(args: string[], cwd = root): Promise<CliResult> {
-  const r = await runCli(args, { env: emulatorEnv(emu), cwd });
+async function cli(args: string[], cwd = root, env: Record<string, string> = {}): Promise<CliResult> {
+  const r = await runCli(args, { env: emulatorEnv(emu, env), cwd });
   outputs.push({ where: `stdout of ${args.join(' ')}`, text: r.stdout }, { where: `stderr of ${args.join(' ')}`, text: r.stderr });
   return r;
 }
@@ -93,6 +93,23 @@ describe('jobs export: findings reported, never leaked', () => {
     expect((JSON.parse(r.stdout) as { jobs: number; secrets: unknown[] }).secrets).toEqual([]);
     expect(r.stderr).not.toMatch(/secret/i);
   });
+});
+
+test('many findings: the warning stays within 10 lines, --verbose names every one', async () => {
+  emu.state.addWorkspace('many');
+  for (let i = 0; i < 25; i++) {
+    emu.state.putJob('many', { name: `many_${i}`, processType: 'BATCH', nodes: [], params: [{ name: 'db_password', value: `ManyPw-${i}-Zq8`, type: 'variable' }] });
+  }
+  const out = await dir('many');
+  const r = await cli(['jobs', 'export', '--all', '-o', path.join(out, 'many.zip')], root, { DATAARTS_WORKSPACE: 'many' });
+  expect(r.code).toBe(0);
+  const block = warningBlock(r.stderr);
+  expect(block[0]).toMatch(/^Warning: 25 secrets in /);
+  expect(block.length).toBeLessThanOrEqual(10);
+  expect(block).toContain(`  … and 18 more in 18 files (all: dataarts archive show ${path.join(out, 'many.zip')} --secrets)`);
+  const v = await cli(['--verbose', 'jobs', 'export', '--all', '-o', path.join(out, 'many-v.zip')], root, { DATAARTS_WORKSPACE: 'many' });
+  for (let i = 0; i < 25; i++) expect(v.stderr).toContain(`job many_${i}: params[db_password].value  password-assignment`);
+  expect(v.stderr).not.toContain('ManyPw-');
 });
 
 describe('gates', () => {

@@ -33,6 +33,8 @@ export function applySecretsPolicy(ui: Ui, findings: SecretFinding[], policy: Se
   const outcome = { reported, accepted: findings.length - reported.length };
   if (reported.length === 0) return outcome;
   const lines = findingLines(reported, archive);
+  // The warning shows the first few; --verbose has every one (still never a value).
+  for (const f of reported.slice(SHOWN)) ui.debug(findingLine(f));
   if (policy.failOnSecrets) {
     ui.warn(`${count(reported.length, 'secret')} in what would be written (values not shown):\n${lines.join('\n')}`);
     throw new RefusedError(
@@ -47,12 +49,16 @@ export function applySecretsPolicy(ui: Ui, findings: SecretFinding[], policy: Se
 
 /** One line per finding (the first few), then how many more and where to see them all. */
 export function findingLines(findings: SecretFinding[], archive: string): string[] {
-  const lines = findings.slice(0, SHOWN).map((f) => fit(`  ${subjectOf(f.file)}: ${f.path}  ${f.kind}  ${f.fingerprint}`));
+  const lines = findings.slice(0, SHOWN).map(findingLine);
   if (findings.length > SHOWN) {
     const files = new Set(findings.slice(SHOWN).map((f) => f.file)).size;
     lines.push(fit(`  … and ${findings.length - SHOWN} more in ${count(files, 'file')} (all: dataarts archive show ${archive} --secrets)`));
   }
   return lines;
+}
+
+function findingLine(f: SecretFinding): string {
+  return fit(`  ${subjectOf(f.file)}: ${f.path}  ${f.kind}  ${f.fingerprint}`);
 }
 
 /** `jobs/load/load.job` → `job load`; `jobs/load/s1.script` → `script s1 (job load)`. */
