@@ -84,6 +84,9 @@ describe('jobs export: findings reported, never leaked', () => {
     const v = await cli(['--verbose', 'jobs', 'export', '--all', '--layout', 'dir', '-o', path.join(out, 'tree')]);
     expect(v.code).toBe(0);
     expect(warningBlock(v.stderr)).toHaveLength(block.length);
+    // archive show --secrets reads a directory too, with the same fingerprints as the zip.
+    const showDir = await cli(['archive', 'show', path.join(out, 'tree'), '--secrets', '--json']);
+    expect((JSON.parse(showDir.stdout) as { secrets: { fingerprint: string }[] }).secrets.map((s) => s.fingerprint)).toEqual(doc.secrets.map((s) => s.fingerprint));
   });
 
   test(`jobs with \${…} references and empty sensitive values (${CLEAN_REFERENCE_JOB}) and the seeded jobs give no finding`, async () => {

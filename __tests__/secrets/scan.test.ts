@@ -9,6 +9,7 @@ import { SecretScanner, scanEntries } from '../../src/secrets/scan.js';
 import { findingLines, subjectOf } from '../../src/secrets/policy.js';
 import { seedWorkspace } from '../../src/emulator/seed.js';
 import { EmulatorState } from '../../src/emulator/state.js';
+import { devArchiveEntries } from '../refs/fixtures.js';
 
 const jobFile = (json: Record<string, unknown>) => Buffer.from(JSON.stringify({ processType: 'BATCH', ...json }, null, 2));
 const scriptFile = (name: string, content: string) => Buffer.from(JSON.stringify({ name, type: 'DWSSQL', content }));
@@ -168,6 +169,12 @@ describe('the scanner over archive entries', () => {
     expect(entries.length).toBeGreaterThan(400);
     expect(scanEntries(entries)).toEqual([]);
   });
+});
+
+test('the test fixtures (the refs archive: DWS, DLI, CDM, MRS, DIS, Kafka nodes) hold no finding', () => {
+  const entries = devArchiveEntries();
+  expect(entries.length).toBeGreaterThan(3);
+  expect(scanEntries(entries)).toEqual([]);
 });
 
 describe('the grouped warning', () => {
