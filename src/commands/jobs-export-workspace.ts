@@ -131,7 +131,7 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
         await printExportResult(ctx, result, { since, removed });
       } else if (ctx.globals.json) {
         await printJson(ctx.deps.io.stdout, {
-          path: null, layout: opts.layout, workspace, jobs: 0, scripts: 0, resources: 0, bytes: 0, sha256: null, manifest: null, since, removed, jobList: [],
+          path: null, layout: opts.layout, workspace, jobs: 0, scripts: 0, resources: 0, bytes: 0, sha256: null, manifest: null, secrets: [], secretsAccepted: 0, since, removed, jobList: [],
         });
       } else if (!ctx.globals.quiet) {
         // A quiet night prints nothing at all (cron mails any output).

@@ -49,7 +49,7 @@ export async function runJobsExport(ctx: CommandContext, opts: JobsExportOptions
       // An empty --match/--directory/--names-from selection is success with a warning (contract).
       await target.discard();
       ctx.ui.warn('no job matched the selection; nothing was exported and no archive was written');
-      if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { path: null, layout: opts.layout, workspace, jobs: 0, scripts: 0, resources: 0, bytes: 0, sha256: null, manifest: null, jobList: [] });
+      if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { path: null, layout: opts.layout, workspace, jobs: 0, scripts: 0, resources: 0, bytes: 0, sha256: null, manifest: null, secrets: [], secretsAccepted: 0, jobList: [] });
       return 0;
     }
 
