@@ -70,8 +70,9 @@ export interface Refusal {
 /** A pre-check refused; nothing was changed (exit 4). */
 export class RefusedError extends DataartsError {
   readonly refusals: Refusal[];
-  constructor(message: string, refusals: Refusal[] = [], options: { hint?: string } = {}) {
-    super(message, ExitCode.REFUSED, { ...options, details: { refusals } });
+  /** `details`: more machine-readable detail beside the refusals (never secrets). */
+  constructor(message: string, refusals: Refusal[] = [], options: { hint?: string; details?: Record<string, unknown> } = {}) {
+    super(message, ExitCode.REFUSED, { hint: options.hint, details: { refusals, ...options.details } });
     this.refusals = refusals;
   }
 }

@@ -133,6 +133,11 @@ describe('gates', () => {
     expect(err.error.exitCode).toBe(4);
     expect(err.error.details.refusals).toEqual([{ subject: 'jobs/secrets_aksk_param/secrets_aksk_param.job', reason: expect.stringMatching(/^huawei-ak-sk at params\[obs_sk\]\.value \(fingerprint [0-9a-f]{16}\)$/) }]);
     expect(await fs.readdir(cwd)).toEqual([]);
+    // The refusal's --json document is itself a baseline: after review, the same run goes through.
+    await fs.writeFile(path.join(root, 'refusal.json'), d.stdout);
+    const accepted = await cli(['jobs', 'export', SECRET_JOBS[0], '--fail-on-secrets', '--secrets-baseline', path.join(root, 'refusal.json'), '-o', path.join(cwd, 'ok.zip')], cwd);
+    expect(accepted.code).toBe(0);
+    expect(accepted.stderr).not.toMatch(/secret/i);
   });
 
   test('--secrets-baseline (what archive show --secrets --json prints): no warning, exit 0, also with --fail-on-secrets', async () => {

@@ -180,7 +180,7 @@ test('the test fixtures (the refs archive: DWS, DLI, CDM, MRS, DIS, Kafka nodes)
 describe('the grouped warning', () => {
   test('at most 8 lines for the findings whatever their number, each at most 200 characters', () => {
     const many = Array.from({ length: 500 }, (_, i) => ({ file: `jobs/j${i}/j${i}.job`, path: `params[p${'x'.repeat(300)}].value`, kind: 'password-assignment' as const, fingerprint: '0123456789abcdef' }));
-    const lines = findingLines(many, '/tmp/a.zip');
+    const lines = findingLines(many, 'all: dataarts archive show /tmp/a.zip --secrets');
     expect(lines).toHaveLength(8);
     expect(lines[7]).toContain('493 more in 493 files');
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(200);

@@ -2,7 +2,8 @@
  * `--secrets-baseline FILE`: fingerprints of findings someone looked at and accepted (like
  * detect-secrets' baseline). The file is what `dataarts archive show ARCHIVE --secrets --json`
  * prints (`{…, secrets: [{fingerprint, …}]}`); the `--json` result of an export is read the same
- * way, and so is a bare list of fingerprints or of `{fingerprint}` objects. Read before the first
+ * way, so is the `--json` error document of a `--fail-on-secrets` refusal (`error.details.secrets`),
+ * and so is a bare list of fingerprints or of `{fingerprint}` objects. Read before the first
  * request, so a bad baseline costs nothing.
  */
 import { readFile } from 'node:fs/promises';
@@ -30,7 +31,9 @@ async function readSecretsBaseline(cwd: string, file: string): Promise<Set<strin
   } catch {
     throw bad('not valid JSON');
   }
-  const list = Array.isArray(doc) ? doc : (doc as { secrets?: unknown } | null)?.secrets;
+  // A result (archive show, an export) has `secrets`; a --fail-on-secrets refusal `error.details.secrets`.
+  const record = doc as { secrets?: unknown; error?: { details?: { secrets?: unknown } } } | null;
+  const list = Array.isArray(doc) ? doc : record?.secrets ?? record?.error?.details?.secrets;
   if (!Array.isArray(list)) throw bad('expected a "secrets" list or a list of fingerprints');
   const accepted = new Set<string>();
   list.forEach((item, i) => {

@@ -32,27 +32,33 @@ export function applySecretsPolicy(ui: Ui, findings: SecretFinding[], policy: Se
   const reported = policy.baseline ? findings.filter((f) => !policy.baseline!.has(f.fingerprint)) : findings;
   const outcome = { reported, accepted: findings.length - reported.length };
   if (reported.length === 0) return outcome;
-  const lines = findingLines(reported, archive);
   // The warning shows the first few; --verbose has every one (still never a value).
   for (const f of reported.slice(SHOWN)) ui.debug(findingLine(f));
   if (policy.failOnSecrets) {
+    // Nothing was written, so the rest are pointed to where they are: --verbose and the --json error.
+    const lines = findingLines(reported, 'all: --verbose, or error.details.secrets with --json');
     ui.warn(`${count(reported.length, 'secret')} in what would be written (values not shown):\n${lines.join('\n')}`);
     throw new RefusedError(
       `refused by --fail-on-secrets: ${count(reported.length, 'secret')} found; nothing was written`,
       reported.map((f) => ({ subject: f.file, reason: `${f.kind} at ${f.path} (fingerprint ${f.fingerprint})` })),
-      { hint: 'Move the values into parameters (${name}) or sensitive connections, or accept these fingerprints with --secrets-baseline FILE (dataarts archive show ARCHIVE --secrets --json > FILE).' },
+      {
+        hint: 'Move the values into parameters (${name}) or sensitive connections, or accept them with --secrets-baseline FILE (FILE: this run\'s --json output).',
+        // The same list as a result's: this error document is itself a baseline.
+        details: { secrets: reported },
+      },
     );
   }
+  const lines = findingLines(reported, `all: dataarts archive show ${archive} --secrets`);
   ui.warn(`${count(reported.length, 'secret')} in ${archive} (values not shown):\n${lines.join('\n')}\n${fit('  --fail-on-secrets refuses such an archive; --secrets-baseline FILE accepts known fingerprints')}`);
   return outcome;
 }
 
 /** One line per finding (the first few), then how many more and where to see them all. */
-export function findingLines(findings: SecretFinding[], archive: string): string[] {
+export function findingLines(findings: SecretFinding[], whereAll: string): string[] {
   const lines = findings.slice(0, SHOWN).map(findingLine);
   if (findings.length > SHOWN) {
     const files = new Set(findings.slice(SHOWN).map((f) => f.file)).size;
-    lines.push(fit(`  … and ${findings.length - SHOWN} more in ${count(files, 'file')} (all: dataarts archive show ${archive} --secrets)`));
+    lines.push(fit(`  … and ${findings.length - SHOWN} more in ${count(files, 'file')} (${whereAll})`));
   }
   return lines;
 }
