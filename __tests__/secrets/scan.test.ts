@@ -27,6 +27,8 @@ const POSITIVE: [string, string, string][] = [
     ['alter user scott identified by tiger9;', 'identified-by', 'tiger9'],
     ["CREATE USER u WITH PASSWORD 'Hunter22';", 'identified-by', 'Hunter22'],
     ['curl -H "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc.def"', 'bearer-token', 'eyJhbGciOiJIUzI1NiJ9.abc.def'],
+    ['--conf spark.hadoop.fs.obs.secret.key=Abc123Xyz --conf spark.hadoop.fs.obs.access.key=AK', 'password-assignment', 'Abc123Xyz'],
+    ['sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="Kafka9pw";', 'password-assignment', 'Kafka9pw'],
 ];
 
 describe('text detectors', () => {

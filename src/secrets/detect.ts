@@ -25,7 +25,7 @@ export interface TextHit {
 }
 
 /** A name (a key, a parameter or property name) that says its value is a secret. */
-const SECRET_NAME = /(?:password|passwd|passwort|pwd|secret|token|secret[_-]?(?:access[_-]?)?key|api[_-]?key|private[_-]?key|(?:^|[^a-z])sk)$/i;
+const SECRET_NAME = /(?:password|passwd|passwort|pwd|secret|token|secret[_.-]?(?:access[_.-]?)?key|api[_.-]?key|private[_.-]?key|(?:^|[^a-z])sk)$/i;
 
 /** Whether a property, parameter or key of this name holds a secret by its name alone. */
 export function isSecretName(name: string): boolean {
