@@ -212,3 +212,18 @@ export function undoCommand(journalPath: string): string {
 function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
+
+/** An unfinished release journal in `dir` that started `taskId`, if any (for `jobs task`). */
+export async function findJournalForTask(dir: string, taskId: string): Promise<string | undefined> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => /^dataarts-release-.*\.json$/.test(n)).sort()) {
+    const file = path.join(dir, name);
+    try {
+      const record = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<ReleaseRecord>;
+      if (record.format === JOURNAL_FORMAT && record.state !== 'done' && record.parts?.some((p) => p.taskId === taskId)) return file;
+    } catch {
+      // Not a journal we can read: not this task's.
+    }
+  }
+  return undefined;
+}
