@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.js';
+import { emulatorEnv } from '../helpers/emulator-env.js';
 import { clearWorkspace, importCli, importEnv, journalOf, removeDir, stagedKeys, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator } from './helpers.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dataarts.js');
@@ -231,6 +232,61 @@ describe('interrupted at every step, then at most one --resume', () => {
       expect(after.stderr).toMatch(/nothing left to do/);
     } finally {
       emu.setLatency(0);
+      await removeDir(cwd);
+    }
+  });
+});
+
+describe('jobs undo JOURNAL', () => {
+  test('with no workspace in the environment: the replaced jobs back as before (jobs diff ROLLBACK: same), run status as before, created jobs deleted with --delete-created', async () => {
+    const created = names[names.length - 1]!;
+    emu.state.workspace('prod').jobs.delete(created);
+    emu.state.changed();
+    const cwd = await tempDir('undo');
+    try {
+      const r = await importCli(emu, [zip, ...RELEASE_ARGS, '--json'], { cwd });
+      expect(r.code).toBe(0);
+      const journal = journalOf(r.stderr);
+      const { rollback } = JSON.parse(r.stdout) as { rollback: string };
+      const noWorkspace = emulatorEnv(emu);
+      expect(noWorkspace.DATAARTS_WORKSPACE).toBeUndefined();
+      const undo = await runCli(['jobs', 'undo', journal, '--delete-created', '--json'], { env: noWorkspace, cwd });
+      expect(undo.stderr).not.toMatch(/Error/);
+      expect(undo.code).toBe(0);
+      const doc = JSON.parse(undo.stdout) as { restored: { name: string; result: string }[]; created: { name: string; state: string }[]; ok: boolean };
+      expect(doc.ok).toBe(true);
+      expect(doc.restored.map((o) => o.result)).toEqual(names.slice(0, -1).map(() => 'overwritten'));
+      expect(doc.created).toEqual([{ name: created, state: 'deleted' }]);
+      const prod = emu.state.workspace('prod');
+      expect(prod.jobs.has(created)).toBe(false);
+      // Nothing went to the default workspace.
+      expect(emu.state.workspace('default').jobs.size).toBe(0);
+      for (const name of names.slice(0, -1)) {
+        expect(RUNNING.has(prod.jobs.get(name)!.status)).toBe(true);
+        expect((JSON.parse(prod.jobs.get(name)!.text) as Record<string, unknown>).description).toBe(before.get(name));
+      }
+      const diff = await runCli(['jobs', 'diff', rollback, '--json'], { env: importEnv(emu), cwd });
+      expect((JSON.parse(diff.stdout) as { jobs: { state: string }[] }).jobs.map((j) => j.state)).toEqual(names.slice(0, -1).map(() => 'same'));
+    } finally {
+      await removeDir(cwd);
+    }
+  });
+
+  test('refused (exit 4, nothing changed) while the release is unfinished', async () => {
+    const slow = await startImportEmulator({ seedJobs: 4, importDelayMs: 400 });
+    const cwd = await tempDir('undo-unfinished');
+    try {
+      seedProd(slow);
+      const archive = await releaseArchive(slow, path.join(cwd, 'slow.zip'));
+      const r = await importCli(slow, [archive, ...RELEASE_ARGS, '--timeout', '1'], { cwd });
+      expect(r.code).toBe(6);
+      slow.requests.length = 0;
+      const undo = await runCli(['jobs', 'undo', journalOf(r.stderr)], { env: emulatorEnv(slow), cwd });
+      expect(undo.code).toBe(4);
+      expect(undo.stderr).toContain('--resume');
+      expect(slow.requests).toEqual([]);
+    } finally {
+      await slow.close();
       await removeDir(cwd);
     }
   });

@@ -88,6 +88,8 @@ export interface ReleaseRecord {
   endpoint: string;
   projectId: string;
   archive: string;
+  /** Where the release staged its parts (`obs://bucket/prefix/`); `jobs undo` stages there too. */
+  staging: string | null;
   settings: JournalSettings;
   jobs: JournalJob[];
   rollback: string | null;
@@ -102,6 +104,8 @@ export interface ReleaseRecord {
   state: 'in progress' | 'done';
   /** The last thing that stopped a process before done (signal, timeout, --no-wait, error). */
   interruption?: string;
+  /** Set by `jobs undo`: the undo's own journal. */
+  undoneBy?: string;
 }
 
 /** `dataarts-release-{workspace}-{UTC stamp}[-N].json` in `dir`, not existing yet. */

@@ -13,6 +13,7 @@ import type { JobsRefsOptions } from '../../commands/jobs-refs.js';
 import type { JobsDiffOptions } from '../../commands/jobs-diff.js';
 import type { JobsTaskOptions } from '../../commands/jobs-task.js';
 import type { JobsStartStopOptions } from '../../commands/jobs-start-stop.js';
+import type { JobsUndoOptions } from '../../commands/jobs-undo.js';
 import { collect, collectGlob, contextFor, positiveInt, type RunState } from '../action.js';
 
 function exportCommonOptions(cmd: Command): Command {
@@ -164,6 +165,22 @@ Examples:
     .action(async (taskId: string, opts: Omit<JobsTaskOptions, 'taskId'>, cmd: Command) => {
       const { runJobsTask } = await import('../../commands/jobs-task.js');
       state.exitCode = await runJobsTask(contextFor(cmd, deps, state), { ...opts, taskId });
+    });
+
+  jobs
+    .command('undo')
+    .description("put a release's workspace back as it was before it, from the release journal")
+    .argument('<journal>', 'the release journal (dataarts-release-….json) the import printed')
+    .option('--delete-created', 'also delete the jobs the release created', false)
+    .option('--timeout <seconds>', 'give up waiting (import task, job states) after this long', positiveInt('--timeout'), 600)
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Examples:
+  $ dataarts jobs undo dataarts-release-prod-20261202T101500Z.json
+  $ dataarts jobs undo dataarts-release-prod-20261202T101500Z.json --delete-created --json`)
+    .action(async (journal: string, opts: Omit<JobsUndoOptions, 'journal'>, cmd: Command) => {
+      const { runJobsUndo } = await import('../../commands/jobs-undo.js');
+      state.exitCode = await runJobsUndo(contextFor(cmd, deps, state), { ...opts, journal });
     });
 
   for (const action of ['start', 'stop'] as const) {
