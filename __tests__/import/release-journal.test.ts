@@ -295,6 +295,31 @@ describe('jobs undo JOURNAL', () => {
     }
   });
 
+  test('a script the release overwrites that no replaced job ran before is in the rollback archive, and comes back', async () => {
+    const shared = { name: 'script_shared', type: 'HiveSQL', content: 'select 1 -- before', directory: '/', connectionName: 'dev_hive', database: 'hive_demo', description: '' };
+    emu.state.putScript('prod', JSON.stringify(shared, null, 2), { lockedBy: emu.credentials.username });
+    const carrier = names[0]!;
+    const entries = workspaceEntries(emu, 'dev', [carrier]);
+    const job = JSON.parse(entries.get(`jobs/${carrier}/${carrier}.job`)!.toString('utf8')) as { nodes: { properties: { name: string; value: string }[] }[] };
+    // The new version runs script_shared (the old one did not), and carries a new version of it.
+    job.nodes[0]!.properties.find((p) => p.name === 'scriptName')!.value = 'script_shared';
+    entries.set(`jobs/${carrier}/${carrier}.job`, Buffer.from(JSON.stringify(job, null, 2)));
+    entries.set(`jobs/${carrier}/script_shared.script`, Buffer.from(JSON.stringify({ ...shared, content: 'select 2 -- release' }, null, 2)));
+    const cwd = await tempDir('undo-script');
+    try {
+      const archive = await writeZip(path.join(cwd, 'shared.zip'), entries);
+      const r = await importCli(emu, [archive, ...RELEASE_ARGS], { cwd });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(emu.state.workspace('prod').scripts.get('script_shared')!.text).content).toBe('select 2 -- release');
+      const undo = await runCli(['jobs', 'undo', journalOf(r.stderr)], { env: emulatorEnv(emu), cwd });
+      expect(undo.stderr).not.toMatch(/Error/);
+      expect(undo.code).toBe(0);
+      expect(JSON.parse(emu.state.workspace('prod').scripts.get('script_shared')!.text).content).toBe('select 1 -- before');
+    } finally {
+      await removeDir(cwd);
+    }
+  });
+
   test('refused (exit 4, nothing changed) while the release is unfinished', async () => {
     const slow = await startImportEmulator({ seedJobs: 4, importDelayMs: 400 });
     const cwd = await tempDir('undo-unfinished');
