@@ -2,7 +2,7 @@
  * The rollback archive: before an overwrite is uploaded, the target's current versions of every
  * job it replaces are exported (batch export, 100 per call) through the same pipeline as
  * `jobs export`, so the archive has the same layout and guarantees (deterministic zip, atomic
- * write, `{archive}.manifest.json` sidecar). Importing it with `--duplicate-policy overwrite` puts
+ * write, `{archive}.manifest.json` sidecar). `jobs undo JOURNAL` imports it with overwrite to put
  * those versions back. Written before anything is stopped or uploaded: if it cannot be written,
  * nothing has changed yet.
  */
