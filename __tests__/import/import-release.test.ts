@@ -90,7 +90,7 @@ describe('jobs import: restart what --stop-running stopped', () => {
     expect(r.code).toBe(0);
     expect(emu.state.workspace('prod').jobs.get(batchJob)!.status).toBe('STOPPED');
     expect(starts()).toEqual([]);
-    expect(r.stderr).toMatch(new RegExp(`left stopped: ${batchJob} \\(left stopped as asked \\(--no-restart\\)\\)`));
+    expect(r.stderr).toMatch(new RegExp(`left stopped:\\n  ${batchJob} \\(left stopped as asked \\(--no-restart\\)\\)`));
   });
 
   test('a PAUSED job is not started (that would schedule it): left stopped, said, exit 0', async () => {
@@ -101,7 +101,7 @@ describe('jobs import: restart what --stop-running stopped', () => {
     expect(starts()).toEqual([]);
     const doc = JSON.parse(r.stdout) as { restarts: { name: string; result: string; reason: string }[] };
     expect(doc.restarts).toEqual([{ name: batchJob, result: 'left stopped', reason: expect.stringContaining('PAUSED before the import') }]);
-    expect(r.stderr).toContain(`left stopped: ${batchJob} (it was PAUSED`);
+    expect(r.stderr).toContain(`left stopped:\n  ${batchJob} (it was PAUSED`);
   });
 
   test('a failure after stopping (the import refused by the service) starts the stopped jobs again', async () => {
@@ -167,7 +167,8 @@ describe('jobs import: rollback archive', () => {
       const none = await tempDir('rollback-none');
       const skip = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--no-rollback'], { cwd: none });
       expect(skip.code).toBe(0);
-      expect(await readdir(none)).toEqual([]);
+      // No rollback archive: only the release journal, in the working directory.
+      expect(await readdir(none)).toEqual([expect.stringMatching(/^dataarts-release-prod-\d{8}T\d{6}Z(-\d+)?\.json$/)]);
       await removeDir(none);
     } finally {
       await removeDir(out);
@@ -248,7 +249,8 @@ describe('jobs import: read-back check', () => {
       const zip = await writeZip(path.join(dir, 'odd.zip'), entries);
       const running = importCli(odd, [zip, '--obs-path', STAGING, '--json'], { cwd: dir });
       // A service whose subtasks are named some other way: rename them as soon as the task exists.
-      while (odd.state.tasks.size === 0) await new Promise((r) => setTimeout(r, 2));
+      // (The task lists its subtasks once it has read the staged object.)
+      while ((odd.state.tasks.size === 0 ? [] : [...odd.state.tasks.values()][0]!.subtasks).length === 0) await new Promise((r) => setTimeout(r, 1));
       const task = [...odd.state.tasks.values()][0]!;
       task.subtasks.forEach((sub, i) => (sub.name = `subtask ${i + 1}`));
       const r = await running;

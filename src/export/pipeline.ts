@@ -37,6 +37,8 @@ export interface ExportPlan {
   feed?: { batches: BatchSource; jobs: () => Promise<JobSummary[]>; expectedJobs: () => number };
   /** What to do with secrets found while writing (default: warn). */
   secrets?: SecretsPolicy;
+  /** Files added to a job's folder (FetchOptions.extraEntries). */
+  extraEntries?: { name: string; job: string; data: Buffer }[];
 }
 
 export interface ExportResult {
@@ -90,6 +92,7 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
       exportStatus: plan.exportStatus,
       expressionTimeZone: plan.expressionTimeZone,
       concurrency: plan.concurrency,
+      ...(plan.extraEntries ? { extraEntries: plan.extraEntries } : {}),
       signal,
       onProgress: (done) => progress.update(done, expected()),
     });

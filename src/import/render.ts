@@ -5,7 +5,8 @@
 import { ExitCode, PartialFailureError } from '../errors.js';
 import { formatTable, printJson, printLines } from '../output/render.js';
 import { countActions, type PlannedJob } from './plan.js';
-import type { StagedObject } from './staging.js';
+import type { CommandContext } from '../context.js';
+import { resumeCommand, type ReleaseRecord } from './journal.js';
 import type { JobOutcome } from './task.js';
 import type { ImportRun, PartResult } from './run.js';
 import { refusalOf } from './refusals.js';
@@ -159,50 +160,66 @@ export async function printDryRun(run: ImportRun): Promise<number> {
 }
 
 /** `--no-wait`: the task id on stdout (or the JSON document). */
-export async function printNoWait(run: ImportRun, done: { taskId: string; staged: StagedObject }): Promise<number> {
-  const { ctx } = run;
-  ctx.ui.info(`Not waiting (--no-wait). The staged archive ${done.staged.path} stays in OBS: remove it once task ${done.taskId} has ended.`);
-  if (run.stopped.length > 0) {
-    ctx.ui.warn(`these jobs were stopped by --stop-running and stay stopped (--no-wait: the import is still running): ${run.stopped.join(', ')}; start them once \`dataarts jobs task ${done.taskId} --wait\` says the import succeeded`);
+export async function printNoWait(ctx: CommandContext, record: ReleaseRecord, done: { taskId: string; stagedPath: string; journal: string }): Promise<number> {
+  const stopped = record.stopped.map((j) => j.name);
+  ctx.ui.info(`Not waiting (--no-wait). The staged archive stays in OBS until the task has ended: ${done.stagedPath}\n  ${resumeCommand(done.journal)}\n  follows the task, reads back${stopped.length > 0 ? ', starts again what was stopped' : ''} and removes it.`);
+  if (stopped.length > 0) {
+    ctx.ui.warn(`these jobs were stopped by --stop-running and stay stopped until the import has ended: ${stopped.join(', ')}`);
   }
   if (ctx.globals.json) {
-    await printJson(ctx.deps.io.stdout, { workspace: run.workspace ?? null, taskId: done.taskId, status: 'RUNNING', stopped: run.stopped, staged: { path: done.staged.path, removed: false } });
+    await printJson(ctx.deps.io.stdout, { workspace: record.workspace, taskId: done.taskId, status: 'RUNNING', stopped, staged: { path: done.stagedPath, removed: false }, journal: done.journal });
   } else {
     await printLines(ctx.deps.io.stdout, [done.taskId]);
   }
   return ExitCode.OK;
 }
 
-/** The result document with what this issue's steps add: per-job read-back, restarts, rollback. */
-function fullResultDocument(run: ImportRun): Record<string, unknown> {
-  const doc = resultDocument(run.workspace, run.parts, run.outcomes, run.stopped);
-  const checks = new Map(run.verification.map((v) => [v.name, v]));
+/** The parts of a release as the result document lists them. */
+function partResults(record: ReleaseRecord): PartResult[] {
+  // A part whose import call's answer was lost has no task id: its jobs were decided by reading back.
+  return record.parts.filter((p) => p.importCall === 'started').map((p) => ({
+    part: p.part,
+    taskId: p.taskId ?? 'unknown',
+    status: p.status ?? 'RUNNING',
+    jobs: p.jobs,
+    staged: { path: p.staged ?? '', removed: p.stagedRemoved === true },
+  }));
+}
+
+/** The result document with the read-back, restarts, rollback and journal. */
+function fullResultDocument(record: ReleaseRecord, journal: string): Record<string, unknown> {
+  const parts = partResults(record);
+  const doc = parts.length > 0
+    ? resultDocument(record.workspace ?? undefined, parts, record.outcomes, record.stopped.map((j) => j.name))
+    : { workspace: record.workspace, taskId: null, status: 'NOT_IMPORTED', jobs: record.outcomes, stopped: record.stopped.map((j) => j.name), staged: null, parts: [] };
+  const checks = new Map(record.verification.map((v) => [v.name, v]));
   return {
     ...doc,
-    jobs: run.outcomes.map((o) => {
+    jobs: record.outcomes.map((o) => {
       const v = checks.get(o.name);
       return { ...o, ...(v ? { verify: v.state } : {}), ...(v && v.state === 'differs' ? { differences: v.changes } : {}) };
     }),
-    restarts: run.restarts,
-    rollback: run.rollbackPath ?? null,
-    rollbackSecrets: run.rollbackSecrets,
+    restarts: record.restarts,
+    rollback: record.rollback,
+    rollbackSecrets: record.rollbackSecrets ?? [],
+    journal,
   };
 }
 
 /** One line per job on stdout (or the JSON document); exit 5 when some failed, differ or stay stopped. */
-export async function printResult(run: ImportRun): Promise<number> {
-  const { ctx, outcomes } = run;
-  if (ctx.globals.json) await printJson(ctx.deps.io.stdout, fullResultDocument(run));
+export async function printResult(ctx: CommandContext, record: ReleaseRecord, journal: string): Promise<number> {
+  const { outcomes } = record;
+  if (ctx.globals.json) await printJson(ctx.deps.io.stdout, fullResultDocument(record, journal));
   else await printLines(ctx.deps.io.stdout, resultLines(outcomes));
   const failed = outcomes.filter((o) => o.result === 'failed');
-  const differs = run.verification.filter((v) => v.state === 'differs');
-  const notRestarted = run.restarts.filter((r) => r.result === 'left stopped' && !leftStoppedOnPurpose(r, run));
+  const differs = record.verification.filter((v) => v.state === 'differs');
+  const notRestarted = record.restarts.filter((r) => r.result === 'left stopped' && !leftStoppedOnPurpose(r));
   if (failed.length === 0 && differs.length === 0 && notRestarted.length === 0) return ExitCode.OK;
   const problems: string[] = [];
   if (failed.length > 0) problems.push(`${failed.length} of ${outcomes.length} job${outcomes.length === 1 ? '' : 's'} failed to import: ${failed.map((f) => `${f.name} (${f.message})`).join('; ')}`);
   if (differs.length > 0) problems.push(`${differs.length} imported job${differs.length === 1 ? '' : 's'} read back different from what was staged: ${differs.map((d) => `${d.name} (${d.changes.slice(0, 3).map((c) => c.path).join(', ')}${d.changes.length > 3 ? ', …' : ''})`).join('; ')}`);
   if (notRestarted.length > 0) problems.push(`${notRestarted.length} job${notRestarted.length === 1 ? '' : 's'} stopped by --stop-running could not be started again and ${notRestarted.length === 1 ? 'is' : 'are'} left stopped: ${notRestarted.map((r) => `${r.name} (${r.reason})`).join('; ')}`);
-  throw new PartialFailureError(problems.join('. '), { failed, differs, leftStopped: notRestarted });
+  throw new PartialFailureError(problems.join('. '), { failed, differs, leftStopped: notRestarted, journal });
 }
 
 /** Every job would be skipped: say so, list them, exit 0; nothing was uploaded or started. */

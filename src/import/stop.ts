@@ -7,6 +7,7 @@ import { ServiceError } from '../errors.js';
 import { backoff, sleep } from './backoff.js';
 import { isStopped } from './plan.js';
 import type { ImportRun } from './run.js';
+import type { StoppedJob } from './journal.js';
 
 export interface StopServices {
   stopJob(name: string): Promise<void>;
@@ -39,33 +40,37 @@ export async function stopAndWait(jobs: { name: string; type: string }[], servic
   }
 }
 
-/** Stop the jobs the plan marks `stopFirst` and record them on the run (so they can be restarted). */
-export async function stopRunningJobs(run: ImportRun): Promise<void> {
+/**
+ * Stop the jobs the plan marks `stopFirst`; returns them with the status each had before.
+ * `onStopping` is called (and awaited) before each stop call: the runner records the job in the
+ * journal first, so whatever kills the process next, the job is started again (`--resume`) or
+ * named. Starting again a job whose stop never arrived is harmless: it was running anyway.
+ */
+export async function stopRunningJobs(run: ImportRun, onStopping: (job: StoppedJob) => Promise<void>): Promise<StoppedJob[]> {
   const { ctx, session } = run;
-  const toStop = run.planned.jobs.filter((p) => p.stopFirst).map((p) => ({ name: p.name, type: p.type }));
-  if (toStop.length === 0) return;
+  const toStop = run.planned.jobs.filter((p) => p.stopFirst).map((p) => ({ name: p.name, type: p.type, statusBefore: p.existingStatus ?? 'UNKNOWN' }));
+  if (toStop.length === 0) return [];
   const names = toStop.map((j) => j.name).join(', ');
   ctx.ui.info(`Stopping ${toStop.length} running job${toStop.length === 1 ? '' : 's'} that the import overwrites: ${names}`);
-  const onAbort = () => ctx.ui.warn(`interrupted while stopping jobs: some of ${names} may now be stopped; nothing was imported`);
-  ctx.deps.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    await stopAndWait(
-      toStop,
-      {
-        // Recorded as soon as the service took the stop, so a later failure restarts it or names it.
-        stopJob: async (name) => {
-          await session.dataarts.stopJob(name);
-          if (!run.stopped.includes(name)) run.stopped.push(name);
-        },
-        currentStatus: async (name, jobType) => {
-          const listed = await session.dataarts.listJobs(jobType === 'REAL_TIME' ? 'REAL_TIME' : 'BATCH', { jobName: name });
-          return listed.find((j) => j.name === name)?.status;
-        },
+  const stopped: StoppedJob[] = [];
+  await stopAndWait(
+    toStop,
+    {
+      stopJob: async (name) => {
+        const job = toStop.find((j) => j.name === name)!;
+        if (!stopped.includes(job)) {
+          stopped.push(job);
+          await onStopping(job);
+        }
+        await session.dataarts.stopJob(name);
       },
-      { timeoutMs: run.settings.timeoutMs, signal: ctx.deps.signal, now: () => ctx.deps.now().getTime() },
-    );
-  } finally {
-    ctx.deps.signal.removeEventListener('abort', onAbort);
-  }
-  ctx.ui.info(`Stopped: ${run.stopped.join(', ')}`);
+      currentStatus: async (name, jobType) => {
+        const listed = await session.dataarts.listJobs(jobType === 'REAL_TIME' ? 'REAL_TIME' : 'BATCH', { jobName: name });
+        return listed.find((j) => j.name === name)?.status;
+      },
+    },
+    { timeoutMs: run.settings.timeoutMs, signal: ctx.deps.signal, now: () => ctx.deps.now().getTime() },
+  );
+  ctx.ui.info(`Stopped: ${stopped.map((j) => j.name).join(', ')}`);
+  return stopped;
 }

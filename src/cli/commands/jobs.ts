@@ -12,6 +12,8 @@ import type { JobsImportOptions } from '../../commands/jobs-import.js';
 import type { JobsRefsOptions } from '../../commands/jobs-refs.js';
 import type { JobsDiffOptions } from '../../commands/jobs-diff.js';
 import type { JobsTaskOptions } from '../../commands/jobs-task.js';
+import type { JobsStartStopOptions } from '../../commands/jobs-start-stop.js';
+import type { JobsUndoOptions } from '../../commands/jobs-undo.js';
 import { collect, collectGlob, contextFor, positiveInt, type RunState } from '../action.js';
 
 function exportCommonOptions(cmd: Command): Command {
@@ -91,7 +93,7 @@ Examples:
   jobs
     .command('import')
     .description('import an archive (zip or directory) into the workspace, after pre-checks')
-    .argument('<archive>', 'zip file or directory in the batch or single-job layout')
+    .argument('[archive]', 'zip file or directory in the batch or single-job layout (none with --resume)')
     .addOption(new Option('--duplicate-policy <policy>', 'what to do with same-name jobs and scripts (sameNamePolicy)').choices(['skip', 'overwrite']).default('skip'))
     .addOption(new Option('--target-status <status>', 'status of the imported jobs (targetStatus)').choices(['saved', 'submitted', 'production']))
     .option('--approver <name>', 'approver (repeatable; approvers)', collect, [])
@@ -111,15 +113,24 @@ Examples:
     .option('--no-rollback', 'do not save the jobs an overwrite replaces')
     .option('--no-restart', 'leave the jobs --stop-running stopped stopped (default: start them again after a successful import)')
     .option('--no-verify', 'skip reading the imported jobs back and comparing them with what was staged')
+    .option('--journal <path>', 'where the release journal goes (default dataarts-release-{workspace}-{UTC time}.json beside the rollback archive)')
+    .option('--resume <journal>', 'finish a release that was interrupted: follow its task, read back, start again what it stopped, remove its staged objects')
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
   $ dataarts jobs import jobs.zip --obs-path obs://my-bucket/staging/ --dry-run
   $ dataarts jobs import jobs.zip --duplicate-policy overwrite --stop-running --target-status submitted --approver alice
-  $ dataarts jobs import jobs.zip --expression-time-zone Asia/Shanghai --env prod`)
-    .action(async (archive: string, opts: Omit<JobsImportOptions, 'archive'>, cmd: Command) => {
+  $ dataarts jobs import jobs.zip --expression-time-zone Asia/Shanghai --env prod
+  $ dataarts jobs import --resume dataarts-release-prod-20261202T101500Z.json`)
+    .action(async (archive: string | undefined, opts: Omit<JobsImportOptions, 'archive'> & { resume?: string }, cmd: Command) => {
+      const ctx = contextFor(cmd, deps, state);
+      if (opts.resume !== undefined) {
+        const { runJobsImportResume } = await import('../../commands/jobs-import-resume.js');
+        state.exitCode = await runJobsImportResume(ctx, { journal: opts.resume, archive, timeout: opts.timeout });
+        return;
+      }
       const { runJobsImport } = await import('../../commands/jobs-import.js');
-      state.exitCode = await runJobsImport(contextFor(cmd, deps, state), { ...opts, archive });
+      state.exitCode = await runJobsImport(ctx, { ...opts, archive });
     });
 
   jobs
@@ -158,6 +169,42 @@ Examples:
       const { runJobsTask } = await import('../../commands/jobs-task.js');
       state.exitCode = await runJobsTask(contextFor(cmd, deps, state), { ...opts, taskId });
     });
+
+  jobs
+    .command('undo')
+    .description("put a release's workspace back as it was before it, from the release journal")
+    .argument('<journal>', 'the release journal (dataarts-release-….json) the import printed')
+    .option('--delete-created', 'also delete the jobs the release created', false)
+    .option('--timeout <seconds>', 'give up waiting (import task, job states) after this long', positiveInt('--timeout'), 600)
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Examples:
+  $ dataarts jobs undo dataarts-release-prod-20261202T101500Z.json
+  $ dataarts jobs undo dataarts-release-prod-20261202T101500Z.json --delete-created --json`)
+    .action(async (journal: string, opts: Omit<JobsUndoOptions, 'journal'>, cmd: Command) => {
+      const { runJobsUndo } = await import('../../commands/jobs-undo.js');
+      state.exitCode = await runJobsUndo(contextFor(cmd, deps, state), { ...opts, journal });
+    });
+
+  for (const action of ['start', 'stop'] as const) {
+    jobs
+      .command(action)
+      .description(action === 'start' ? 'start scheduling jobs and wait until the service reports them running' : 'stop scheduling jobs and wait until the service reports them STOPPED')
+      .argument('[name...]', 'job names')
+      .option('--match <glob>', 'jobs whose name matches (repeatable)', collectGlob, [])
+      .option('--names-from <file>', "job names one per line ('-' = stdin; '#' comments)")
+      .option('--no-wait', 'return once the service took the calls, without waiting for the state')
+      .option('--timeout <seconds>', 'give up waiting after this long', positiveInt('--timeout'), 600)
+      .option('--json', 'print one JSON document')
+      .addHelpText('after', `
+Examples:
+  $ dataarts jobs ${action} daily_load hourly_sync
+  $ dataarts jobs ${action} --match 'ods_*' --json`)
+      .action(async (names: string[], opts: Omit<JobsStartStopOptions, 'names' | 'action'>, cmd: Command) => {
+        const { runJobsStartStop } = await import('../../commands/jobs-start-stop.js');
+        state.exitCode = await runJobsStartStop(contextFor(cmd, deps, state), { ...opts, names, action });
+      });
+  }
 
   jobs
     .command('refs')
