@@ -6,7 +6,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { UsageError } from '../errors.js';
-import { PROJECT_MISMATCH_ERROR, RATE_LIMIT_CODE, rateLimitMessage, UNKNOWN_API_ERROR, type OffsetReading } from '../api/service-inferred.js';
+import { PROJECT_MISMATCH_ERROR, RATE_LIMIT_CODE, rateLimitMessage, UNKNOWN_API_ERROR, type OffsetReading } from './service-readings.js';
 import { authenticate } from './auth.js';
 import * as dlf from './dataarts.js';
 import type { DlfContext } from './dataarts.js';
