@@ -12,7 +12,7 @@ import type { JobsImportOptions } from '../../commands/jobs-import.js';
 import type { JobsRefsOptions } from '../../commands/jobs-refs.js';
 import type { JobsDiffOptions } from '../../commands/jobs-diff.js';
 import type { JobsTaskOptions } from '../../commands/jobs-task.js';
-import { collect, collectGlob, contextFor, positiveInt, type RunState } from '../action.js';
+import { collect, collectGlob, contextFor, positiveInt, positiveSeconds, type RunState } from '../action.js';
 
 function exportCommonOptions(cmd: Command): Command {
   return cmd
@@ -101,7 +101,7 @@ Examples:
     .option('--dry-run', 'check everything and print the plan; upload and import nothing', false)
     .option('--keep-staged', 'leave the staged archive in OBS after the task ends', false)
     .option('--no-wait', 'print the task id and return without polling')
-    .option('--timeout <seconds>', 'give up polling after this long', positiveInt('--timeout'), 600)
+    .option('--timeout <seconds>', 'give up polling after this long', positiveSeconds('--timeout'), 600)
     .option('--env <name>', "apply the config file's environments.NAME map")
     .option('--map <kind:old=new>', 'rebind a reference (repeatable; wins over --env)', collect, [])
     .option('--rollback <path>', 'before an overwrite, save the jobs it replaces into this archive (default dataarts-rollback-{workspace}-{UTC time}.zip)')
@@ -145,7 +145,7 @@ Examples:
     .description('show an import task as jobs import reports it (status and one line per job)')
     .argument('<task-id>', 'the task id jobs import printed')
     .option('--wait', 'poll until the task ends', false)
-    .option('--timeout <seconds>', 'with --wait: give up after this long', positiveInt('--timeout'), 600)
+    .option('--timeout <seconds>', 'with --wait: give up after this long', positiveSeconds('--timeout'), 600)
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
