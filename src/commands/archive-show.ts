@@ -3,6 +3,8 @@
  * contacting the service; with `{archive}.manifest.json` beside it, whether the archive and every
  * entry still match their sha256 (`verified`, or exit 4 naming the damaged entries).
  */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { ArchiveError, RefusedError } from '../errors.js';
 import { buildModel, readArchiveEntries } from '../archive/model.js';
@@ -21,6 +23,7 @@ export interface ArchiveShowOptions {
 const SHOW_LIMITS = EXPORT_BATCH_LIMITS;
 
 export async function runArchiveShow(ctx: CommandContext, opts: ArchiveShowOptions): Promise<number> {
+  await refuseDirectoryOfArchives(opts.archive);
   const manifest = await readManifestFor(opts.archive);
   let read: { files: ZipEntryData[]; zipBytes?: number } | undefined;
   try {
@@ -64,6 +67,21 @@ export async function runArchiveShow(ctx: CommandContext, opts: ArchiveShowOptio
   if (!check) ctx.ui.info(`no manifest beside it (${opts.archive}.manifest.json): contents not verified`);
   if (check && check.status === 'damaged') throw damaged(opts.archive, check);
   return 0;
+}
+
+/**
+ * A backup directory (zips beside their manifests, a state file) is not an archive: say so and
+ * name one to show, instead of refusing each file as an "unexpected entry".
+ */
+async function refuseDirectoryOfArchives(archive: string): Promise<void> {
+  const entries = await fs.readdir(archive, { withFileTypes: true }).catch(() => undefined);
+  if (!entries || entries.some((e) => e.isDirectory() && ['jobs', 'scripts', 'resources'].includes(e.name))) return;
+  const zips = entries.filter((e) => e.isFile() && e.name.endsWith('.zip')).map((e) => e.name).sort();
+  if (zips.length === 0) return;
+  const newest = path.join(archive, zips[zips.length - 1]!);
+  throw new RefusedError(`${archive} is a directory of ${count(zips.length, 'archive')}, not an archive`, [{ subject: archive, reason: 'a directory of archives, not an archive' }], {
+    hint: `Show one of them: dataarts archive show ${newest}${entries.some((e) => e.name === 'state.json') ? ` (restore points: dataarts backups list --state-file ${path.join(archive, 'state.json')})` : ''}`,
+  });
 }
 
 function damaged(archive: string, check: ManifestCheck): RefusedError {

@@ -15,7 +15,7 @@ Exit 4 when the archive or an entry does not match the sha256 in its manifest.
 
 Examples:
   $ dataarts archive show jobs.zip
-  $ dataarts archive show backups/ --json | jq '.jobs[] | select(.missingScripts != [])'`)
+  $ dataarts archive show jobs/ --json | jq '.jobs[] | select(.missingScripts != [])'`)
     .action(async (path: string, _opts: Omit<ArchiveShowOptions, 'archive'>, cmd: Command) => {
       const { runArchiveShow } = await import('../../commands/archive-show.js');
       state.exitCode = await runArchiveShow(contextFor(cmd, deps, state), { archive: path });

@@ -49,7 +49,7 @@ Examples:
       .option('--match <glob>', 'jobs whose name matches (repeatable)', collectGlob, [])
       .option('--directory <path>', 'jobs under a job-directory path, recursively (repeatable)', collect, [])
       .option('--all', 'every job of the workspace', false)
-      .option('--names-from <file>', "job names one per line ('-' = stdin; '#' comments)"),
+      .option('--names-from <file>', "job names one per line ('-' = stdin; '#' comments; a path jobs/JOB/FILE means JOB)"),
   )
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
@@ -57,7 +57,8 @@ Examples:
   $ dataarts jobs export daily_load hourly_sync -o two.zip
   $ dataarts jobs export --match 'ods_*' --directory /finance --jobs-only
   $ dataarts jobs export --all --expression-time-zone Europe/Paris -o all.zip
-  $ git diff --name-only | sed 's/.job$//' | dataarts jobs export --names-from - --layout dir -o jobs/`)
+  $ dataarts jobs export --all --layout dir -o jobs/ --force    # refresh the tree kept in git
+  $ git diff --name-only -- jobs/ | dataarts jobs export --names-from - -o changed.zip`)
     .action(async (names: string[], opts: Omit<JobsExportOptions, 'names'>, cmd: Command) => {
       const { runJobsExport } = await import('../../commands/jobs-export.js');
       state.exitCode = await runJobsExport(contextFor(cmd, deps, state), { ...opts, names });
