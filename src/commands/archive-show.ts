@@ -23,23 +23,26 @@ export interface ArchiveShowOptions {
 const SHOW_LIMITS = EXPORT_BATCH_LIMITS;
 
 export async function runArchiveShow(ctx: CommandContext, opts: ArchiveShowOptions): Promise<number> {
-  await refuseDirectoryOfArchives(opts.archive);
-  const manifest = await readManifestFor(opts.archive);
+  // Read relative to the run's working directory (tests run commands in-process, side by side);
+  // messages keep the path as typed.
+  const file = path.resolve(ctx.deps.cwd, opts.archive);
+  await refuseDirectoryOfArchives(file, opts.archive);
+  const manifest = await readManifestFor(file);
   let read: { files: ZipEntryData[]; zipBytes?: number } | undefined;
   try {
-    read = await readArchiveEntries(opts.archive, SHOW_LIMITS);
+    read = await readArchiveEntries(file, SHOW_LIMITS);
   } catch (err) {
     // A damaged zip (CRC mismatch …) with a manifest beside it is reported as a failed check.
     if (!(err instanceof ArchiveError) || !manifest) throw err;
-    const check = await checkAgainstManifest(opts.archive, manifest, {
-      zipFile: opts.archive,
+    const check = await checkAgainstManifest(file, manifest, {
+      zipFile: file,
       unreadable: err.refusals.map((r) => ({ entry: r.subject, reason: r.reason })),
     });
     if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { archive: opts.archive, manifest: check });
     throw damaged(opts.archive, check);
   }
   const check = manifest
-    ? await checkAgainstManifest(opts.archive, manifest, { files: read.files, ...(read.zipBytes === undefined ? {} : { zipFile: opts.archive }) })
+    ? await checkAgainstManifest(file, manifest, { files: read.files, ...(read.zipBytes === undefined ? {} : { zipFile: file }) })
     : undefined;
   let summary: ReturnType<typeof summarize>;
   try {
@@ -73,8 +76,8 @@ export async function runArchiveShow(ctx: CommandContext, opts: ArchiveShowOptio
  * A backup directory (zips beside their manifests, a state file) is not an archive: say so and
  * name one to show, instead of refusing each file as an "unexpected entry".
  */
-async function refuseDirectoryOfArchives(archive: string): Promise<void> {
-  const entries = await fs.readdir(archive, { withFileTypes: true }).catch(() => undefined);
+async function refuseDirectoryOfArchives(dir: string, archive: string): Promise<void> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => undefined);
   if (!entries || entries.some((e) => e.isDirectory() && ['jobs', 'scripts', 'resources'].includes(e.name))) return;
   const zips = entries.filter((e) => e.isFile() && e.name.endsWith('.zip')).map((e) => e.name).sort();
   if (zips.length === 0) return;
