@@ -87,7 +87,7 @@ describe('emulator: seeding and persistence', () => {
       const elapsed = Date.now() - started;
       expect(persisted.writes).toBeGreaterThanOrEqual(1);
       expect(persisted.writes).toBeLessThanOrEqual(Math.ceil(elapsed / 150) + 1);
-      persisted.flush();
+      await persisted.flush();
       const saved = JSON.parse(await fs.readFile(file, 'utf8')) as { workspaces: { connections: unknown[] }[] };
       expect(saved.workspaces[0]!.connections).toHaveLength(n);
       expect((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);

@@ -192,7 +192,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state.onChange = () => {
       if (!closed) persisted.changed();
     };
-    persisted.flush();
+    await persisted.flush();
   }
 
   const importRuntime = { importDelayMs, later, taskShape, alterOnImport: new Set(options.alterOnImport ?? []) };
@@ -319,7 +319,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       server.closeIdleConnections();
       for (const s of sockets) s.destroy();
       await stopped;
-      persisted?.flush();
+      await persisted?.flush();
     },
   };
 }
