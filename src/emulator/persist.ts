@@ -76,7 +76,7 @@ export interface Persistence {
   changed(): void;
   /** Write now (after any write in progress); resolves once the file is in place. */
   flush(): Promise<void>;
-  /** Whole-state writes so far (tests and the bench read it). */
+  /** Whole-state writes completed so far (the file is in place). */
   readonly writes: number;
 }
 
@@ -108,10 +108,12 @@ export function persistTo(state: EmulatorState, dataDir: string, intervalMs = PE
     const text = serializeState(state);
     const serializeMs = Date.now() - started;
     nextAllowed = Date.now() + Math.max(intervalMs, GAP_PER_SERIALIZE_MS * serializeMs);
-    writes += 1;
     // Each write runs whatever became of the one before (a background failure, e.g. disk full,
     // is not retried: the next change or the final flush writes the state again).
-    writing = writing.catch(() => undefined).then(() => writeAtomically(dataDir, text));
+    writing = writing.catch(() => undefined).then(async () => {
+      await writeAtomically(dataDir, text);
+      writes += 1;
+    });
     return writing;
   };
   return {
