@@ -18,7 +18,8 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { runCli } from '../helpers/cli.js';
 import { emulatorEnv } from '../helpers/emulator-env.js';
 
-jest.setTimeout(60_000);
+// ~45 examples, 10 CPU seconds: far over a minute when other jobs load the machine.
+jest.setTimeout(180_000);
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -205,7 +206,7 @@ async function runOne(command: string, cwd: string, target: string, stdin: strin
 // ---- The prepared directory ----
 
 beforeAll(async () => {
-  emu = await startEmulator({ seedJobs: 20, seedWorkspace: 'dev', importDelayMs: 1, workspaces: ['tasks'] });
+  emu = await startEmulator({ seedJobs: 8, seedWorkspace: 'dev', importDelayMs: 1, workspaces: ['tasks'] });
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-examples-'));
   template = path.join(work, 'template');
   await fs.mkdir(path.join(template, 'releases'), { recursive: true });
