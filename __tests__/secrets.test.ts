@@ -285,16 +285,20 @@ describe('secrets sweep', () => {
   });
 
   test('jobs list with temporary AK/SK, IAM user and IAM token; every output variant', async () => {
-    for (const flags of VARIANTS) {
-      expect((await cli('aksk', ['jobs', 'list', ...flags], akskEnv())).code).toBe(0);
-    }
-    const verbose = await cli('user', ['jobs', 'list', '--verbose'], userEnv());
+    // Independent runs (in-process, no shared state): concurrently, so the sweep costs less time.
+    const [variants, verbose, userJson, tokenJson] = await Promise.all([
+      Promise.all(VARIANTS.map((flags) => cli('aksk', ['jobs', 'list', ...flags], akskEnv()))),
+      cli('user', ['jobs', 'list', '--verbose'], userEnv()),
+      cli('user', ['jobs', 'list', '--verbose', '--json'], userEnv()),
+      cli('token', ['jobs', 'list', '--verbose', '--json'], tokenEnv()),
+    ]);
+    expect(variants.map((r) => r.code)).toEqual(VARIANTS.map(() => 0));
     expect(verbose.code).toBe(0);
     // --verbose really logs each call (so its lines are part of what is searched).
     expect(verbose.stderr).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/v3\/auth\/tokens.* → 201/);
     expect(verbose.stderr).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v1\/[0-9a-f]+\/jobs\?.* → 200/);
-    expect((await cli('user', ['jobs', 'list', '--verbose', '--json'], userEnv())).code).toBe(0);
-    expect((await cli('token', ['jobs', 'list', '--verbose', '--json'], tokenEnv())).code).toBe(0);
+    expect(userJson.code).toBe(0);
+    expect(tokenJson.code).toBe(0);
     // The runs really signed with the security token and really used IAM tokens.
     expect(wireSecrets.has(SECURITY_TOKEN)).toBe(true);
     expect(wireSecrets.has(STATIC_TOKEN)).toBe(true);
@@ -304,11 +308,14 @@ describe('secrets sweep', () => {
   test('jobs export --all (zip and --layout dir) and export-workspace with a state file', async () => {
     const zip = path.join(root, 'export', 'all.zip');
     await fs.mkdir(path.dirname(zip), { recursive: true });
-    expect((await cli('aksk', ['jobs', 'export', '--all', '-o', zip, '--verbose'], akskEnv())).code).toBe(0);
-    expect((await cli('aksk', ['jobs', 'export', '--all', '-o', path.join(root, 'export', 'all-json.zip'), '--json', '--verbose'], akskEnv())).code).toBe(0);
-    expect((await cli('user', ['jobs', 'export', '--all', '-o', path.join(root, 'export', 'user.zip'), '--json'], userEnv())).code).toBe(0);
-    expect((await cli('aksk', ['jobs', 'export', '--all', '--layout', 'dir', '-o', path.join(root, 'export', 'tree'), '--verbose'], akskEnv())).code).toBe(0);
-    expect((await cli('token', ['jobs', 'export', '--all', '--layout', 'dir', '-o', path.join(root, 'export', 'tree-json'), '--json', '--verbose'], tokenEnv())).code).toBe(0);
+    const exports = await Promise.all([
+      cli('aksk', ['jobs', 'export', '--all', '-o', zip, '--verbose'], akskEnv()),
+      cli('aksk', ['jobs', 'export', '--all', '-o', path.join(root, 'export', 'all-json.zip'), '--json', '--verbose'], akskEnv()),
+      cli('user', ['jobs', 'export', '--all', '-o', path.join(root, 'export', 'user.zip'), '--json'], userEnv()),
+      cli('aksk', ['jobs', 'export', '--all', '--layout', 'dir', '-o', path.join(root, 'export', 'tree'), '--verbose'], akskEnv()),
+      cli('token', ['jobs', 'export', '--all', '--layout', 'dir', '-o', path.join(root, 'export', 'tree-json'), '--json', '--verbose'], tokenEnv()),
+    ]);
+    expect(exports.map((r) => r.code)).toEqual([0, 0, 0, 0, 0]);
 
     const wsDir = path.join(root, 'workspace-backups');
     const stateFile = path.join(root, 'state', 'export-state.json');
@@ -322,9 +329,12 @@ describe('secrets sweep', () => {
 
   test('jobs refs on an archive and on the workspace', async () => {
     const zip = path.join(root, 'export', 'all.zip');
-    for (const flags of [[], ['--json'], ['--verbose']]) expect((await cli('aksk', ['jobs', 'refs', zip, ...flags], akskEnv())).code).toBe(0);
-    expect((await cli('aksk', ['jobs', 'refs', '--from-workspace', '--verbose', '--json'], akskEnv())).code).toBe(0);
-    expect((await cli('user', ['jobs', 'refs', '--from-workspace', '--verbose'], userEnv())).code).toBe(0);
+    const runs = await Promise.all([
+      ...[[], ['--json'], ['--verbose']].map((flags) => cli('aksk', ['jobs', 'refs', zip, ...flags], akskEnv())),
+      cli('aksk', ['jobs', 'refs', '--from-workspace', '--verbose', '--json'], akskEnv()),
+      cli('user', ['jobs', 'refs', '--from-workspace', '--verbose'], userEnv()),
+    ]);
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0]);
   });
 
   test('jobs import: plan, --dry-run, and a real import with --keep-staged (staged bytes included)', async () => {
@@ -389,11 +399,18 @@ describe('secrets sweep', () => {
   test('the built CLI in fresh processes (needs `npx tsc -p tsconfig.json`)', async () => {
     const zip = path.join(root, 'child', 'child.zip');
     await fs.mkdir(path.dirname(zip), { recursive: true });
-    expect(await childCli('aksk', ['jobs', 'export', '--all', '-o', zip, '--verbose', '--no-progress'], akskEnv())).toBe(0);
-    expect(await childCli('user', ['jobs', 'list', '--verbose', '--json'], userEnv())).toBe(0);
-    expect(await childCli('aksk', ['jobs', 'import', zip, '--obs-path', 'obs://dataarts-staging/secrets-child/', '--duplicate-policy', 'overwrite', '--verbose', '--json'], akskEnv('prod'))).toBe(0);
-    expect(await childCli('wrong-sk', ['jobs', 'list', '--verbose'], { ...akskEnv(), HUAWEICLOUD_SDK_SK: WRONG_SK })).toBe(3);
-    expect(await childCli('wrong-password', ['jobs', 'list', '--verbose', '--json'], { ...userEnv(), DATAARTS_PASSWORD: WRONG_PASSWORD })).toBe(3);
+    // The export feeds the import; the other three are independent: run beside that pair.
+    const exportThenImport = async () => [
+      await childCli('aksk', ['jobs', 'export', '--all', '-o', zip, '--verbose', '--no-progress'], akskEnv()),
+      await childCli('aksk', ['jobs', 'import', zip, '--obs-path', 'obs://dataarts-staging/secrets-child/', '--duplicate-policy', 'overwrite', '--verbose', '--json'], akskEnv('prod')),
+    ];
+    const [pair, user, wrongSk, wrongPassword] = await Promise.all([
+      exportThenImport(),
+      childCli('user', ['jobs', 'list', '--verbose', '--json'], userEnv()),
+      childCli('wrong-sk', ['jobs', 'list', '--verbose'], { ...akskEnv(), HUAWEICLOUD_SDK_SK: WRONG_SK }),
+      childCli('wrong-password', ['jobs', 'list', '--verbose', '--json'], { ...userEnv(), DATAARTS_PASSWORD: WRONG_PASSWORD }),
+    ]);
+    expect({ pair, user, wrongSk, wrongPassword }).toEqual({ pair: [0, 0], user: 0, wrongSk: 3, wrongPassword: 3 });
   });
 
   test('`dataarts emulator --json --request-log`: the log holds no credential', async () => {

@@ -1,8 +1,9 @@
 /** Builders for test archives: valid ones, and hostile ones made by patching bytes. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import type * as YazlTypes from 'yazl';
 
@@ -100,32 +101,50 @@ export function setUncompressedSize(zip: Buffer, size: number): Buffer {
 }
 
 /**
- * Deflated zeros, built once per size and test file: a 300 MB bomb costs ~0.8 s of CPU to deflate
- * and several tests need one (the suite runs files in parallel on 2 cores).
+ * Deflated zeros, read from a ready-made fixture where one exists (deflating 300 MiB of zeros
+ * costs ~0.7 s of CPU per test file, and several files need it), else built once per size and
+ * test file. The fixtures (__tests__/fixtures/hostile/README.md) are the raw deflate stream,
+ * gzipped again: a bomb compresses well (300 MiB → 306 KB → 633 bytes).
  */
 const deflatedZeros = new Map<number, Promise<{ crc: number; compressed: Buffer }>>();
+const HOSTILE_FIXTURES = fileURLToPath(new URL('../fixtures/hostile/', import.meta.url));
+/** CRC-32 of N MiB of zeros, for each fixture (recomputed by the README's command). */
+const FIXTURE_CRC: Record<number, number> = { 40: 4276839402, 300: 1845168324 };
 
 function zerosDeflated(megabytes: number): Promise<{ crc: number; compressed: Buffer }> {
   let built = deflatedZeros.get(megabytes);
   if (!built) {
-    built = (async () => {
-      const deflate = zlib.createDeflateRaw({ level: 9 });
-      const chunks: Buffer[] = [];
-      deflate.on('data', (c: Buffer) => chunks.push(c));
-      const done = new Promise<void>((resolve, reject) => { deflate.on('end', resolve); deflate.on('error', reject); });
-      const zeros = Buffer.alloc(1 << 20);
-      let crc = 0;
-      for (let i = 0; i < megabytes; i += 1) {
-        crc = zlib.crc32(zeros, crc);
-        deflate.write(zeros);
-      }
-      deflate.end();
-      await done;
-      return { crc, compressed: Buffer.concat(chunks) };
-    })();
+    const crc = FIXTURE_CRC[megabytes];
+    built = crc !== undefined
+      ? readFile(path.join(HOSTILE_FIXTURES, `zeros-${megabytes}mib.deflate.gz`)).then((gz) => ({ crc, compressed: zlib.gunzipSync(gz) }))
+      : deflateZeros(megabytes);
     deflatedZeros.set(megabytes, built);
   }
   return built;
+}
+
+async function deflateZeros(megabytes: number): Promise<{ crc: number; compressed: Buffer }> {
+  const deflate = zlib.createDeflateRaw({ level: 9 });
+  const chunks: Buffer[] = [];
+  deflate.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<void>((resolve, reject) => { deflate.on('end', resolve); deflate.on('error', reject); });
+  const zeros = Buffer.alloc(1 << 20);
+  let crc = 0;
+  for (let i = 0; i < megabytes; i += 1) {
+    crc = zlib.crc32(zeros, crc);
+    deflate.write(zeros);
+  }
+  deflate.end();
+  await done;
+  return { crc, compressed: Buffer.concat(chunks) };
+}
+
+/**
+ * The ready-made zip of 50,001 empty entries (over every entry cap: 20,000 per import archive,
+ * 50,000 for an archive `jobs import` splits), see the fixtures README.
+ */
+export async function manyEntriesZip(): Promise<Buffer> {
+  return zlib.brotliDecompressSync(await readFile(path.join(HOSTILE_FIXTURES, '50001-entries.zip.br')));
 }
 
 /** One entry holding `megabytes` MiB of zeros, deflated (a bomb: ~1 KB per MB). */

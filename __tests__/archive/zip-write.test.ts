@@ -147,10 +147,10 @@ describe('DeterministicZipWriter', () => {
       const javaFile = path.join(dir, 'Count.java');
       await writeFile(javaFile, `import java.util.zip.*; public class Count { public static void main(String[] a) throws Exception {
         try (ZipFile z = new ZipFile(a[0])) { System.out.print(z.size()); } } }`);
-      const { stdout } = await run('java', [...JVM_FLAGS, javaFile, zipPath], { timeout: 25_000 });
+      const { stdout } = await run('java', [...JVM_FLAGS, javaFile, zipPath], { timeout: 100_000 });
       expect(stdout.trim()).toBe('70000');
     }
-  }, 30_000);
+  }, 120_000);
 
   if (!hasJava) {
     // eslint-disable-next-line no-console
@@ -182,12 +182,12 @@ public class ReadZip {
     System.out.write(out.toString().getBytes("UTF-8")); System.out.flush();
   }
 }`);
-    const { stdout } = await run('java', [...JVM_FLAGS, '-Dfile.encoding=UTF-8', javaFile, zipPath], { timeout: 25_000 });
+    const { stdout } = await run('java', [...JVM_FLAGS, '-Dfile.encoding=UTF-8', javaFile, zipPath], { timeout: 100_000 });
     const lines = stdout.trim().split('\n');
     const expected = sortedEntries();
     expect(lines.filter((l) => l.startsWith('S ')).map((l) => l.split(' ').slice(1, 3).join(' ')))
       .toEqual(expected.map(([n, d]) => `${n} ${d.length}`));
     expect(lines.filter((l) => l.startsWith('F ')).map((l) => l.slice(2))).toEqual(expected.map(([n, d]) => `${n} ${d.length}`));
     expect(lines).toContain('C jdk');
-  }, 30_000);
+  }, 120_000);
 });

@@ -14,7 +14,7 @@ afterAll(async () => {
 describe('endpoints without a region', () => {
   test('AK/SK and a DataArts endpoint are enough for jobs list', async () => {
     const c = emu.credentials;
-    const r = await runCli(['jobs', 'list', '--json'], {
+    const r = await runCli(['jobs', 'list', '--json', '--no-progress'], {
       env: { DATAARTS_ENDPOINT: emu.url, DATAARTS_PROJECT_ID: c.projectId, HUAWEICLOUD_SDK_AK: c.ak, HUAWEICLOUD_SDK_SK: c.sk },
     });
     expect(r.stderr).toBe('');

@@ -54,7 +54,7 @@ function listCalls(from: number): number {
 describe('jobs list', () => {
   test('AK/SK: --json returns all 250 jobs of both types, sorted, with ISO times', async () => {
     const before = emu.requests.length;
-    const r = await runCli(['jobs', 'list', '--json'], { env: akskEnv(), cwd });
+    const r = await runCli(['jobs', 'list', '--json', '--no-progress'], { env: akskEnv(), cwd });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as JobsListDocument;

@@ -119,7 +119,7 @@ describe('job list page size', () => {
   test('a mirror that refuses limit > 100: falls back to 100 for the rest of the run and reads every job', async () => {
     const mirror = await startMirror(emu.url);
     try {
-      const r = await runCli(['jobs', 'list', '--json'], { env: env(mirror.url), cwd });
+      const r = await runCli(['jobs', 'list', '--json', '--no-progress'], { env: env(mirror.url), cwd });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.stdout) as JobsListDocument;

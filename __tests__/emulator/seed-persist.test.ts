@@ -3,6 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../../src/emulator/index.js';
+import { persistTo } from '../../src/emulator/persist.js';
+import { EmulatorState } from '../../src/emulator/state.js';
 import { call, obsPut } from './helpers.js';
 
 const NAME_RULE = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -61,6 +63,37 @@ describe('emulator: seeding and persistence', () => {
         await second.close();
       }
     } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('dataDir: a burst of changes is written at most once an interval, each write whole, the last one on flush', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'emu-data-'));
+    const state = new EmulatorState('user');
+    state.addWorkspace('default');
+    const persisted = persistTo(state, dir, 150);
+    try {
+      const file = path.join(dir, 'emulator-state.json');
+      const started = Date.now();
+      let n = 0;
+      // ~400 ms of changes every 2 ms (an import's pace): ~200 changes, 3-4 writes, not 200.
+      while (Date.now() - started < 400) {
+        state.addConnection('default', { name: `c${n++}`, type: 'DWS' });
+        persisted.changed();
+        await new Promise((r) => setTimeout(r, 2));
+        // Whatever moment a reader (or a crash) picks, the file is a whole state.
+        if (n % 25 === 0 && persisted.writes > 0) expect(JSON.parse(await fs.readFile(file, 'utf8')).version).toBe(1);
+      }
+      const elapsed = Date.now() - started;
+      expect(persisted.writes).toBeLessThanOrEqual(Math.ceil(elapsed / 150) + 1);
+      await persisted.flush();
+      expect(persisted.writes).toBeGreaterThanOrEqual(1);
+      const saved = JSON.parse(await fs.readFile(file, 'utf8')) as { workspaces: { connections: unknown[] }[] };
+      expect(saved.workspaces[0]!.connections).toHaveLength(n);
+      expect((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      // Nothing may still be writing into the directory being removed.
+      await persisted.flush().catch(() => undefined);
       await fs.rm(dir, { recursive: true, force: true });
     }
   });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBomb, buildZip, buildZipWithRawNames, jobText, rawZip, scriptText, setFlagBits, setUncompressedSize } from '../archive/helpers.js';
+import { buildBomb, buildZip, buildZipWithRawNames, jobText, manyEntriesZip, scriptText, setFlagBits, setUncompressedSize } from '../archive/helpers.js';
 import { importCli, removeDir, startImportEmulator, tempDir, writeFileIn, STAGING, type Emulator } from './helpers.js';
 
 // yauzl's own test archives, kept in the repository (see its README and LICENSE-yauzl).
@@ -71,27 +71,27 @@ describe('jobs import refuses hostile archives before any upload', () => {
 
   test('a zip bomb and oversize archives (zipped and unpacked), each naming the problem', async () => {
     await expectRefused(await writeFileIn(dir, 'bomb.zip', await buildBomb('jobs/a/a.script', 300)), /jobs\/a\/a\.script/);
-    // One job whose scripts alone are over 10 MB unpacked (they deflate to almost nothing).
-    // Hex text deflates about 2:1: within the ratio cap, far over 10 MB unpacked, under 10 MB zipped.
-    const text = randomBytes(3 * 1024 * 1024).toString('hex');
+    // One job whose scripts alone are over 10 MB unpacked: numbered SQL lines deflate about 10:1
+    // (within the 500:1 ratio cap), 12 MB unpacked, ~1.2 MB zipped; cheap to make and to deflate.
+    const text = Array.from({ length: 150_000 }, (_, i) => `select ${i * 7919 % 100_003} from t where k = ${i};`).join('\n');
     await expectRefused(await writeFileIn(dir, 'unpacked.zip', await buildZip([
       { name: 'jobs/big/big.job', data: jobText('big', { scripts: ['s1', 's2'] }) },
       { name: 'jobs/big/s1.script', data: scriptText('s1', text) },
       { name: 'jobs/big/s2.script', data: scriptText('s2', text) },
     ])), /big \(the job with its scripts and resources alone is \d{7} bytes zipped and 1\d{7} bytes unpacked/, 'planning');
-    // One job over 10 MB zipped (incompressible scripts).
+    // One job over 10 MB zipped: incompressible scripts, stored (deflating noise gains nothing
+    // and costs a second of CPU).
     const noise = () => randomBytes(5 * 1024 * 1024).toString('base64');
     await expectRefused(await writeFileIn(dir, 'zipped.zip', await buildZip([
       { name: 'jobs/huge/huge.job', data: jobText('huge', { scripts: ['n1', 'n2'] }) },
-      { name: 'jobs/huge/n1.script', data: scriptText('n1', noise()) },
-      { name: 'jobs/huge/n2.script', data: scriptText('n2', noise()) },
+      { name: 'jobs/huge/n1.script', data: scriptText('n1', noise()), compress: false },
+      { name: 'jobs/huge/n2.script', data: scriptText('n2', noise()), compress: false },
     ])), /huge \(the job with its scripts and resources alone is 1\d{7} bytes zipped/, 'planning');
   });
 
   test('a huge entry count', async () => {
-    // Assembled byte by byte: 50,001 empty stored entries (yazl would take far too long).
-    const entries = Array.from({ length: 50_001 }, (_, i) => ({ name: `jobs/j/${i}.script`, method: 0, crc: 0, compressed: Buffer.alloc(0), uncompressedSize: 0 }));
-    await expectRefused(await writeFileIn(dir, 'many.zip', rawZip(entries)), /50001 entries, over the limit/);
+    // The ready-made 50,001-entry zip (one over the cap of an archive to split; __tests__/fixtures/hostile/).
+    await expectRefused(await writeFileIn(dir, 'many.zip', await manyEntriesZip()), /50001 entries, over the limit of 50000/);
   });
 
   const corpus = ['broken', 'encrypted'].flatMap((sub) => readdirSync(path.join(CORPUS, sub)).map((f) => path.join(CORPUS, sub, f)));

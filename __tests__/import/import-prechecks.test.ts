@@ -176,13 +176,15 @@ describe('jobs import pre-checks', () => {
   });
 
   test('--timeout expiry exits 6 naming the task id and how to finish the release (--resume)', async () => {
-    const slow = await startImportEmulator({ seedJobs: 3, importDelayMs: 1500 });
+    // 3 jobs at 700 ms a step: the task runs ~2.8 s, while both timeouts below expire 0.2 s after
+    // their command starts polling, which leaves ~2 s for a slow process start on a loaded machine.
+    const slow = await startImportEmulator({ seedJobs: 3, importDelayMs: 700 });
     try {
       const zip = await devArchive(slow, dir, undefined, 'slow.zip');
       const started = Date.now();
-      const r = await importCli(slow, [zip, '--obs-path', STAGING, '--timeout', '1']);
+      const r = await importCli(slow, [zip, '--obs-path', STAGING, '--timeout', '0.2']);
       expect(r.code).toBe(6);
-      expect(Date.now() - started).toBeLessThan(5000);
+      expect(Date.now() - started).toBeLessThan(2800);
       const taskId = [...slow.state.tasks.keys()][0]!;
       expect(r.stderr).toContain(taskId);
       expect(r.stderr).toMatch(/dataarts jobs import --resume \S+dataarts-release-prod-\d{8}T\d{6}Z(-\d+)?\.json/);
@@ -191,7 +193,7 @@ describe('jobs import pre-checks', () => {
       expect(r.stderr).toContain(stagedKeys(slow)[0]!);
       // `jobs task` follows it from there: still running at its own timeout → 6; then to the end → 0, one line per job.
       const env = importEnv(slow);
-      const early = await runCli(['jobs', 'task', taskId, '--wait', '--timeout', '1'], { env });
+      const early = await runCli(['jobs', 'task', taskId, '--wait', '--timeout', '0.2'], { env });
       expect(early.code).toBe(6);
       const done = await runCli(['jobs', 'task', taskId, '--wait', '--timeout', '30', '--json'], { env });
       expect(done.code).toBe(0);

@@ -15,6 +15,7 @@ import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry.js';
 import type { ApiClass, Pacer } from './pacing.js';
 import type { Transport } from './transport.js';
 import { abortableSleep } from './sleep.js';
+import { childSignal } from '../util/abort.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
 export type AuthKind = ErrorContext['authKind'];
@@ -230,6 +231,7 @@ export class HttpClient {
     const { attempt, maxAttempts, url } = at;
     const { signal } = this.deps;
     const release = await this.deps.pacer.acquire(req.apiClass, signal, req.api);
+    const requestSignal = childSignal(signal);
     const started = this.now();
     const tag = `attempt ${attempt}/${maxAttempts}`;
     const log = (what: string, requestId?: string) =>
@@ -239,7 +241,10 @@ export class HttpClient {
       const headers = req.authorize ? await req.authorize(req) : req.headers;
       let res;
       try {
-        res = await transport.request(req.url, { method: req.method, headers, body: req.body, dispatcher: transport.dispatcher, signal });
+        // undici adds an abort listener to the signal it is given: give each request its own,
+        // tied to the run's through one shared listener (src/util/abort.ts), detached when the
+        // request's body is consumed or fails (the `finally` below).
+        res = await transport.request(req.url, { method: req.method, headers, body: req.body, dispatcher: transport.dispatcher, signal: requestSignal.signal });
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         const reason = describeWireError(err);
@@ -284,6 +289,7 @@ export class HttpClient {
       }
       return { error: errorFromResponse(errorContext), unauthorized: status === 401 };
     } finally {
+      requestSignal.done();
       release();
     }
   }

@@ -1,7 +1,9 @@
 /**
- * Every service behaviour the reference leaves open or marks "(inferred)", chosen once here and
- * shared by the client (to recognise it) and the emulator (to produce it). Pure data and tiny pure
- * helpers only: the client imports this, so no node-only heavy imports.
+ * The client's reading of every service behaviour the reference leaves open or marks "(inferred)",
+ * chosen once here: what the client recognises. The emulator keeps its own reading
+ * (src/emulator/service-readings.ts, written from the reference, never imported from here), so a
+ * wrong inference on one side fails a test instead of agreeing with itself. Pure data and tiny pure
+ * helpers only: no node-only heavy imports.
  */
 
 /** A service error as `{error_code, error_msg}` with its HTTP status. */
@@ -11,49 +13,10 @@ export interface InferredError {
   message: string;
 }
 
-/** (inferred) The gateway's answer when `X-Sdk-Date` is more than 15 minutes off the server clock. */
-export const CLOCK_SKEW_ERROR: InferredError = {
-  status: 401,
-  errorCode: 'APIG.0301',
-  message: 'Incorrect IAM authentication information: the request time (X-Sdk-Date) differs from the server time by more than 15 minutes',
-};
-/** (inferred) Allowed difference between the request time and the server clock (reference §12: 15 min). */
-export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
-
 /** The text the client looks for in a 401 to suggest checking the system clock. (inferred) */
 export function isClockSkewMessage(message: string | undefined): boolean {
   return typeof message === 'string' && /differs from the server time|RequestTimeTooSkewed/i.test(message);
 }
-
-/** Reference §12/§11: documented gateway messages (APIG.0301). */
-export const GATEWAY_MESSAGES = {
-  badSignature: 'Incorrect IAM authentication information: verify aksk signature fail',
-  tokenExpired: 'Incorrect IAM authentication information: token expires',
-  tokenInvalid: 'Incorrect IAM authentication information: decrypt token fail',
-  tokenMissing: 'Incorrect IAM authentication information: x-auth-token not found',
-  /** (inferred) AK unknown to the gateway. */
-  unknownAk: 'Incorrect IAM authentication information: ak not exist',
-} as const;
-
-/** (inferred) A project id in the path that is not the caller's. */
-export const PROJECT_MISMATCH_ERROR: InferredError = {
-  status: 403,
-  errorCode: 'APIG.0302',
-  message: 'The IAM user is not authorized to access the API: project id mismatch',
-};
-
-/** (inferred, APIG's usual text) a path the gateway does not know. */
-export const UNKNOWN_API_ERROR: InferredError = {
-  status: 404,
-  errorCode: 'APIG.0101',
-  message: 'The API does not exist or has not been published in the environment.',
-};
-
-/** Reference §14 (code inferred from other services): throttling. */
-export function rateLimitMessage(limit: number): string {
-  return `The throttling threshold has been reached: policy user over ratelimit,limit:${limit},time:1 second`;
-}
-export const RATE_LIMIT_CODE = 'APIG.0308';
 
 /** (inferred) Import refused at the call: another import task is RUNNING in the workspace. */
 export const IMPORT_ALREADY_RUNNING_ERROR: InferredError = {
@@ -62,30 +25,9 @@ export const IMPORT_ALREADY_RUNNING_ERROR: InferredError = {
   message: 'An import task is already running in this workspace. Try again after it finishes.',
 };
 
-/** Reference §15: the OBS archive must be at most 10 MB zipped and 10 MB unpacked. */
-export const IMPORT_MAX_ZIPPED_BYTES = 10 * 1024 * 1024;
-export const IMPORT_MAX_UNPACKED_BYTES = 10 * 1024 * 1024;
-/** (inferred) Import refused at the call: the archive is over the size limit. */
-export const IMPORT_SIZE_LIMIT_ERROR: InferredError = {
-  status: 400,
-  errorCode: 'DLF.0817',
-  message: 'The import file exceeds the size limit (10 MB zipped and 10 MB unpacked).',
-};
-
-/** (inferred) Import refused: the approval switch is on and targetStatus/approvers are missing. */
-export const APPROVAL_REQUIRED_ERROR: InferredError = {
-  status: 400,
-  errorCode: 'DLF.0802',
-  message: 'targetStatus and approvers are required because job approval is enabled in this workspace.',
-};
-
 /** Reference §6: subtask name of one job in an import task. */
 export function importSubtaskName(jobName: string): string {
   return `Import the ${jobName} job.`;
-}
-/** Reference §6: name of the import task. */
-export function importTaskName(obsPath: string): string {
-  return `Import the job from ${obsPath}.`;
 }
 
 /**
@@ -108,9 +50,6 @@ export function importSubtaskOutcome(message: string | undefined): 'created' | '
   return m ? (m[1] as 'created' | 'overwritten' | 'skipped' | 'failed') : undefined;
 }
 
-/** (inferred) Pending subtasks are reported with this status until processed. */
-export const SUBTASK_PENDING_STATUS = 'RUNNING';
-
 /**
  * (inferred) Lock information the service adds to Show Job and Get Script (the reference says the
  * public API exposes none; the emulator models it so pre-checks can tell). Field names:
@@ -125,14 +64,6 @@ export const LOCK_FIELDS = {
   /** tags of this job that are locked in the workspace */
   lockedTags: 'lockedTags',
 } as const;
-
-/** (inferred) Time a REAL_TIME job spends in STOPPING/STARTING before STOPPED/NORMAL. */
-export const REAL_TIME_TRANSITION_MS = 200;
-
-/** (inferred) Content-Disposition of export responses (reference §2/§3 give the file names). */
-export function exportFileName(jobName?: string): string {
-  return jobName === undefined ? 'jobs.zip' : `DLF_${jobName}.zip`;
-}
 
 /**
  * (inferred) Which fields each `resources` rebinding type of the import call rewrites, in jobs and
@@ -150,15 +81,6 @@ export const REBIND_FIELDS: Record<string, string[]> = {
   TICS_INSTANCE: ['instanceName'],
   DRS_TASK: ['taskName'],
 };
-
-/** (inferred) Node property naming a resource a job uses, besides `scriptName` (reference §9/§18). */
-export const SCRIPT_REF_PROPERTY = 'scriptName';
-export const RESOURCE_REF_PROPERTY = 'resourceName';
-
-/** (inferred) exportStatus SUBMIT for a job that was never submitted. */
-export function notSubmittedMessage(job: string): string {
-  return `The job ${job} has no submitted version.`;
-}
 
 /**
  * (inferred) Fields the service sets by itself in the definitions it exports (ids, times, users,

@@ -58,6 +58,20 @@ export function collectGlob(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/**
+ * Parse a positive number of seconds (`600`, `0.5`) or fail with a usage error naming the flag.
+ * Fractions are allowed so a script (or a test) can give up sooner than a whole second.
+ */
+export function positiveSeconds(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(value) || !Number.isFinite(n) || n <= 0) {
+      throw new InvalidArgumentError(`${flag} must be a positive number of seconds, got '${value}'`);
+    }
+    return n;
+  };
+}
+
 /** Parse a positive integer option value or fail with a usage error naming the flag. */
 export function positiveInt(flag: string) {
   return (value: string): number => {

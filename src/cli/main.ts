@@ -7,7 +7,7 @@ import { CommanderError, type Command } from 'commander';
 import { CleanupRegistry, type Deps } from '../context.js';
 import { createProgram } from './program.js';
 import type { RunState } from './action.js';
-import { processIO } from '../output/io.js';
+import { processIO, type IO } from '../output/io.js';
 import { DataartsError, ExitCode, UsageError, exitCodeFor, InterruptedError, asLocalFileError } from '../errors.js';
 import { hasJsonDocument, printJson } from '../output/render.js';
 import { redactText } from '../auth/redact.js';
@@ -18,9 +18,9 @@ export interface RunOptions {
   handleSignals?: boolean;
 }
 
-export function defaultDeps(signal: AbortSignal): Deps {
+export function defaultDeps(signal: AbortSignal, io: IO = processIO()): Deps {
   return {
-    io: processIO(),
+    io,
     env: process.env,
     cwd: process.cwd(),
     homedir: os.homedir(),
@@ -32,7 +32,10 @@ export function defaultDeps(signal: AbortSignal): Deps {
 
 export async function run(argv: string[], partial: Partial<Deps> = {}, options: RunOptions = { handleSignals: true }): Promise<number> {
   const controller = new AbortController();
-  const deps: Deps = { ...defaultDeps(partial.signal ?? controller.signal), ...partial };
+  // The process streams only when the caller gives none: guarding them adds listeners to
+  // process.stdout/stderr, which in-process callers (tests, one module instance per test file)
+  // would pile up past Node's limit of 10.
+  const deps: Deps = { ...defaultDeps(partial.signal ?? controller.signal, partial.io ?? processIO()), ...partial };
   let interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
   const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
     if (interruptedBy) process.exit(sig === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM); // second signal: give up now

@@ -3,6 +3,8 @@
  * contacting the service; with `{archive}.manifest.json` beside it, whether the archive and every
  * entry still match their sha256 (`verified`, or exit 4 naming the damaged entries).
  */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { ArchiveError, RefusedError } from '../errors.js';
 import { buildModel, readArchiveEntries } from '../archive/model.js';
@@ -30,22 +32,26 @@ const SHOW_LIMITS = EXPORT_BATCH_LIMITS;
 export async function runArchiveShow(ctx: CommandContext, opts: ArchiveShowOptions): Promise<number> {
   const wantSecrets = opts.secrets === true || opts.secretsBaseline !== undefined;
   const baseline = (await loadSecretsPolicy(ctx.deps.cwd, opts)).baseline;
-  const manifest = await readManifestFor(opts.archive);
+  // Read relative to the run's working directory (tests run commands in-process, side by side);
+  // messages keep the path as typed.
+  const file = path.resolve(ctx.deps.cwd, opts.archive);
+  await refuseDirectoryOfArchives(file, opts.archive);
+  const manifest = await readManifestFor(file);
   let read: { files: ZipEntryData[]; zipBytes?: number } | undefined;
   try {
-    read = await readArchiveEntries(opts.archive, SHOW_LIMITS);
+    read = await readArchiveEntries(file, SHOW_LIMITS);
   } catch (err) {
     // A damaged zip (CRC mismatch …) with a manifest beside it is reported as a failed check.
     if (!(err instanceof ArchiveError) || !manifest) throw err;
-    const check = await checkAgainstManifest(opts.archive, manifest, {
-      zipFile: opts.archive,
+    const check = await checkAgainstManifest(file, manifest, {
+      zipFile: file,
       unreadable: err.refusals.map((r) => ({ entry: r.subject, reason: r.reason })),
     });
     if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { archive: opts.archive, manifest: check });
     throw damaged(opts.archive, check);
   }
   const check = manifest
-    ? await checkAgainstManifest(opts.archive, manifest, { files: read.files, ...(read.zipBytes === undefined ? {} : { zipFile: opts.archive }) })
+    ? await checkAgainstManifest(file, manifest, { files: read.files, ...(read.zipBytes === undefined ? {} : { zipFile: file }) })
     : undefined;
   let summary: ReturnType<typeof summarize>;
   try {
@@ -85,6 +91,21 @@ function secretLines(secrets: SecretFinding[], accepted: number): string[] {
   if (secrets.length === 0) return [`secrets: none found${acceptedNote}`];
   const rows = secrets.map((f) => [subjectOf(f.file), f.path, f.kind, f.fingerprint]);
   return [`secrets: ${count(secrets.length, 'finding')}${acceptedNote}; values not shown`, ...formatTable(['IN', 'PATH', 'KIND', 'FINGERPRINT'], rows)];
+}
+
+/**
+ * A backup directory (zips beside their manifests, a state file) is not an archive: say so and
+ * name one to show, instead of refusing each file as an "unexpected entry".
+ */
+async function refuseDirectoryOfArchives(dir: string, archive: string): Promise<void> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  if (!entries || entries.some((e) => e.isDirectory() && ['jobs', 'scripts', 'resources'].includes(e.name))) return;
+  const zips = entries.filter((e) => e.isFile() && e.name.endsWith('.zip')).map((e) => e.name).sort();
+  if (zips.length === 0) return;
+  const newest = path.join(archive, zips[zips.length - 1]!);
+  throw new RefusedError(`${archive} is a directory of ${count(zips.length, 'archive')}, not an archive`, [{ subject: archive, reason: 'a directory of archives, not an archive' }], {
+    hint: `Show one of them: dataarts archive show ${newest}${entries.some((e) => e.name === 'state.json') ? ` (restore points: dataarts backups list --state-file ${path.join(archive, 'state.json')})` : ''}`,
+  });
 }
 
 function damaged(archive: string, check: ManifestCheck): RefusedError {

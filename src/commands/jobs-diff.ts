@@ -7,7 +7,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { DifferencesFoundError, ExitCode, UsageError } from '../errors.js';
 import { readArchive } from '../archive/model.js';
@@ -39,7 +39,7 @@ function selectJobs(all: string[], opts: JobsDiffOptions): string[] {
 
 export async function runJobsDiff(ctx: CommandContext, opts: JobsDiffOptions): Promise<number> {
   const timeZone = opts.expressionTimeZone === undefined ? undefined : normalizeTimeZone(opts.expressionTimeZone);
-  const model = await readArchive(opts.archive, IMPORT_READ_LIMITS);
+  const model = await readArchive(resolve(ctx.deps.cwd, opts.archive), IMPORT_READ_LIMITS);
   const names = selectJobs(model.jobs.map((j) => j.name), opts);
   if (names.length === 0) ctx.ui.warn(`no job of the archive matches ${opts.match.join(', ')}`);
   const [{ openSession }, refs] = await Promise.all([import('../api/session.js'), import('../refs/index.js')]);

@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { computeSignature, EMPTY_BODY_SHA256, parseSdkAuthorization, parseSdkDate, sha256Hex } from '../auth/sign-sdk.js';
-import { CLOCK_SKEW_ERROR, GATEWAY_MESSAGES, MAX_CLOCK_SKEW_MS } from '../api/service-inferred.js';
+import { CLOCK_SKEW_ERROR, GATEWAY_MESSAGES, MAX_CLOCK_SKEW_MS } from './service-readings.js';
 import { HttpError, type Exchange } from './http.js';
 import type { EmulatorState } from './state.js';
 

@@ -5,7 +5,7 @@ import type { CommandContext } from '../context.js';
 import { printJson, printLines } from '../output/render.js';
 import type { FaultKind } from './faults.js';
 import { startEmulator, type Emulator } from './index.js';
-import type { OffsetReading } from '../api/service-inferred.js';
+import type { OffsetReading } from './service-readings.js';
 
 /** `WS:NAME[:TYPE]` → a connection to create (TYPE defaults to DWS). */
 export function parseConnectionFlag(value: string): { workspace: string; name: string; type: string } {

@@ -3,7 +3,7 @@
  * export, batch-export), scripts, resources and connections. Import lives in import.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { exportFileName, LOCK_FIELDS, notSubmittedMessage, REAL_TIME_TRANSITION_MS, type OffsetReading } from '../api/service-inferred.js';
+import { exportFileName, LOCK_FIELDS, notSubmittedMessage, REAL_TIME_TRANSITION_MS, type OffsetReading } from './service-readings.js';
 import { dlfError, jsonBody, sendEmpty, sendJson, type Exchange } from './http.js';
 import { parseLossless, stringifyLossless } from './json-text.js';
 import { resourcesOf, scriptsOf } from './job-refs.js';
@@ -17,7 +17,7 @@ export interface DlfContext {
   user: string;
   projectId: string;
   listPageCap: number;
-  /** How list calls read `offset` (service-inferred.ts OffsetReading). */
+  /** How list calls read `offset` (service-readings.ts OffsetReading). */
   listOffset: OffsetReading;
   /** Add the inferred lock fields to Show Job / Get Script (off by default, as in every official model). */
   lockFields: boolean;

@@ -13,8 +13,8 @@ import {
   importTaskName,
   REBIND_FIELDS,
   SUBTASK_PENDING_STATUS,
-  type InferredError,
-} from '../api/service-inferred.js';
+  type ServiceError,
+} from './service-readings.js';
 import { interpretArchive, type ArchiveFile, type ArchiveJob, type ImportArchive } from './archive.js';
 import type { DlfContext } from './dataarts.js';
 import { newTaskId } from './dataarts.js';
@@ -23,7 +23,7 @@ import { parseLossless, stringifyLossless } from './json-text.js';
 import type { EmulatorState, SystemTaskRecord, Workspace } from './state.js';
 import { readZip, ZipTooLargeError } from './zip.js';
 
-const inferred = (e: InferredError) => new HttpError(e.status, e.errorCode, e.message);
+const inferred = (e: ServiceError) => new HttpError(e.status, e.errorCode, e.message);
 
 /** The bucket and key an `obs://bucket/key` path names, checked as the import call checks them. */
 function stagedLocation(state: EmulatorState, path: unknown): { bucket: string; key: string } {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { UsageError } from '../errors.js';
-import { PROJECT_MISMATCH_ERROR, RATE_LIMIT_CODE, rateLimitMessage, UNKNOWN_API_ERROR, type OffsetReading } from '../api/service-inferred.js';
+import { PROJECT_MISMATCH_ERROR, RATE_LIMIT_CODE, rateLimitMessage, UNKNOWN_API_ERROR, type OffsetReading } from './service-readings.js';
 import { authenticate } from './auth.js';
 import * as dlf from './dataarts.js';
 import type { DlfContext } from './dataarts.js';
@@ -15,7 +15,7 @@ import { HttpError, readBody, sendError, sleep, type Exchange } from './http.js'
 import { handleIam } from './iam.js';
 import { checkFile, getSystemTask, startImport, DEFAULT_TASK_SHAPE, type TaskShape } from './import.js';
 import { handleObs } from './obs.js';
-import { loadState, writeStateSync } from './persist.js';
+import { loadState, persistTo } from './persist.js';
 import { Prng } from './prng.js';
 import { RateLimiter } from './rate-limit.js';
 import { seedWorkspace } from './seed.js';
@@ -190,18 +190,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     timers.add(t);
   };
 
-  // Persistence: coalesce bursts of changes into one atomic write.
-  let writeTimer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    if (writeTimer) clearTimeout(writeTimer);
-    writeTimer = undefined;
-    if (options.dataDir) writeStateSync(state, options.dataDir);
-  };
-  if (options.dataDir) {
+  // Persistence: at most one atomic whole-state write a second (persist.ts), and one on close.
+  const persisted = options.dataDir ? persistTo(state, options.dataDir) : undefined;
+  if (persisted) {
     state.onChange = () => {
-      if (!writeTimer && !closed) writeTimer = setTimeout(flush, 20);
+      if (!closed) persisted.changed();
     };
-    flush();
+    await persisted.flush();
   }
 
   const importRuntime = { importDelayMs, later, taskShape, alterOnImport: new Set(options.alterOnImport ?? []) };
@@ -328,7 +323,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       server.closeIdleConnections();
       for (const s of sockets) s.destroy();
       await stopped;
-      if (options.dataDir) flush();
+      await persisted?.flush();
     },
   };
 }

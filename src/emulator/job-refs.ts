@@ -1,5 +1,5 @@
 /** What a job uses: scripts and resources named in its node properties (reference §9/§18). */
-import { RESOURCE_REF_PROPERTY, SCRIPT_REF_PROPERTY } from '../api/service-inferred.js';
+import { RESOURCE_REF_PROPERTY, SCRIPT_REF_PROPERTY } from './service-readings.js';
 
 function propertyValues(job: Record<string, unknown>, property: string): string[] {
   const out = new Set<string>();

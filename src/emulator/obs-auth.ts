@@ -14,7 +14,7 @@
  * Signature = Base64(HMAC-SHA1(SK, StringToSign)).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { MAX_CLOCK_SKEW_MS } from '../api/service-inferred.js';
+import { MAX_CLOCK_SKEW_MS } from './service-readings.js';
 
 export type ObsSignatureKind = 'OBS' | 'AWS';
 

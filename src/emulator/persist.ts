@@ -1,7 +1,10 @@
 /**
  * Optional persistence: the state as one JSON file in dataDir, loaded at start and written
- * atomically (temp file + rename) shortly after changes. Tasks and tokens are not kept (inferred:
- * a restarted service has no running imports).
+ * atomically (temp file, fsync, rename), so a crash at any moment leaves the previous or the new
+ * state, never a torn file. Writes are coalesced: at most one per PERSIST_INTERVAL_MS however many
+ * changes arrive (a 2,500-job import changes the state thousands of times, and each write is the
+ * whole state: 19 MB), longer when serializing takes long, and always one on close. A SIGKILL
+ * loses at most the last interval of changes. Tasks and tokens are not kept (inferred: a restarted service has no running imports).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,10 +60,74 @@ export function serializeState(state: EmulatorState): string {
   return JSON.stringify({ version: 1, workspaces, buckets });
 }
 
-export function writeStateSync(state: EmulatorState, dataDir: string): void {
-  fs.mkdirSync(dataDir, { recursive: true });
+/** Fewest milliseconds between two whole-state writes. */
+export const PERSIST_INTERVAL_MS = 1000;
+/** A lone change is written this soon (a user who restarts right after one change keeps it). */
+const FIRST_WRITE_DELAY_MS = 20;
+/**
+ * Serializing the whole state blocks the server; the gap after a write is at least this many
+ * times the time that took, so persisting costs at most ~1/(1+N) of the time however large the
+ * state grows (19 MB at 2,500 jobs takes ~0.3 s on a loaded machine).
+ */
+const GAP_PER_SERIALIZE_MS = 4;
+
+/** Coalesced writes of the state: `changed()` after each change, `flush()` on close. */
+export interface Persistence {
+  changed(): void;
+  /** Write now (after any write in progress); resolves once the file is in place. */
+  flush(): Promise<void>;
+  /** Whole-state writes completed so far (the file is in place). */
+  readonly writes: number;
+}
+
+/** Atomic replace: temp file, fsync, rename; the I/O is asynchronous so the server keeps answering. */
+async function writeAtomically(dataDir: string, text: string): Promise<void> {
+  await fs.promises.mkdir(dataDir, { recursive: true });
   const target = path.join(dataDir, FILE);
   const tmp = `${target}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, serializeState(state));
-  fs.renameSync(tmp, target);
+  const fh = await fs.promises.open(tmp, 'w');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fs.promises.rename(tmp, target);
+}
+
+export function persistTo(state: EmulatorState, dataDir: string, intervalMs = PERSIST_INTERVAL_MS): Persistence {
+  let timer: NodeJS.Timeout | undefined;
+  let nextAllowed = 0;
+  let writes = 0;
+  let writing: Promise<void> = Promise.resolve();
+  const write = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    // Serialized now (a snapshot), written after any write still in progress, in order.
+    const started = Date.now();
+    const text = serializeState(state);
+    const serializeMs = Date.now() - started;
+    nextAllowed = Date.now() + Math.max(intervalMs, GAP_PER_SERIALIZE_MS * serializeMs);
+    // Each write runs whatever became of the one before (a background failure, e.g. disk full,
+    // is not retried: the next change or the final flush writes the state again).
+    writing = writing.catch(() => undefined).then(async () => {
+      await writeAtomically(dataDir, text);
+      writes += 1;
+    });
+    return writing;
+  };
+  return {
+    changed: () => {
+      if (timer) return;
+      timer = setTimeout(() => {
+        // A failed background write is not fatal: the server keeps running, close() reports its own.
+        write().catch(() => undefined);
+      }, Math.max(FIRST_WRITE_DELAY_MS, nextAllowed - Date.now()));
+      timer.unref();
+    },
+    flush: () => write(),
+    get writes() {
+      return writes;
+    },
+  };
 }

@@ -1,7 +1,9 @@
 /**
  * Where an output goes, checked before the first request (contract, exit codes 4 and 7):
  * - `-o` ending in '/' that names an existing directory, or no `-o`: a default name inside it, for
- *   both layouts; a zip `-o` naming an existing directory also means "inside it". Default names are
+ *   both layouts; a zip `-o` naming an existing directory also means "inside it". Except with
+ *   `--layout dir`, when that directory is itself an earlier `--layout dir` output of this tool:
+ *   then it is the exact output (below). Default names are
  *   claimed exclusively (an empty placeholder file or directory), so concurrent runs get distinct
  *   names (`-2`, `-3` …) instead of failing.
  * - any other `-o`: that exact path. When something is there, `--force` may replace it only if this
@@ -48,7 +50,10 @@ export async function resolveOutputTarget(ctx: CommandContext, req: TargetReques
   const resolved = path.resolve(cwd, req.typed);
   const st = await fs.stat(resolved).catch(() => undefined);
   const slash = /[\\/]$/.test(req.typed) || req.typed === '.' || req.typed === '..';
-  if (st?.isDirectory() && (slash || req.layout === 'zip')) return claimDefault(ctx, resolved, req);
+  // `-o DIR/` naming an earlier `--layout dir` output of this tool means that tree (refreshed with
+  // --force), not a new tree nested inside it: nobody wants dataarts-jobs-…/ inside their export.
+  const ownTree = req.layout === 'dir' && slash && st?.isDirectory() === true && (await ownOutputKind(resolved, st)) === 'tree';
+  if (st?.isDirectory() && (slash || req.layout === 'zip') && !ownTree) return claimDefault(ctx, resolved, req);
   if (slash && !st && req.layout === 'zip') {
     await makeDirectory(resolved);
     return claimDefault(ctx, resolved, req);

@@ -30,16 +30,30 @@ export function isEmptyRequest(req: SelectionRequest): boolean {
 
 /**
  * Parse `--names-from` text: one name per line; `#` starts a comment (whole line or trailing);
- * blank lines and surrounding whitespace are ignored.
+ * blank lines and surrounding whitespace are ignored. A line with a '/' cannot be a job name
+ * (reference §9: letters, digits, '-', '_', '.'), so it is read as the path of a file in an
+ * exported tree, as `git diff --name-only` prints it (jobNameOfPath). Each job once, in order.
  */
 export function parseNameList(text: string): string[] {
-  const names: string[] = [];
+  const names = new Set<string>();
   for (const raw of text.split(/\r?\n/)) {
     const hash = raw.indexOf('#');
     const line = (hash >= 0 ? raw.slice(0, hash) : raw).trim();
-    if (line) names.push(line);
+    if (line) names.add(line.includes('/') ? jobNameOfPath(line) : line);
   }
-  return names;
+  return [...names];
+}
+
+/**
+ * The job a file of an exported tree belongs to: `…/jobs/{job}/{file}` (batch layout: the job's
+ * folder, whichever of its files changed) or `…/jobs/{job}.job` (single-job layout); the `.job`
+ * may already be cut off. Any other path is returned as given, so the unknown-name check names it.
+ */
+export function jobNameOfPath(line: string): string {
+  const segs = line.split('/').filter((s) => s !== '' && s !== '.');
+  for (let i = segs.length - 3; i >= 0; i -= 1) if (segs[i] === 'jobs') return segs[i + 1]!;
+  if (segs.length >= 2 && segs[segs.length - 2] === 'jobs') return segs[segs.length - 1]!.replace(/\.job$/, '');
+  return line;
 }
 
 /** Read `--names-from FILE` (relative to `cwd`) or `-` (stdin). */

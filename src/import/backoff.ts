@@ -1,22 +1,10 @@
 /** Abortable waiting and the backoff schedule used while polling (stop-running, the system task). */
+import { abortableDelay } from '../util/abort.js';
 
 /** Resolve after `ms`, or reject with the signal's reason (the InterruptedError) when it aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  // One abort listener per run signal however many wait at once (src/util/abort.ts).
+  return abortableDelay(ms, signal);
 }
 
 export interface Backoff {

@@ -49,7 +49,7 @@ function groupReasons(refusals: Refusal[]): { reason: string; subjects: string[]
 }
 
 /** The refusal error: a short grouped message and the fix; every refusal in its details. */
-function importRefusal(refusals: Refusal[], options: { workspace: string; dryRun: boolean; missing: MissingReference[] }): RefusedError {
+export function importRefusal(refusals: Refusal[], options: { workspace: string; dryRun: boolean; missing: MissingReference[] }): RefusedError {
   const lines: string[] = [];
   const kinds = [...new Set(options.missing.map((m) => m.kind))];
   for (const kind of kinds) {

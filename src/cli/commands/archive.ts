@@ -17,7 +17,7 @@ Exit 4 when the archive or an entry does not match the sha256 in its manifest.
 
 Examples:
   $ dataarts archive show jobs.zip
-  $ dataarts archive show backups/ --json | jq '.jobs[] | select(.missingScripts != [])'
+  $ dataarts archive show jobs/ --json | jq '.jobs[] | select(.missingScripts != [])'
   $ dataarts archive show jobs.zip --secrets --json > secrets-baseline.json   # accept what it holds now
   $ dataarts jobs export --all --fail-on-secrets --secrets-baseline secrets-baseline.json`)
     .action(async (path: string, opts: Omit<ArchiveShowOptions, 'archive'>, cmd: Command) => {

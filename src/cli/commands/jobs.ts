@@ -14,7 +14,7 @@ import type { JobsDiffOptions } from '../../commands/jobs-diff.js';
 import type { JobsTaskOptions } from '../../commands/jobs-task.js';
 import type { JobsStartStopOptions } from '../../commands/jobs-start-stop.js';
 import type { JobsUndoOptions } from '../../commands/jobs-undo.js';
-import { collect, collectGlob, contextFor, positiveInt, type RunState } from '../action.js';
+import { collect, collectGlob, contextFor, positiveInt, positiveSeconds, type RunState } from '../action.js';
 
 function exportCommonOptions(cmd: Command): Command {
   return cmd
@@ -53,7 +53,7 @@ Examples:
       .option('--match <glob>', 'jobs whose name matches (repeatable)', collectGlob, [])
       .option('--directory <path>', 'jobs under a job-directory path, recursively (repeatable)', collect, [])
       .option('--all', 'every job of the workspace', false)
-      .option('--names-from <file>', "job names one per line ('-' = stdin; '#' comments)"),
+      .option('--names-from <file>', "job names one per line ('-' = stdin; '#' comments; a path jobs/JOB/FILE means JOB)"),
   )
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
@@ -61,7 +61,8 @@ Examples:
   $ dataarts jobs export daily_load hourly_sync -o two.zip
   $ dataarts jobs export --match 'ods_*' --directory /finance --jobs-only
   $ dataarts jobs export --all --expression-time-zone Europe/Paris -o all.zip
-  $ git diff --name-only | sed 's/.job$//' | dataarts jobs export --names-from - --layout dir -o jobs/
+  $ dataarts jobs export --all --layout dir -o jobs/ --force    # refresh the tree kept in git
+  $ git diff --name-only -- jobs/ | dataarts jobs export --names-from - -o changed.zip
   $ dataarts jobs export --all --fail-on-secrets --secrets-baseline accepted-secrets.json -o release.zip`)
     .action(async (names: string[], opts: Omit<JobsExportOptions, 'names'>, cmd: Command) => {
       const { runJobsExport } = await import('../../commands/jobs-export.js');
@@ -106,7 +107,7 @@ Examples:
     .option('--dry-run', 'check everything and print the plan; upload and import nothing', false)
     .option('--keep-staged', 'leave the staged archive in OBS after the task ends', false)
     .option('--no-wait', 'print the task id and return without polling')
-    .option('--timeout <seconds>', 'give up polling after this long', positiveInt('--timeout'), 600)
+    .option('--timeout <seconds>', 'give up polling after this long', positiveSeconds('--timeout'), 600)
     .option('--env <name>', "apply the config file's environments.NAME map")
     .option('--map <kind:old=new>', 'rebind a reference (repeatable; wins over --env)', collect, [])
     .option('--rollback <path>', 'before an overwrite, save the jobs it replaces into this archive (default dataarts-rollback-{workspace}-{UTC time}.zip)')
@@ -159,7 +160,7 @@ Examples:
     .description('show an import task as jobs import reports it (status and one line per job)')
     .argument('<task-id>', 'the task id jobs import printed')
     .option('--wait', 'poll until the task ends', false)
-    .option('--timeout <seconds>', 'with --wait: give up after this long', positiveInt('--timeout'), 600)
+    .option('--timeout <seconds>', 'with --wait: give up after this long', positiveSeconds('--timeout'), 600)
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
