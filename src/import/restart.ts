@@ -11,7 +11,7 @@ import type { DataArtsClient } from '../api/dataarts.js';
 import type { CommandContext } from '../context.js';
 import { jobFingerprint } from '../compare/fingerprint.js';
 import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
-import { backoff, sleep } from './backoff.js';
+import { backoff, sleep } from '../util/backoff.js';
 import { currentStatus, RUNNING_STATUSES as RUNNING } from '../scheduling/change.js';
 import type { ReleaseRecord, RestartResult, StoppedJob } from './journal.js';
 

@@ -4,7 +4,7 @@
  * through STOPPING (reference §7)). Jobs already stopped are never touched.
  */
 import { ServiceError } from '../errors.js';
-import { backoff, sleep } from './backoff.js';
+import { backoff, sleep } from '../util/backoff.js';
 import { isStopped } from './plan.js';
 import type { ImportRun } from './run.js';
 import type { StoppedJob } from './journal.js';

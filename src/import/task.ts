@@ -2,7 +2,7 @@
  * Waiting for the import's system task (reference §6) and turning its subtasks into one result
  * per job.
  */
-import { backoff, sleep } from './backoff.js';
+import { backoff, sleep } from '../util/backoff.js';
 import type { PlannedJob } from './plan.js';
 import { importSubtaskOutcome } from '../api/service-inferred.js';
 

@@ -7,7 +7,7 @@
  */
 import { ApiError } from '../api/errors.js';
 import type { DataArtsClient } from '../api/dataarts.js';
-import { backoff, sleep } from '../import/backoff.js';
+import { backoff, sleep } from '../util/backoff.js';
 
 export type SchedulingAction = 'start' | 'stop';
 

@@ -1,5 +1,5 @@
 /** Abortable waiting and the backoff schedule used while polling (stop-running, the system task). */
-import { abortableDelay } from '../util/abort.js';
+import { abortableDelay } from './abort.js';
 
 /** Resolve after `ms`, or reject with the signal's reason (the InterruptedError) when it aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
