@@ -53,6 +53,12 @@ const GROUP_SETUP: Record<string, string> = {
 };
 /** Groups whose target workspace starts empty (an import with --no-wait then has a task to print). */
 const EMPTY_TARGET = new Set(['jobs task']);
+/**
+ * Where the examples that name a release journal (`--resume`, `jobs undo`) find one: before its
+ * examples, such a group releases a copy of dev's jobs over its older target copy (overwriting, so there
+ * is a rollback archive to undo with).
+ */
+const JOURNAL = 'journal.json';
 
 function helpExamples(command: string, help: string): Example[] {
   return [...help.matchAll(/^ {2}(?:\w+ +)?\$ (.*dataarts .*)$/gm)].map((m) => ({ source: `${command || 'dataarts'} --help`, group: command || 'dataarts', text: stripComment(m[1]!) }));
@@ -120,6 +126,9 @@ function fill(text: string): string {
     [/\bhourly_sync\b/g, 'job_00002'],
     [/'(?:sales|etl|ods)_\*'/g, "'job_0000*'"],
     [/\bTASK_ID\b|\b008aae2e675933c7016759418e870000\b/g, taskId],
+    // The release journal a group's own release wrote (see JOURNAL below).
+    [/(?:\/releases\/)?dataarts-release-prod-\S*?\.json/g, JOURNAL],
+    [/\bjobs (stop|start) a b\b/g, 'jobs $1 job_00001 job_00002'],
     [/--at 2026-11-\d\d(?:T\d\d:\d\dZ)?/g, `--at ${tomorrow}`],
     ['~/.local/share/bash-completion/completions/dataarts', 'dataarts.bash'],
     ['~/.config/fish/completions/dataarts.fish', 'dataarts.fish'],
@@ -165,9 +174,18 @@ function bash(script: string, cwd: string, stdin = ''): Promise<{ code: number; 
 
 interface Outcome { code: number; stderr: string }
 
-/** Run one example in `cwd`: the dataarts part in-process, what is piped in or out in bash. */
+/** Run one example in `cwd`: each `&&` step in turn, stopping at the first that fails. */
 async function runExample(text: string, cwd: string, target: string): Promise<Outcome> {
-  let filled = fill(text);
+  let last: Outcome = { code: 0, stderr: '' };
+  for (const step of fill(text).split(' && ')) {
+    last = await runStep(step, cwd, target);
+    if (last.code !== 0) return last;
+  }
+  return last;
+}
+
+/** One command line: the dataarts part in-process, what is piped in or out in bash. */
+async function runStep(filled: string, cwd: string, target: string): Promise<Outcome> {
   // `"$(dataarts …)"`: run the inner command first and put its output in its place.
   for (const m of filled.matchAll(/"\$\((dataarts [^)]*)\)"/g)) {
     const inner = await runOne(m[1]!, cwd, target, '');
@@ -192,7 +210,7 @@ async function runOne(command: string, cwd: string, target: string, stdin: strin
   const redirect = /^(.*?)\s+>\s+(\S+)\s*$/.exec(command);
   const argv = words(redirect ? redirect[1]! : command, target).slice(1);
   // Reading commands read dev; what changes a workspace (or follows a change) goes to the group's target.
-  const writes = ['import', 'diff', 'task'].includes(argv[1] ?? '') && argv[0] === 'jobs';
+  const writes = ['import', 'diff', 'task', 'start', 'stop', 'undo'].includes(argv[1] ?? '') && argv[0] === 'jobs';
   const env = emulatorEnv(emu, { DATAARTS_WORKSPACE: writes ? target : 'dev' });
   // A server runs until Ctrl-C: stop it once it had time to start (its flags parsed, it listened).
   const stop = argv[0] === 'emulator' ? new AbortController() : undefined;
@@ -227,6 +245,9 @@ beforeAll(async () => {
   };
   await prepare(['jobs', 'export', '--all', '-o', 'jobs.zip', '--quiet']);
   await fs.copyFile(path.join(template, 'jobs.zip'), path.join(template, 'release.zip'));
+  await fs.copyFile(path.join(template, 'jobs.zip'), path.join(template, 'journal-release.zip'));
+  // The secrets baseline the export examples accept (what `archive show --secrets --json` prints).
+  await fs.writeFile(path.join(template, 'accepted-secrets.json'), (await prepare(['archive', 'show', 'jobs.zip', '--secrets', '--json'])).stdout);
   await prepare(['jobs', 'export', '--all', '--layout', 'dir', '-o', 'jobs', '--quiet']);
   await fs.mkdir(path.join(template, 'backups'));
   await prepare(['jobs', 'export-workspace', '--state-file', 'backups/state.json', '-o', 'backups/', '--quiet']);
@@ -307,6 +328,11 @@ describe('examples that run', () => {
         for (const m of fill(e.text).matchAll(/ -o (\S+\.zip)\b/g)) {
           for (const f of [m[1]!, `${m[1]!}.manifest.json`]) await fs.rm(path.join(dir, f), { force: true });
         }
+      }
+      if (own.some((e) => /dataarts-release-/.test(e.text))) {
+        const env = emulatorEnv(emu, { DATAARTS_WORKSPACE: targetOf(group) });
+        const release = await runCli(['jobs', 'import', 'journal-release.zip', '--duplicate-policy', 'overwrite', '--journal', JOURNAL, '--quiet'], { env, cwd: dir });
+        if (release.code !== 0) failures.push(`${group}: the release writing ${JOURNAL} failed: ${release.stderr}`);
       }
       const setup = GROUP_SETUP[group] === undefined ? undefined : await bash(GROUP_SETUP[group]!, dir);
       if (setup && setup.code !== 0) failures.push(`${group}: setup failed: ${setup.stderr}`);
