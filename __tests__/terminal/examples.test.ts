@@ -168,6 +168,8 @@ function bash(script: string, cwd: string, stdin = ''): Promise<{ code: number; 
     const child = execFile('bash', ['--norc', '--noprofile', '-c', `set -o pipefail; ${script}`], { cwd, env: { PATH: process.env.PATH ?? '' } }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
     });
+    // A script that reads no input may exit before its stdin is written: that EPIPE is no failure.
+    child.stdin!.on('error', () => {});
     child.stdin!.end(stdin);
   });
 }
