@@ -64,6 +64,14 @@ describe('layers', () => {
     expect(findCycles(graph).map((c) => c.join(' → '))).toEqual([]);
   });
 
+  it('compare/ and import/ never import each other both ways (the shared rewrite lives in rewrite/)', () => {
+    const folderOf = (file: string) => file.split('/')[0]!;
+    const edges = new Set<string>();
+    for (const [from, tos] of importGraph(SRC)) for (const to of tos) if (folderOf(from) !== folderOf(to)) edges.add(`${folderOf(from)} → ${folderOf(to)}`);
+    expect(edges.has('compare → import') && edges.has('import → compare')).toBe(false);
+    expect(edges.has('compare → import')).toBe(false);
+  });
+
   it('only the CLI layer imports the CLI layer (commander wiring stays in src/cli/)', () => {
     const upward = [...importGraph(SRC)].flatMap(([from, tos]) =>
       from.startsWith('cli/') ? [] : tos.filter((to) => to.startsWith('cli/')).map((to) => `${from} → ${to}`));

@@ -5,8 +5,8 @@
  * one the import's read-back check uses.
  */
 import { buildModel, type ArchiveModel } from '../archive/model.js';
-import { rewriteEntries } from '../import/prepare.js';
-import { packSourceOf } from '../import/pack-source.js';
+import { rewriteEntries } from '../rewrite/entries.js';
+import { packSourceOf } from '../rewrite/pack-source.js';
 import { compareJob, definitionsOf, type Change, type JobComparison } from './definitions.js';
 import { readWorkspaceDefinitions } from './read-workspace.js';
 import type { BatchExporter } from '../export/batches.js';

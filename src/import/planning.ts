@@ -9,7 +9,7 @@ import { listAllJobsShowingProgress } from '../api/listing.js';
 import { planReferences, resolveEnvironmentMap, type ReferencePlan } from '../refs/index.js';
 import { block, blockedJobs, planImport } from './plan.js';
 import { lockProblemOf, reportsLockState } from './locks.js';
-import { packSourceOf } from './pack-source.js';
+import { packSourceOf } from '../rewrite/pack-source.js';
 import { prepareParts } from './prepare.js';
 import type { ImportRun, RunPlan } from './run.js';
 
