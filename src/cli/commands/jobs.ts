@@ -129,10 +129,14 @@ Examples:
     .option('--map <kind:old=new>', 'rebind a reference (repeatable; wins over --env)', collect, [])
     .option('--expression-time-zone <tz>', 'rewrite every expressionTimeZone, as the import would')
     .option('--exit-code', 'exit 8 when any job is new or changed', false)
+    .option('--unified', 'show changed script content as a unified diff', false)
+    .option('--all', "also list the workspace's jobs the archive lacks (only in workspace)", false)
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
   $ dataarts jobs diff release.zip --env prod
+  $ dataarts jobs diff release.zip daily_load --unified
+  $ dataarts jobs diff full-export.zip --all
   $ dataarts jobs diff release.zip daily_load --json | jq '.jobs[].changes[].path'
   $ dataarts jobs diff release.zip --exit-code || echo "the release changes prod"`)
     .action(async (archive: string, names: string[], opts: Omit<JobsDiffOptions, 'archive' | 'names'>, cmd: Command) => {
