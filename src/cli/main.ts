@@ -2,6 +2,7 @@
  * `run(argv, deps)`: parse, dispatch, map errors to exit codes. Never calls process.exit (the bin
  * shim sets process.exitCode), so tests call it in-process.
  */
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import { CommanderError, type Command } from 'commander';
 import { CleanupRegistry, type Deps } from '../context.js';
@@ -30,9 +31,15 @@ export function defaultDeps(signal: AbortSignal): Deps {
   };
 }
 
+/** Abort listeners on the run's signal before Node warns (a leak would pass this in one job list). */
+const ABORT_LISTENERS = 200;
+
 export async function run(argv: string[], partial: Partial<Deps> = {}, options: RunOptions = { handleSignals: true }): Promise<number> {
   const controller = new AbortController();
   const deps: Deps = { ...defaultDeps(partial.signal ?? controller.signal), ...partial };
+  // Every request in flight or waiting for its pacing slot listens for the abort, and the phases
+  // run a few pools at once: past Node's default of 10 that is expected, not a leak.
+  setMaxListeners(ABORT_LISTENERS, deps.signal);
   let interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
   const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
     if (interruptedBy) process.exit(sig === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM); // second signal: give up now

@@ -49,6 +49,7 @@ export interface JobsImportOptions {
   rollback?: string | boolean;
   restart: boolean;
   verify: boolean;
+  includeUnchanged?: boolean;
 }
 
 /** Everything checked from the flags alone, before any file or the network is touched. */
@@ -81,6 +82,7 @@ function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
     ...(typeof opts.rollback === 'string' || opts.rollback === false ? { rollback: opts.rollback } : {}),
     restart: opts.restart !== false,
     verify: opts.verify !== false,
+    includeUnchanged: opts.includeUnchanged === true,
   };
 }
 
@@ -135,18 +137,19 @@ async function importRun(run: ImportRun): Promise<number> {
   await stopRunningJobs(run);
   const done = await importParts(run);
   if (done.kind === 'no-wait') return printNoWait(run, done);
+  for (const p of run.planned.jobs) if (p.action === 'unchanged') run.outcomes.push({ name: p.name, result: 'unchanged', message: p.reason ?? '' });
   await verifyImport(run);
   await restartStopped(run);
   return printResult(run);
 }
 
 /**
- * Every job would be skipped and the archive carries nothing else (scripts or resources no job
+ * Every job would be skipped or is unchanged and the archive carries nothing else (scripts or resources no job
  * takes are imported on their own): nothing is uploaded and no import is started.
  */
 function nothingToImport(run: ImportRun): boolean {
   const { jobs } = run.planned;
-  if (!jobs.every((p) => p.action === 'skip')) return false;
+  if (!jobs.every((p) => p.action === 'skip' || p.action === 'unchanged')) return false;
   const belongs = new Set(run.model.jobs.flatMap((j) => [j.entry, ...j.companions]));
   return run.model.entries.every((e) => belongs.has(e.name));
 }

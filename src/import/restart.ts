@@ -11,6 +11,7 @@
  */
 import { backoff, sleep } from './backoff.js';
 import type { ImportRun, RestartResult } from './run.js';
+import { namedFew } from '../output/bounded.js';
 
 export type { RestartResult } from './run.js';
 
@@ -110,7 +111,7 @@ export async function restartStopped(run: ImportRun): Promise<RestartResult[]> {
   }
   let started: RestartResult[] = [];
   if (toStart.length > 0) {
-    ctx.ui.info(`Starting again ${toStart.length} job${toStart.length === 1 ? '' : 's'} that --stop-running stopped: ${toStart.map((j) => j.name).join(', ')}`);
+    ctx.ui.info(`Starting again ${toStart.length} job${toStart.length === 1 ? '' : 's'} that --stop-running stopped: ${namedFew(toStart.map((j) => j.name))}`);
     started = await startAndWait(
       toStart,
       {
@@ -133,10 +134,10 @@ export async function restartStopped(run: ImportRun): Promise<RestartResult[]> {
 function reportRestarts(run: ImportRun): void {
   const { ui } = run.ctx;
   const restarted = run.restarts.filter((r) => r.result === 'restarted').map((r) => r.name);
-  if (restarted.length > 0) ui.info(`Restarted: ${restarted.join(', ')}`);
+  if (restarted.length > 0) ui.info(`Restarted: ${namedFew(restarted)}`);
   const left = run.restarts.filter((r) => r.result === 'left stopped');
   if (left.length > 0) {
-    ui.warn(`${left.length} job${left.length === 1 ? '' : 's'} stopped by --stop-running ${left.length === 1 ? 'is' : 'are'} left stopped: ${left.map((r) => `${r.name} (${r.reason})`).join('; ')}`);
+    ui.warn(`${left.length} job${left.length === 1 ? '' : 's'} stopped by --stop-running ${left.length === 1 ? 'is' : 'are'} left stopped: ${namedFew(left.map((r) => `${r.name} (${r.reason})`), 3)}`);
   }
 }
 
@@ -149,7 +150,7 @@ function reportRestarts(run: ImportRun): void {
 export async function restartAfterFailure(run: ImportRun): Promise<void> {
   if (run.stopped.length === 0 || run.restarts.length > 0) return;
   if (run.ctx.deps.signal.aborted) {
-    run.ctx.ui.warn(`interrupted: these jobs were stopped by --stop-running and stay stopped: ${run.stopped.join(', ')}`);
+    run.ctx.ui.warn(`interrupted: ${run.stopped.length} job${run.stopped.length === 1 ? ' was' : 's were'} stopped by --stop-running and stay stopped: ${namedFew(run.stopped, 10)}`);
     return;
   }
   try {

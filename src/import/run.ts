@@ -17,6 +17,7 @@ import type { Prepared } from './prepare.js';
 import type { StagedObject, StagingLocation } from './staging.js';
 import type { JobOutcome } from './task.js';
 import type { Change } from '../compare/definitions.js';
+import type { Comparison } from './change-only.js';
 
 /** The flags of `jobs import`, checked and in the service's terms. */
 export interface ImportSettings {
@@ -39,6 +40,8 @@ export interface ImportSettings {
   map: string[];
   /** Where to save the versions an overwrite replaces; false with --no-rollback; undefined = default name. */
   rollback?: string | false;
+  /** Also stage and overwrite jobs equal to the workspace's (--include-unchanged). */
+  includeUnchanged: boolean;
   /** Start again what --stop-running stopped (false with --no-restart). */
   restart: boolean;
   /** Read the imported jobs back and compare them with what was staged (false with --no-verify). */
@@ -79,6 +82,8 @@ export interface RunPlan {
   refusals: { subject: string; reason: string }[];
   /** The workspace's job list as planning read it. */
   existing: JobSummary[];
+  /** Every same-name job compared with the workspace's version (src/import/change-only.ts). */
+  comparisons: Map<string, Comparison>;
 }
 
 export class ImportRun {

@@ -104,7 +104,9 @@ export async function waitWithProgress(run: ImportRun, taskId: string, label: st
       },
     });
     if (outcome.kind === 'timed-out') throw new TaskTimeoutError(taskId, run.settings.timeoutMs / 1000);
-    progress.stop(`Import${label} ${outcome.task.status.toLowerCase()}`);
+    // The task's status only (never "successful": the per-job results and the read-back decide).
+    const status = outcome.task.status === 'SUCCESSFUL' ? '' : ` (task status ${outcome.task.status})`;
+    progress.stop(`Import${label}: the task has ended${status}; checking each job`);
     return outcome.task;
   } catch (err) {
     progress.stop();

@@ -7,6 +7,10 @@ import { ServiceError } from '../errors.js';
 import { backoff, sleep } from './backoff.js';
 import { isStopped } from './plan.js';
 import type { ImportRun } from './run.js';
+import { namedFew } from '../output/bounded.js';
+import { mapLimit } from '../util/pool.js';
+
+const STATUS_READS = 4;
 
 export interface StopServices {
   stopJob(name: string): Promise<void>;
@@ -26,7 +30,8 @@ export async function stopAndWait(jobs: { name: string; type: string }[], servic
   const delays = backoff(200, 2000);
   let pending = jobs;
   for (;;) {
-    const statuses = await Promise.all(pending.map((j) => services.currentStatus(j.name, j.type)));
+    // A few reads at a time (60 stopped jobs are not 60 requests at once).
+    const statuses = await mapLimit(pending, STATUS_READS, (j) => services.currentStatus(j.name, j.type));
     pending = pending.filter((_, i) => statuses[i] !== undefined && !isStopped(statuses[i]!));
     if (pending.length === 0) return jobs.map((j) => j.name);
     const remaining = deadline - options.now();
@@ -44,8 +49,9 @@ export async function stopRunningJobs(run: ImportRun): Promise<void> {
   const { ctx, session } = run;
   const toStop = run.planned.jobs.filter((p) => p.stopFirst).map((p) => ({ name: p.name, type: p.type }));
   if (toStop.length === 0) return;
-  const names = toStop.map((j) => j.name).join(', ');
+  const names = namedFew(toStop.map((j) => j.name));
   ctx.ui.info(`Stopping ${toStop.length} running job${toStop.length === 1 ? '' : 's'} that the import overwrites: ${names}`);
+  ctx.ui.debug(`stopping: ${toStop.map((j) => j.name).join(', ')}`);
   const onAbort = () => ctx.ui.warn(`interrupted while stopping jobs: some of ${names} may now be stopped; nothing was imported`);
   ctx.deps.signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -67,5 +73,5 @@ export async function stopRunningJobs(run: ImportRun): Promise<void> {
   } finally {
     ctx.deps.signal.removeEventListener('abort', onAbort);
   }
-  ctx.ui.info(`Stopped: ${run.stopped.join(', ')}`);
+  ctx.ui.info(`Stopped: ${namedFew(run.stopped)}`);
 }

@@ -7,29 +7,22 @@
  * as staged is a success, absent is a failure.
  */
 import { readArchive } from '../archive/model.js';
-import { compareJob, definitionsOf, mergeDefinitions, type Change, type Definitions } from '../compare/definitions.js';
-import { jobAfterImportCall, scriptAfterImportCall, type ImportCallEffects } from '../compare/import-effects.js';
+import { compareJob, definitionsOf, mergeDefinitions, type Definitions } from '../compare/definitions.js';
+import { applyImportEffects, importEffectsOf } from './change-only.js';
 import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
 import { IMPORT_READ_LIMITS } from './limits.js';
+import { clip } from '../compare/show-change.js';
 import type { ImportRun, VerifyResult } from './run.js';
 
 const SUCCESS = new Set(['created', 'overwritten']);
+/** Jobs named one per line before the rest are counted. */
+const SHOWN = 10;
 
 /** What was staged, as the import call leaves it. */
 async function expectedDefinitions(run: ImportRun): Promise<Definitions> {
-  const { settings } = run;
   const sets: Definitions[] = [];
   for (const part of run.planned.prepared.parts) sets.push(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)));
-  const staged = mergeDefinitions(sets);
-  const effects: ImportCallEffects = {
-    ...(settings.params ? { params: settings.params } : {}),
-    ...(settings.jobParams ? { jobParams: settings.jobParams } : {}),
-    ...(settings.executeUser !== undefined ? { executeUser: settings.executeUser } : {}),
-    resources: run.planned.refs.importResources,
-  };
-  for (const [name, job] of staged.jobs) staged.jobs.set(name, { ...job, json: jobAfterImportCall(name, job.json, effects) });
-  for (const [name, script] of staged.scripts) staged.scripts.set(name, scriptAfterImportCall(script, effects));
-  return staged;
+  return applyImportEffects(mergeDefinitions(sets), importEffectsOf(run, run.planned.refs.importResources));
 }
 
 export async function verifyImport(run: ImportRun): Promise<void> {
@@ -47,14 +40,16 @@ export async function verifyImport(run: ImportRun): Promise<void> {
   let expected: Definitions;
   try {
     const listed = new Set((await session.dataarts.listAllJobs()).map((j) => j.name));
-    current = await readWorkspaceDefinitions(session.dataarts, toCheck.filter((n) => listed.has(n)), run.workDir);
+    current = await readWorkspaceDefinitions(session.dataarts, toCheck.filter((n) => listed.has(n)), run.workDir, (done, total) => progress.update(done, total));
     expected = await expectedDefinitions(run);
   } finally {
     progress.stop();
   }
   const results: VerifyResult[] = [];
+  const outcomes = new Map(run.outcomes.map((o) => [o.name, o]));
+  const planned = new Map(run.planned.jobs.map((p) => [p.name, p]));
   for (const name of toCheck) {
-    const outcome = run.outcomes.find((o) => o.name === name)!;
+    const outcome = outcomes.get(name)!;
     if (!current.jobs.has(name)) {
       outcome.result = 'failed';
       outcome.message = run.untold.has(name) ? 'no subtask reported on this job and it is not in the workspace after the import' : `reported ${outcome.message || 'imported'}, but it is not in the workspace after the import`;
@@ -64,7 +59,7 @@ export async function verifyImport(run: ImportRun): Promise<void> {
     const cmp = compareJob(name, expected, current, { companions: settings.policy === 'OVERWRITE' });
     results.push({ name, state: cmp.state === 'same' ? 'verified' : 'differs', changes: cmp.changes });
     if (run.untold.has(name)) {
-      const plan = run.planned.jobs.find((p) => p.name === name);
+      const plan = planned.get(name);
       outcome.result = plan?.action === 'overwrite' ? 'overwritten' : 'created';
       outcome.message = 'no subtask reported on this job; decided by reading it back';
     }
@@ -75,25 +70,9 @@ export async function verifyImport(run: ImportRun): Promise<void> {
     ctx.ui.info(`Read back: ${results.length} imported job${results.length === 1 ? '' : 's'} verified (as staged, apart from the fields the service sets itself)`);
     return;
   }
-  for (const d of differs) {
-    ctx.ui.warn(`${d.name} differs from what was staged: ${d.changes.slice(0, 5).map((c) => c.path).join(', ')}${d.changes.length > 5 ? ` and ${d.changes.length - 5} more` : ''}`);
+  // One bounded line per job for the first few, then a count (every path in --json).
+  for (const d of differs.slice(0, SHOWN)) {
+    ctx.ui.warn(clip(`${d.name} differs from what was staged: ${d.changes.slice(0, 5).map((c) => c.path).join(', ')}${d.changes.length > 5 ? ` and ${d.changes.length - 5} more` : ''}`));
   }
-}
-
-/**
- * For the dry run: what each overwrite would change in the workspace (the same comparison as the
- * read-back check, before instead of after), from one batch export of the jobs it replaces.
- */
-export async function plannedChanges(run: ImportRun): Promise<Map<string, Change[]>> {
-  const names = run.planned.jobs.filter((p) => p.action === 'overwrite').map((p) => p.name);
-  const out = new Map<string, Change[]>();
-  if (names.length === 0) return out;
-  const expected = await expectedDefinitions(run);
-  const present = names.filter((n) => expected.jobs.has(n));
-  if (present.length === 0) return out;
-  const current = await readWorkspaceDefinitions(run.session.dataarts, present, run.workDir);
-  for (const name of present) {
-    if (current.jobs.has(name)) out.set(name, compareJob(name, expected, current).changes);
-  }
-  return out;
+  if (differs.length > SHOWN) ctx.ui.warn(`and ${differs.length - SHOWN} more imported jobs differ from what was staged (all of them in --json)`);
 }

@@ -108,6 +108,7 @@ Examples:
     .option('--no-rollback', 'do not save the jobs an overwrite replaces')
     .option('--no-restart', 'leave the jobs --stop-running stopped stopped (default: start them again after a successful import)')
     .option('--no-verify', 'skip reading the imported jobs back and comparing them with what was staged')
+    .option('--include-unchanged', "under overwrite, also stage and overwrite jobs equal to the workspace's (default: left alone, 'unchanged')", false)
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
