@@ -135,3 +135,10 @@ export function devJobs(emu: Emulator): { names: string[]; batchJob: string; rea
     realTimeJob: names.find((n) => dev.get(n)!.jobType === 'REAL_TIME')!,
   };
 }
+
+/** The release journal a run printed ("Release journal: PATH (…"). */
+export function journalOf(stderr: string): string {
+  const m = /Release journal: (\S+) \(/.exec(stderr);
+  if (!m) throw new Error(`no release journal in:\n${stderr}`);
+  return m[1]!;
+}

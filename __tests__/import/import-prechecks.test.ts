@@ -175,7 +175,7 @@ describe('jobs import pre-checks', () => {
     expect(stagedKeys(emu)).toEqual([]);
   });
 
-  test('--timeout expiry exits 6 naming the task id and how to look it up', async () => {
+  test('--timeout expiry exits 6 naming the task id and how to finish the release (--resume)', async () => {
     const slow = await startImportEmulator({ seedJobs: 3, importDelayMs: 1500 });
     try {
       const zip = await devArchive(slow, dir, undefined, 'slow.zip');
@@ -185,7 +185,7 @@ describe('jobs import pre-checks', () => {
       expect(Date.now() - started).toBeLessThan(5000);
       const taskId = [...slow.state.tasks.keys()][0]!;
       expect(r.stderr).toContain(taskId);
-      expect(r.stderr).toContain(`dataarts jobs task ${taskId} --wait`);
+      expect(r.stderr).toMatch(/dataarts jobs import --resume \S+dataarts-release-prod-\d{8}T\d{6}Z(-\d+)?\.json/);
       // The task is still reading from it, so the staged object stays, and the message says where.
       expect(stagedKeys(slow)).toHaveLength(1);
       expect(r.stderr).toContain(stagedKeys(slow)[0]!);

@@ -165,9 +165,10 @@ describe('jobs import: rollback archive', () => {
       expect(again.stderr).toContain(target);
       expect(emu.requests).toEqual([]);
       const none = await tempDir('rollback-none');
-      const skip = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--no-rollback'], { cwd: none });
+      const skip = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged', '--no-rollback'], { cwd: none });
       expect(skip.code).toBe(0);
-      expect(await readdir(none)).toEqual([]);
+      // No rollback archive: only the release journal, in the working directory.
+      expect(await readdir(none)).toEqual([expect.stringMatching(/^dataarts-release-prod-\d{8}T\d{6}Z(-\d+)?\.json$/)]);
       await removeDir(none);
     } finally {
       await removeDir(out);

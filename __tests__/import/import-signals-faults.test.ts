@@ -7,7 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InterruptedError } from '../../src/errors.js';
-import { clearWorkspace, devArchive, importCli, importRequests, removeDir, stagedKeys, startImportEmulator, tempDir, STAGING, type Emulator } from './helpers.js';
+import { clearWorkspace, devArchive, importCli, importEnv, importRequests, journalOf, removeDir, stagedKeys, startImportEmulator, tempDir, STAGING, type Emulator } from './helpers.js';
+import { runCli } from '../helpers/cli.js';
 
 let emu: Emulator;
 let dir: string;
@@ -57,7 +58,7 @@ describe('the import call under faults', () => {
 });
 
 describe('signals', () => {
-  test.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s while waiting: temp files and the staged object removed, exit %i, task id named', async (signal, code) => {
+  test.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s while waiting: temp files removed, the staged object kept for the task, exit %i, --resume finishes', async (signal, code) => {
     const slow = await startImportEmulator({ seedJobs: 3, importDelayMs: 400 });
     const tmp = await tempDir('signal-tmp');
     try {
@@ -75,8 +76,16 @@ describe('signals', () => {
       expect(r.code).toBe(code);
       const taskId = [...slow.state.tasks.keys()][0]!;
       expect(r.stderr).toContain(taskId);
-      expect(stagedKeys(slow)).toEqual([]);
+      // The service may still be reading it (issue 18): kept, and the message says how to finish.
+      expect(stagedKeys(slow)).toHaveLength(1);
+      expect(r.stderr).toContain('dataarts jobs import --resume ');
       expect(await readdir(tmp)).toEqual([]);
+      expect(slow.state.importCalls).toHaveLength(1);
+      const resumed = await runCli(['jobs', 'import', '--resume', journalOf(r.stderr)], { env: importEnv(slow), cwd: tmp });
+      expect(resumed.stderr).not.toMatch(/Error/);
+      expect(resumed.code).toBe(0);
+      expect(stagedKeys(slow)).toEqual([]);
+      expect(slow.state.workspace('prod').jobs.size).toBe(3);
       expect(slow.state.importCalls).toHaveLength(1);
     } finally {
       await slow.close();

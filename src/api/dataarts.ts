@@ -223,6 +223,14 @@ export class DataArtsClient {
     await this.json({ method: 'POST', path: `/jobs/${seg(name)}/start`, apiClass: 'dlf30', api: 'start', safe: false });
   }
 
+  /**
+   * Delete a job (reference §0 row 13, 204). Not retried: a lost answer is reported, and the caller
+   * lists the workspace to see whether the job is gone.
+   */
+  async deleteJob(name: string): Promise<void> {
+    await this.json({ method: 'DELETE', path: `/jobs/${seg(name)}`, apiClass: 'dlf30', api: 'delete', safe: false });
+  }
+
   /** The service's own reading of a staged archive (reference §4, §19): the jobs and scripts it sees. */
   async checkFile(obsPath: string): Promise<{ jobs: { name: string; path?: string }[]; scripts: { name: string; path?: string }[] }> {
     const res = await this.json<{ jobs?: Record<string, unknown>[]; scripts?: Record<string, unknown>[] }>({ method: 'POST', path: '/jobs/check-file', body: { path: obsPath }, apiClass: 'dlf10', api: 'check-file', safe: true });

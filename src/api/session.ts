@@ -22,6 +22,11 @@ export interface Session {
    * cancelled by the run's abort signal, so cleanup still reaches OBS after an interrupt.
    */
   cleanupObs: ObsClient;
+  /**
+   * DataArts for undo actions (starting again the jobs a release stopped, after SIGINT/SIGTERM):
+   * like cleanupObs, never cancelled by the run's abort signal.
+   */
+  cleanupDataarts: DataArtsClient;
   close(): Promise<void>;
 }
 
@@ -54,6 +59,7 @@ export async function openSession(ctx: CommandContext): Promise<Session> {
     dataarts: new DataArtsClient({ http, auth, config, debug: (line) => ctx.ui.debug(line) }),
     obs: new ObsClient({ http, now, config, credentials }),
     cleanupObs: new ObsClient({ http: cleanupHttp, now, config, credentials }),
+    cleanupDataarts: new DataArtsClient({ http: cleanupHttp, auth, config, debug: (line) => ctx.ui.debug(line) }),
     close: async () => {
       const opened = transport;
       transport = undefined; // closing twice is harmless

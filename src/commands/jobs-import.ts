@@ -2,12 +2,12 @@
  * `dataarts jobs import ARCHIVE`: read and check the archive, plan against the workspace, refuse
  * before any upload when something is wrong, then stage in OBS, import (one call per part, never
  * repeated), wait for the system task and report one result per job. The steps live in
- * src/import/ and share one ImportRun; this runner puts them in order and owns the run's temp
- * directory and staged objects.
+ * src/import/; this runner puts them in order, records what each returns in the release journal
+ * (src/import/journal.ts) and owns the run's temp directory. `--resume` is jobs-import-resume.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { readArchive } from '../archive/model.js';
@@ -22,14 +22,19 @@ import { planRun } from '../import/planning.js';
 import { stopRunningJobs } from '../import/stop.js';
 import { importParts } from '../import/parts.js';
 import { logPlan, printDryRun, printNoWait, printNothingToImport, printResult } from '../import/render.js';
-import { checkRollbackPath, saveRollback } from '../import/rollback.js';
-import { restartAfterFailure, restartStopped } from '../import/restart.js';
+import { checkRollbackPath, rollbackTarget, saveRollback } from '../import/rollback.js';
+import { mergeRestarts, restartStopped } from '../import/restart.js';
 import { verifyImport } from '../import/verify.js';
+import { checkJournalPath, defaultJournalPath, ReleaseJournal, resumeCommand, undoCommand } from '../import/journal.js';
+import { beforeFingerprints, initialRecord } from '../import/release-record.js';
+import { settleAfterFailure } from '../import/after-failure.js';
+import { isFinished } from '../import/finished.js';
 import { refusalOf } from '../import/refusals.js';
 import { checkStagingBucket } from '../import/staging-check.js';
 
 export interface JobsImportOptions {
-  archive: string;
+  /** Required (the command line makes it optional for --resume). */
+  archive?: string;
   duplicatePolicy: 'skip' | 'overwrite';
   targetStatus?: 'saved' | 'submitted' | 'production';
   approver: string[];
@@ -49,11 +54,15 @@ export interface JobsImportOptions {
   rollback?: string | boolean;
   restart: boolean;
   verify: boolean;
+  journal?: string;
   includeUnchanged?: boolean;
 }
 
 /** Everything checked from the flags alone, before any file or the network is touched. */
 function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
+  if (opts.archive === undefined) {
+    throw new UsageError('missing the ARCHIVE argument', { hint: 'Give the archive to import (dataarts jobs import ARCHIVE), or --resume JOURNAL to finish an interrupted release.' });
+  }
   if (opts.stopRunning && !opts.wait && opts.restart !== false && !opts.dryRun) {
     // Jobs it stops can only be started again once the import has ended: never leave them stopped
     // without being asked to.
@@ -82,6 +91,7 @@ function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
     ...(typeof opts.rollback === 'string' || opts.rollback === false ? { rollback: opts.rollback } : {}),
     restart: opts.restart !== false,
     verify: opts.verify !== false,
+    ...(opts.journal === undefined ? {} : { journal: resolve(cwd, opts.journal) }),
     includeUnchanged: opts.includeUnchanged === true,
   };
 }
@@ -92,21 +102,20 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   const model = await readArchive(settings.archive, IMPORT_READ_LIMITS);
   checkJobParamsAgainstArchive(settings.jobParams, model.jobs.map((j) => j.name));
   if (!settings.dryRun) await checkRollbackPath(ctx.deps.cwd, settings.rollback);
-  ctx.ui.debug(`archive ${opts.archive}: ${model.layout} layout, ${count(model.jobs.length, 'job')}, ${count(model.scripts.length, 'script')}, ${count(model.resources.length, 'resource')}, ${model.unpackedBytes} bytes unpacked`);
+  if (!settings.dryRun && settings.journal) await checkJournalPath(settings.journal);
+  ctx.ui.debug(`archive ${settings.archive}: ${model.layout} layout, ${count(model.jobs.length, 'job')}, ${count(model.scripts.length, 'script')}, ${count(model.resources.length, 'resource')}, ${model.unpackedBytes} bytes unpacked`);
   // TMPDIR from the run's environment (the process's in real use), so a caller can place temp files.
   const workDir = await mkdtemp(join(ctx.deps.env.TMPDIR || tmpdir(), 'dataarts-import-work-'));
   const releaseWorkDir = ctx.deps.cleanup.add(() => rm(workDir, { recursive: true, force: true }));
   try {
     const session = await openSession(ctx);
     const run = new ImportRun({ ctx, settings, model, session, workDir });
+    const release: { journal?: ReleaseJournal } = {};
     try {
-      return await importRun(run);
+      return await importRun(run, release);
     } catch (err) {
-      // Undo while the session is still open (run()'s cleanup would come after close()); kept
-      // objects (--no-wait, unknown outcome, timeout) are left alone by remove().
-      await Promise.all(run.staged.map((s) => s.remove()));
-      // Never leave a half-done state unexplained: start again what is safe to start, name the rest.
-      await restartAfterFailure(run);
+      // Settle while the session is still open (run()'s cleanup would come after close()).
+      if (release.journal) await settleAfterFailure(run, release.journal, err);
       throw err;
     } finally {
       await session.close();
@@ -117,9 +126,9 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   }
 }
 
-/** The steps in order; each reads and records its part of the run. */
-async function importRun(run: ImportRun): Promise<number> {
-  const { settings } = run;
+/** The steps in order; the runner records what each returns in the journal before the next. */
+async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }): Promise<number> {
+  const { settings, ctx } = run;
   if (!run.staging && !settings.dryRun) {
     throw new UsageError('no OBS location to stage the archive in', {
       hint: 'Give --obs-path obs://BUCKET/PREFIX/ or set obsStagingPath in the profile of the config file.',
@@ -133,14 +142,31 @@ async function importRun(run: ImportRun): Promise<number> {
   refuseUnlessReady(run);
   logPlan(run);
   if (nothingToImport(run)) return printNothingToImport(run);
-  await saveRollback(run);
-  await stopRunningJobs(run);
-  const done = await importParts(run);
-  if (done.kind === 'no-wait') return printNoWait(run, done);
-  for (const p of run.planned.jobs) if (p.action === 'unchanged') run.outcomes.push({ name: p.name, result: 'unchanged', message: p.reason ?? '' });
-  await verifyImport(run);
-  await restartStopped(run);
-  return printResult(run);
+  const rollback = await rollbackTarget(run);
+  const journalPath = settings.journal ?? await defaultJournalPath(rollback ? dirname(rollback) : ctx.deps.cwd, run.workspace, ctx.deps.now());
+  const journal = (release.journal = await ReleaseJournal.create(journalPath, await initialRecord(run, rollback), ctx.deps.now));
+  ctx.ui.info(`Release journal: ${journal.path} (if interrupted: ${resumeCommand(journal.path)}; to undo: ${undoCommand(journal.path)})`);
+  if (rollback) await saveRollback(run, rollback);
+  const before = await beforeFingerprints(run, rollback);
+  await journal.update((r) => {
+    for (const job of r.jobs) if (before.has(job.name)) job.before = before.get(job.name)!;
+  });
+  await stopRunningJobs(run, (job) => journal.update((r) => void r.stopped.push(job)));
+  const done = await importParts(run, journal);
+  if (done.kind === 'no-wait') {
+    await journal.update((r) => void (r.interruption = '--no-wait'));
+    return printNoWait(ctx, journal.record, { ...done, journal: journal.path });
+  }
+  const verified = await verifyImport(run, done);
+  // Jobs left alone as unchanged are part of the result (not of the task).
+  for (const p of run.planned.jobs) if (p.action === 'unchanged') verified.outcomes.push({ name: p.name, result: 'unchanged', message: p.reason ?? '' });
+  await journal.update((r) => Object.assign(r, verified));
+  const restarts = await restartStopped({ ctx, dataarts: run.session.dataarts, workDir: run.workDir, timeoutMs: settings.timeoutMs, signal: ctx.deps.signal }, journal.record);
+  await journal.update((r) => {
+    r.restarts = mergeRestarts(r.restarts, restarts);
+    if (isFinished(r)) r.state = 'done';
+  });
+  return printResult(ctx, journal.record, journal.path);
 }
 
 /**

@@ -55,7 +55,7 @@ export function mergeDefinitions(sets: Definitions[]): Definitions {
 }
 
 /** A copy without the fields the service sets itself. */
-function withoutServiceFields(kind: keyof typeof SERVICE_SET_FIELDS, json: Record<string, unknown>): Record<string, unknown> {
+export function withoutServiceFields(kind: keyof typeof SERVICE_SET_FIELDS, json: Record<string, unknown>): Record<string, unknown> {
   const ignored = new Set<string>(SERVICE_SET_FIELDS[kind]);
   return Object.fromEntries(Object.entries(json).filter(([k]) => !ignored.has(k)));
 }

@@ -13,7 +13,8 @@ import { buildModel } from '../archive/model.js';
 import { compareJob, definitionsOf, type Change, type Definitions } from '../compare/definitions.js';
 import { jobAfterImportCall, scriptAfterImportCall, type ImportCallEffects } from '../compare/import-effects.js';
 import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
-import type { ImportRun } from './run.js';
+import type { CommandContext } from '../context.js';
+import type { BatchExporter } from '../export/batches.js';
 
 /** One compared job: its changes (empty = equal) and the fingerprint of the workspace version. */
 export interface Comparison {
@@ -23,8 +24,10 @@ export interface Comparison {
 }
 
 /** What the import call itself sets in a job (params, executeUser, resources). */
-export function importEffectsOf(run: ImportRun, resources: ImportCallEffects['resources']): ImportCallEffects {
-  const { settings } = run;
+export function importEffectsOf(
+  settings: { params?: Record<string, string>; jobParams?: ImportCallEffects['jobParams']; executeUser?: string },
+  resources: ImportCallEffects['resources'],
+): ImportCallEffects {
   return {
     ...(settings.params ? { params: settings.params } : {}),
     ...(settings.jobParams ? { jobParams: settings.jobParams } : {}),
@@ -71,23 +74,25 @@ function canonical(value: unknown): string {
 
 /** Compare `names` (jobs that exist in the workspace) with what would be staged. */
 export async function compareWithWorkspace(
-  run: ImportRun,
+  env: { ctx: CommandContext; client: BatchExporter; workDir: string },
   wanted: Definitions,
   names: string[],
 ): Promise<Map<string, Comparison>> {
   const out = new Map<string, Comparison>();
   if (names.length === 0) return out;
-  const progress = await run.ctx.ui.progress('Comparing with the workspace');
+  const progress = await env.ctx.ui.progress('Comparing with the workspace');
   let current: Definitions;
   try {
-    current = await readWorkspaceDefinitions(run.session.dataarts, names, run.workDir, (done, total) => progress.update(done, total));
+    current = await readWorkspaceDefinitions(env.client, names, env.workDir, (done, total) => progress.update(done, total));
   } finally {
     progress.stop();
   }
   for (const name of names) {
     // A job gone between the list and the export is compared as absent (it will be created).
     if (!current.jobs.has(name) || !wanted.jobs.has(name)) continue;
-    const cmp = compareJob(name, wanted, current, { companions: run.settings.policy === 'OVERWRITE' });
+    // Scripts and resources count under either policy: under skip, a job whose script differs is
+    // one that --duplicate-policy overwrite would change.
+    const cmp = compareJob(name, wanted, current);
     out.set(name, { changes: cmp.changes, workspaceSha256: workspaceFingerprint(name, current) });
   }
   return out;

@@ -74,8 +74,8 @@ async function compareSameName(run: ImportRun, input: { source: PackSource; data
   if (sameName.length === 0) return new Map();
   const entries = new Map<string, Buffer>();
   for (const j of sameName) for (const e of [j.entry, ...j.companions]) if (data.has(e)) entries.set(e, data.get(e)!);
-  const wanted = wantedDefinitions(run.settings.archive, entries, importEffectsOf(run, refs.importResources));
-  return compareWithWorkspace(run, wanted, sameName.map((j) => j.name));
+  const wanted = wantedDefinitions(run.settings.archive, entries, importEffectsOf(run.settings, refs.importResources));
+  return compareWithWorkspace({ ctx: run.ctx, client: run.session.dataarts, workDir: run.workDir }, wanted, sameName.map((j) => j.name));
 }
 
 /**

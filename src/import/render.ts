@@ -5,13 +5,14 @@
 import { ExitCode, PartialFailureError } from '../errors.js';
 import { formatTable, printJson, printLines } from '../output/render.js';
 import { countActions, type PlannedJob } from './plan.js';
-import type { StagedObject } from './staging.js';
+import type { CommandContext } from '../context.js';
+import { resumeCommand, type ReleaseRecord } from './journal.js';
 import type { JobOutcome } from './task.js';
 import type { ImportRun, PartResult } from './run.js';
 import { refusalOf } from './refusals.js';
-import { leftStoppedOnPurpose } from './restart.js';
 import { clip } from '../compare/show-change.js';
 import { namedFew } from '../output/bounded.js';
+import { leftStoppedOnPurpose } from './restart.js';
 
 /** What the environment map adds to the plan (src/refs). */
 export interface PlanReferenceNotes {
@@ -98,8 +99,9 @@ export function resultLines(outcomes: JobOutcome[], differing: ReadonlySet<strin
   const width = Math.min(60, Math.max(0, ...outcomes.map((o) => o.name.length)));
   // The service's own "created:"-style prefix repeats the result column: drop it here (JSON keeps it).
   return outcomes.map((o) => {
-    const result = differing.has(o.name) && o.result !== 'failed' ? 'differs' : o.result;
-    const message = differing.has(o.name) ? `${o.result}, but read back different from what was staged` : o.message.replace(/^(created|overwritten|skipped|failed):\s*/, '');
+    const differs = differing.has(o.name) && o.result !== 'failed';
+    const result = differs ? 'differs' : o.result;
+    const message = differs ? `${o.result}, but read back different from what was staged` : o.message.replace(/^(created|overwritten|skipped|failed):\s*/, '');
     return clip(`${o.name.padEnd(width)}  ${result.padEnd(11)}  ${message}`.trimEnd());
   });
 }
@@ -175,48 +177,63 @@ export async function printDryRun(run: ImportRun): Promise<number> {
 }
 
 /** `--no-wait`: the task id on stdout (or the JSON document). */
-export async function printNoWait(run: ImportRun, done: { taskId: string; staged: StagedObject }): Promise<number> {
-  const { ctx } = run;
-  ctx.ui.info(`Not waiting (--no-wait). The staged archive ${done.staged.path} stays in OBS: remove it once task ${done.taskId} has ended.`);
-  if (run.stopped.length > 0) {
-    ctx.ui.warn(`these jobs were stopped by --stop-running and stay stopped (--no-wait: the import is still running): ${run.stopped.join(', ')}; start them once \`dataarts jobs task ${done.taskId} --wait\` says the import succeeded`);
+export async function printNoWait(ctx: CommandContext, record: ReleaseRecord, done: { taskId: string; stagedPath: string; journal: string }): Promise<number> {
+  const stopped = record.stopped.map((j) => j.name);
+  ctx.ui.info(`Not waiting (--no-wait). The staged archive ${done.stagedPath} stays in OBS until the task has ended: ${resumeCommand(done.journal)} follows it, reads back${stopped.length > 0 ? ', starts again what was stopped' : ''} and removes it.`);
+  if (stopped.length > 0) {
+    ctx.ui.warn(`these jobs were stopped by --stop-running and stay stopped until the import has ended: ${namedFew(stopped, 10)}`);
   }
   if (ctx.globals.json) {
-    await printJson(ctx.deps.io.stdout, { workspace: run.workspace ?? null, taskId: done.taskId, status: 'RUNNING', stopped: run.stopped, staged: { path: done.staged.path, removed: false } });
+    await printJson(ctx.deps.io.stdout, { workspace: record.workspace, taskId: done.taskId, status: 'RUNNING', stopped, staged: { path: done.stagedPath, removed: false }, journal: done.journal });
   } else {
     await printLines(ctx.deps.io.stdout, [done.taskId]);
   }
   return ExitCode.OK;
 }
 
+/** The parts of a release as the result document lists them. */
+function partResults(record: ReleaseRecord): PartResult[] {
+  return record.parts.filter((p) => p.taskId !== undefined).map((p) => ({
+    part: p.part,
+    taskId: p.taskId!,
+    status: p.status ?? 'RUNNING',
+    jobs: p.jobs,
+    staged: { path: p.staged ?? '', removed: p.stagedRemoved === true },
+  }));
+}
+
 /**
  * The result document: the task's own status, `ok` for the run as a whole (false exactly when the
  * exit code is 5), and per job its `result` and `verify` (verified, differs, or null when not read
- * back), with the differences; restarts and the rollback archive.
+ * back) with the differences; restarts, the rollback archive and the journal.
  */
-function fullResultDocument(run: ImportRun, ok: boolean): Record<string, unknown> {
-  const doc = resultDocument(run.workspace, run.parts, run.outcomes, run.stopped);
-  const checks = new Map(run.verification.map((v) => [v.name, v]));
+function fullResultDocument(record: ReleaseRecord, journal: string, ok: boolean): Record<string, unknown> {
+  const parts = partResults(record);
+  const doc = parts.length > 0
+    ? resultDocument(record.workspace ?? undefined, parts, record.outcomes, record.stopped.map((j) => j.name))
+    : { workspace: record.workspace, taskId: null, status: 'NOT_IMPORTED', jobs: record.outcomes, stopped: record.stopped.map((j) => j.name), staged: null, parts: [] };
+  const checks = new Map(record.verification.map((v) => [v.name, v]));
   return {
     ok,
     ...doc,
-    jobs: run.outcomes.map((o) => {
+    jobs: record.outcomes.map((o) => {
       const v = checks.get(o.name);
       return { ...o, verify: v ? v.state : null, ...(v && v.state === 'differs' ? { differences: v.changes } : {}) };
     }),
-    restarts: run.restarts,
-    rollback: run.rollbackPath ?? null,
+    restarts: record.restarts,
+    rollback: record.rollback,
+    journal,
   };
 }
 
 /** One line per job on stdout (or the JSON document); exit 5 when some failed, differ or stay stopped. */
-export async function printResult(run: ImportRun): Promise<number> {
-  const { ctx, outcomes } = run;
+export async function printResult(ctx: CommandContext, record: ReleaseRecord, journal: string): Promise<number> {
+  const { outcomes } = record;
   const failed = outcomes.filter((o) => o.result === 'failed');
-  const differs = run.verification.filter((v) => v.state === 'differs');
-  const notRestarted = run.restarts.filter((r) => r.result === 'left stopped' && !leftStoppedOnPurpose(r, run));
+  const differs = record.verification.filter((v) => v.state === 'differs');
+  const notRestarted = record.restarts.filter((r) => r.result === 'left stopped' && !leftStoppedOnPurpose(r));
   const ok = failed.length === 0 && differs.length === 0 && notRestarted.length === 0;
-  if (ctx.globals.json) await printJson(ctx.deps.io.stdout, fullResultDocument(run, ok));
+  if (ctx.globals.json) await printJson(ctx.deps.io.stdout, fullResultDocument(record, journal, ok));
   else await printLines(ctx.deps.io.stdout, resultLines(outcomes, new Set(differs.map((d) => d.name))));
   if (ok) return ExitCode.OK;
   // One problem per kind, the first few jobs named (every job and path in --json and above).
@@ -224,7 +241,7 @@ export async function printResult(run: ImportRun): Promise<number> {
   if (failed.length > 0) problems.push(`${failed.length} of ${outcomes.length} job${outcomes.length === 1 ? '' : 's'} failed to import: ${namedFew(failed.map((f) => `${f.name} (${clip(f.message, 80)})`), 3)}`);
   if (differs.length > 0) problems.push(`${differs.length} imported job${differs.length === 1 ? '' : 's'} read back different from what was staged: ${namedFew(differs.map((d) => `${d.name} (${d.changes.slice(0, 3).map((c) => c.path).join(', ')}${d.changes.length > 3 ? ', …' : ''})`), 3)}`);
   if (notRestarted.length > 0) problems.push(`${notRestarted.length} job${notRestarted.length === 1 ? '' : 's'} stopped by --stop-running could not be started again and ${notRestarted.length === 1 ? 'is' : 'are'} left stopped: ${namedFew(notRestarted.map((r) => `${r.name} (${r.reason})`), 3)}`);
-  throw new PartialFailureError(problems.join('. '), { failed, differs, leftStopped: notRestarted });
+  throw new PartialFailureError(problems.join('. '), { failed, differs, leftStopped: notRestarted, journal });
 }
 
 /** Every job would be skipped or is unchanged: say so, list them, exit 0; nothing was uploaded or started. */

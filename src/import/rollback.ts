@@ -44,14 +44,19 @@ function replacedJobs(run: ImportRun): string[] {
   return run.planned.jobs.filter((p) => p.action === 'overwrite').map((p) => p.name);
 }
 
-export async function saveRollback(run: ImportRun): Promise<void> {
-  const { ctx, settings, session } = run;
-  if (settings.rollback === false) return;
-  const names = new Set(replacedJobs(run));
-  if (names.size === 0) return;
-  const output = typeof settings.rollback === 'string'
+/** Where the rollback archive goes: undefined when there is none (--no-rollback, nothing replaced). */
+export async function rollbackTarget(run: ImportRun): Promise<string | undefined> {
+  const { ctx, settings } = run;
+  if (settings.rollback === false || replacedJobs(run).length === 0) return undefined;
+  return typeof settings.rollback === 'string'
     ? path.resolve(ctx.deps.cwd, settings.rollback)
-    : await defaultRollbackPath(ctx.deps.cwd, run.workspace, ctx.deps.now());
+    : defaultRollbackPath(ctx.deps.cwd, run.workspace, ctx.deps.now());
+}
+
+/** Export the versions the import replaces into `output`; returns the archive's path. */
+export async function saveRollback(run: ImportRun, output: string): Promise<string> {
+  const { ctx, settings, session } = run;
+  const names = new Set(replacedJobs(run));
   const result = await exportToArchive(ctx, session.dataarts, {
     command: 'jobs import --rollback',
     jobs: run.planned.existing.filter((j) => names.has(j.name)),
@@ -64,6 +69,6 @@ export async function saveRollback(run: ImportRun): Promise<void> {
     workspace: workspaceLabel(run.workspace),
     selection: { rollbackOf: path.basename(settings.archive), jobs: [...names].sort() },
   });
-  run.rollbackPath = result.path;
-  ctx.ui.info(`Rollback archive: ${result.path} (the ${result.jobs} job${result.jobs === 1 ? '' : 's'} this import replaces, as they are now; put them back with: dataarts jobs import ${result.path} --duplicate-policy overwrite)`);
+  ctx.ui.info(`Rollback archive: ${result.path} (the ${result.jobs} job${result.jobs === 1 ? '' : 's'} this import replaces, as they are now)`);
+  return result.path;
 }

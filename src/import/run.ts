@@ -1,9 +1,8 @@
 /**
- * One `jobs import` run: the checked settings, what it has read and planned, and everything it has
- * done on the service so far (staged objects, stopped jobs, finished parts). The steps in
- * src/import/ take this object instead of long parameter lists, and the runner
- * (src/commands/jobs-import.ts) puts them in order. What the run changed on the service is all
- * here, so a failure can say it and undo what can be undone.
+ * One `jobs import` run: the checked settings, the archive, the session and what planning found.
+ * Nothing here changes once planned: what the run does to the service is what the steps return,
+ * and the runner (src/commands/jobs-import.ts) records each result in the release journal
+ * (journal.ts), so a failure, an interrupt or another process can tell it and finish or undo it.
  */
 import type { CommandContext } from '../context.js';
 import type { ArchiveModel } from '../archive/model.js';
@@ -14,9 +13,7 @@ import type { ReferencePlan } from '../refs/index.js';
 import type { JobParams } from './params.js';
 import type { PlannedJob, SameNamePolicy } from './plan.js';
 import type { Prepared } from './prepare.js';
-import type { StagedObject, StagingLocation } from './staging.js';
-import type { JobOutcome } from './task.js';
-import type { Change } from '../compare/definitions.js';
+import type { StagingLocation } from './staging.js';
 import type { Comparison } from './change-only.js';
 
 /** The flags of `jobs import`, checked and in the service's terms. */
@@ -46,23 +43,11 @@ export interface ImportSettings {
   restart: boolean;
   /** Read the imported jobs back and compare them with what was staged (false with --no-verify). */
   verify: boolean;
+  /** --journal PATH (absolute); undefined = the default name beside the rollback archive. */
+  journal?: string;
 }
 
-/** What became of one job --stop-running stopped (src/import/restart.ts). */
-export interface RestartResult {
-  name: string;
-  result: 'restarted' | 'left stopped';
-  /** Why it was left stopped (or what went wrong starting it). */
-  reason?: string;
-}
-
-/** The read-back check of one imported job. */
-export interface VerifyResult {
-  name: string;
-  state: 'verified' | 'differs';
-  /** What differs (`from` = the workspace's value, `to` = what was staged). */
-  changes: Change[];
-}
+export type { VerifyResult } from './journal.js';
 
 /** One imported part: its task, the task's final status and where its archive was staged. */
 export interface PartResult {
@@ -96,22 +81,6 @@ export class ImportRun {
   /** Where parts are staged; undefined only in a dry run without one. */
   readonly staging?: StagingLocation;
   plan?: RunPlan;
-  /** Objects staged in OBS by this run (removed on failure unless kept). */
-  readonly staged: StagedObject[] = [];
-  /** Jobs this run stopped (--stop-running). */
-  stopped: string[] = [];
-  readonly parts: PartResult[] = [];
-  readonly outcomes: JobOutcome[] = [];
-  /** Jobs whose definition was sent to the service in an import call (whatever came of it). */
-  readonly sent = new Set<string>();
-  /** Jobs of finished parts whose outcome no subtask told (decided by the read-back check). */
-  readonly untold = new Set<string>();
-  /** The rollback archive written before the upload, if any. */
-  rollbackPath?: string;
-  /** The read-back check, one per imported job (empty with --no-verify). */
-  verification: VerifyResult[] = [];
-  /** What became of every job --stop-running stopped. */
-  restarts: RestartResult[] = [];
 
   constructor(init: { ctx: CommandContext; settings: ImportSettings; model: ArchiveModel; session: Session; workDir: string }) {
     this.ctx = init.ctx;

@@ -35,7 +35,18 @@ export function importRequest(run: ImportRun, staged: StagedObject, part: Prepar
   };
 }
 
-/** The one import call. Never repeated: a second call could start a second import. */
+/** The service answered "no" to the import call: nothing started; `cause` is the error to report. */
+export class ImportRefused extends Error {
+  constructor(override readonly cause: unknown) {
+    super('import refused');
+  }
+}
+
+/**
+ * The one import call. Never repeated: a second call could start a second import. Throws
+ * ImportRefused when the service said no (the caller removes the staged object); any other error
+ * leaves the outcome unknown.
+ */
 export async function startImport(run: ImportRun, staged: StagedObject, part: PreparedPart): Promise<string> {
   const { ctx } = run;
   try {
@@ -43,21 +54,18 @@ export async function startImport(run: ImportRun, staged: StagedObject, part: Pr
     return taskId;
   } catch (err) {
     if (ctx.deps.signal.aborted) {
-      ctx.ui.warn(`interrupted while the import call was in flight: the import may have started on the service; check the workspace (\`dataarts jobs list\`) or the console's import history before running again`);
+      ctx.ui.warn(`interrupted while the import call was in flight: the import may have started on the service; the staged archive ${staged.path} stays`);
       throw err;
     }
-    const sorted = await sortStartFailure(run, staged, err);
-    // The service answered "no": nothing of this part reached the workspace.
-    if (err instanceof ApiError) for (const job of part.jobs) run.sent.delete(job);
-    throw sorted;
+    const sorted = sortStartFailure(run, staged, err);
+    throw err instanceof ApiError ? new ImportRefused(sorted) : sorted;
   }
 }
 
-/** What a failed import call means, as the error to report (and what to do with the staged object). */
-async function sortStartFailure(run: ImportRun, staged: StagedObject, err: unknown): Promise<unknown> {
+/** What a failed import call means, as the error to report. */
+function sortStartFailure(run: ImportRun, staged: StagedObject, err: unknown): unknown {
   if (err instanceof ApiError) {
-    // The service answered "no": nothing started. Remove the staged object now.
-    await staged.remove();
+    // The service answered "no": nothing started (the caller removes the staged object).
     if (err.errorCode === IMPORT_ALREADY_RUNNING_ERROR.errorCode) {
       return new RefusedError(
         `another import is already running in the workspace; nothing was imported (${err.errorMsg ?? err.message})`,
@@ -69,7 +77,6 @@ async function sortStartFailure(run: ImportRun, staged: StagedObject, err: unkno
   }
   if (err instanceof ServiceError) {
     // Sent, but no answer we can trust: the import may or may not have started.
-    staged.keep();
     return new ServiceError(`the import call's outcome is unknown: ${err.message}`, {
       hint: `It was not repeated (a second call could start a second import). Check the workspace with \`dataarts jobs list\` or the console's import history before running again; the staged archive ${staged.path} was left in place.`,
     });
@@ -78,14 +85,15 @@ async function sortStartFailure(run: ImportRun, staged: StagedObject, err: unkno
 }
 
 export class TaskTimeoutError extends ServiceError {
-  constructor(readonly taskId: string, readonly seconds: number, stagedPath?: string) {
+  constructor(readonly taskId: string, readonly seconds: number, hint?: string) {
     super(`import task ${taskId} is still running after ${seconds} s (--timeout); it continues on the service`, {
-      hint: `${taskLookupHint(taskId)}.${stagedPath ? ` The staged archive ${stagedPath} was left in place.` : ''}`,
+      hint: hint ?? `${taskLookupHint(taskId)}.`,
       details: { taskId },
     });
   }
-  withStaged(path: string): TaskTimeoutError {
-    return new TaskTimeoutError(this.taskId, this.seconds, path);
+  /** The same timeout with a hint that says how to finish (the journal's --resume). */
+  withHint(hint: string): TaskTimeoutError {
+    return new TaskTimeoutError(this.taskId, this.seconds, hint);
   }
 }
 

@@ -7,9 +7,11 @@ import { ServiceError } from '../errors.js';
 import { backoff, sleep } from './backoff.js';
 import { isStopped } from './plan.js';
 import type { ImportRun } from './run.js';
+import type { StoppedJob } from './journal.js';
 import { namedFew } from '../output/bounded.js';
 import { mapLimit } from '../util/pool.js';
 
+/** Status reads in flight while waiting for STOPPED (60 stopped jobs are not 60 requests at once). */
 const STATUS_READS = 4;
 
 export interface StopServices {
@@ -30,7 +32,6 @@ export async function stopAndWait(jobs: { name: string; type: string }[], servic
   const delays = backoff(200, 2000);
   let pending = jobs;
   for (;;) {
-    // A few reads at a time (60 stopped jobs are not 60 requests at once).
     const statuses = await mapLimit(pending, STATUS_READS, (j) => services.currentStatus(j.name, j.type));
     pending = pending.filter((_, i) => statuses[i] !== undefined && !isStopped(statuses[i]!));
     if (pending.length === 0) return jobs.map((j) => j.name);
@@ -44,34 +45,37 @@ export async function stopAndWait(jobs: { name: string; type: string }[], servic
   }
 }
 
-/** Stop the jobs the plan marks `stopFirst` and record them on the run (so they can be restarted). */
-export async function stopRunningJobs(run: ImportRun): Promise<void> {
+/**
+ * Stop the jobs the plan marks `stopFirst`; returns them with the status each had before.
+ * `onStopped` is called (and awaited) as soon as the service took each stop, before the next one:
+ * the runner records it in the journal, so whatever happens next the job is started again or named.
+ */
+export async function stopRunningJobs(run: ImportRun, onStopped: (job: StoppedJob) => Promise<void>): Promise<StoppedJob[]> {
   const { ctx, session } = run;
-  const toStop = run.planned.jobs.filter((p) => p.stopFirst).map((p) => ({ name: p.name, type: p.type }));
-  if (toStop.length === 0) return;
+  const toStop = run.planned.jobs.filter((p) => p.stopFirst).map((p) => ({ name: p.name, type: p.type, statusBefore: p.existingStatus ?? 'UNKNOWN' }));
+  if (toStop.length === 0) return [];
   const names = namedFew(toStop.map((j) => j.name));
   ctx.ui.info(`Stopping ${toStop.length} running job${toStop.length === 1 ? '' : 's'} that the import overwrites: ${names}`);
   ctx.ui.debug(`stopping: ${toStop.map((j) => j.name).join(', ')}`);
-  const onAbort = () => ctx.ui.warn(`interrupted while stopping jobs: some of ${names} may now be stopped; nothing was imported`);
-  ctx.deps.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    await stopAndWait(
-      toStop,
-      {
-        // Recorded as soon as the service took the stop, so a later failure restarts it or names it.
-        stopJob: async (name) => {
-          await session.dataarts.stopJob(name);
-          if (!run.stopped.includes(name)) run.stopped.push(name);
-        },
-        currentStatus: async (name, jobType) => {
-          const listed = await session.dataarts.listJobs(jobType === 'REAL_TIME' ? 'REAL_TIME' : 'BATCH', { jobName: name });
-          return listed.find((j) => j.name === name)?.status;
-        },
+  const stopped: StoppedJob[] = [];
+  await stopAndWait(
+    toStop,
+    {
+      stopJob: async (name) => {
+        await session.dataarts.stopJob(name);
+        const job = toStop.find((j) => j.name === name)!;
+        if (!stopped.includes(job)) {
+          stopped.push(job);
+          await onStopped(job);
+        }
       },
-      { timeoutMs: run.settings.timeoutMs, signal: ctx.deps.signal, now: () => ctx.deps.now().getTime() },
-    );
-  } finally {
-    ctx.deps.signal.removeEventListener('abort', onAbort);
-  }
-  ctx.ui.info(`Stopped: ${namedFew(run.stopped)}`);
+      currentStatus: async (name, jobType) => {
+        const listed = await session.dataarts.listJobs(jobType === 'REAL_TIME' ? 'REAL_TIME' : 'BATCH', { jobName: name });
+        return listed.find((j) => j.name === name)?.status;
+      },
+    },
+    { timeoutMs: run.settings.timeoutMs, signal: ctx.deps.signal, now: () => ctx.deps.now().getTime() },
+  );
+  ctx.ui.info(`Stopped: ${namedFew(stopped.map((j) => j.name))}`);
+  return stopped;
 }

@@ -9,32 +9,41 @@
 import { readArchive } from '../archive/model.js';
 import { compareJob, definitionsOf, mergeDefinitions, type Definitions } from '../compare/definitions.js';
 import { applyImportEffects, importEffectsOf } from './change-only.js';
+import { clip } from '../compare/show-change.js';
 import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
 import { IMPORT_READ_LIMITS } from './limits.js';
-import { clip } from '../compare/show-change.js';
 import type { ImportRun, VerifyResult } from './run.js';
+import type { JobOutcome } from './task.js';
 
 const SUCCESS = new Set(['created', 'overwritten']);
 /** Jobs named one per line before the rest are counted. */
 const SHOWN = 10;
 
 /** What was staged, as the import call leaves it. */
-async function expectedDefinitions(run: ImportRun): Promise<Definitions> {
+export async function expectedDefinitions(run: ImportRun): Promise<Definitions> {
   const sets: Definitions[] = [];
   for (const part of run.planned.prepared.parts) sets.push(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)));
-  return applyImportEffects(mergeDefinitions(sets), importEffectsOf(run, run.planned.refs.importResources));
+  return applyImportEffects(mergeDefinitions(sets), importEffectsOf(run.settings, run.planned.refs.importResources));
 }
 
-export async function verifyImport(run: ImportRun): Promise<void> {
+/** The outcomes as read back (untold jobs decided) and one check per imported job. */
+export interface Verified {
+  outcomes: JobOutcome[];
+  verification: VerifyResult[];
+}
+
+export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[]; untold: string[] }): Promise<Verified> {
   const { ctx, session, settings } = run;
+  const untold = new Set(told.untold);
+  const outcomes = told.outcomes.map((o) => ({ ...o }));
   // A job the task did not tell about (no subtask of its name, or an outcome the task mapping
   // calls 'unknown') is decided by reading it back.
-  const toCheck = run.outcomes.filter((o) => SUCCESS.has(o.result) || run.untold.has(o.name)).map((o) => o.name);
+  const toCheck = outcomes.filter((o) => SUCCESS.has(o.result) || untold.has(o.name)).map((o) => o.name);
   if (!settings.verify) {
-    if (run.untold.size > 0) ctx.ui.warn(`the import task did not report on ${[...run.untold].join(', ')}; without the read-back check (--no-verify) their outcome is the task's`);
-    return;
+    if (untold.size > 0) ctx.ui.warn(`the import task did not report on ${[...untold].join(', ')}; without the read-back check (--no-verify) their outcome is the task's`);
+    return { outcomes, verification: [] };
   }
-  if (toCheck.length === 0) return;
+  if (toCheck.length === 0) return { outcomes, verification: [] };
   const progress = await ctx.ui.progress('Reading the imported jobs back');
   let current: Definitions;
   let expected: Definitions;
@@ -46,33 +55,38 @@ export async function verifyImport(run: ImportRun): Promise<void> {
     progress.stop();
   }
   const results: VerifyResult[] = [];
-  const outcomes = new Map(run.outcomes.map((o) => [o.name, o]));
+  const byName = new Map(outcomes.map((o) => [o.name, o]));
   const planned = new Map(run.planned.jobs.map((p) => [p.name, p]));
   for (const name of toCheck) {
-    const outcome = outcomes.get(name)!;
+    const outcome = byName.get(name)!;
     if (!current.jobs.has(name)) {
       outcome.result = 'failed';
-      outcome.message = run.untold.has(name) ? 'no subtask reported on this job and it is not in the workspace after the import' : `reported ${outcome.message || 'imported'}, but it is not in the workspace after the import`;
+      outcome.message = untold.has(name) ? 'no subtask reported on this job and it is not in the workspace after the import' : `reported ${outcome.message || 'imported'}, but it is not in the workspace after the import`;
       continue;
     }
     // Under SKIP a same-name script already in the workspace is kept, so only the job is checked.
     const cmp = compareJob(name, expected, current, { companions: settings.policy === 'OVERWRITE' });
     results.push({ name, state: cmp.state === 'same' ? 'verified' : 'differs', changes: cmp.changes });
-    if (run.untold.has(name)) {
+    if (untold.has(name)) {
       const plan = planned.get(name);
       outcome.result = plan?.action === 'overwrite' ? 'overwritten' : 'created';
       outcome.message = 'no subtask reported on this job; decided by reading it back';
     }
   }
-  run.verification = results;
+  reportVerification(ctx.ui, results);
+  return { outcomes, verification: results };
+}
+
+/** `Read back: N verified`, or one warning per job that differs. */
+export function reportVerification(ui: { info(line: string): void; warn(line: string): void }, results: VerifyResult[]): void {
   const differs = results.filter((r) => r.state === 'differs');
   if (differs.length === 0) {
-    ctx.ui.info(`Read back: ${results.length} imported job${results.length === 1 ? '' : 's'} verified (as staged, apart from the fields the service sets itself)`);
+    if (results.length > 0) ui.info(`Read back: ${results.length} imported job${results.length === 1 ? '' : 's'} verified (as staged, apart from the fields the service sets itself)`);
     return;
   }
   // One bounded line per job for the first few, then a count (every path in --json).
   for (const d of differs.slice(0, SHOWN)) {
-    ctx.ui.warn(clip(`${d.name} differs from what was staged: ${d.changes.slice(0, 5).map((c) => c.path).join(', ')}${d.changes.length > 5 ? ` and ${d.changes.length - 5} more` : ''}`));
+    ui.warn(clip(`${d.name} differs from what was staged: ${d.changes.slice(0, 5).map((c) => c.path).join(', ')}${d.changes.length > 5 ? ` and ${d.changes.length - 5} more` : ''}`));
   }
-  if (differs.length > SHOWN) ctx.ui.warn(`and ${differs.length - SHOWN} more imported jobs differ from what was staged (all of them in --json)`);
+  if (differs.length > SHOWN) ui.warn(`and ${differs.length - SHOWN} more imported jobs differ from what was staged (all of them in --json)`);
 }

@@ -88,7 +88,7 @@ Examples:
   jobs
     .command('import')
     .description('import an archive (zip or directory) into the workspace, after pre-checks')
-    .argument('<archive>', 'zip file or directory in the batch or single-job layout')
+    .argument('[archive]', 'zip file or directory in the batch or single-job layout (none with --resume)')
     .addOption(new Option('--duplicate-policy <policy>', 'what to do with same-name jobs and scripts (sameNamePolicy)').choices(['skip', 'overwrite']).default('skip'))
     .addOption(new Option('--target-status <status>', 'status of the imported jobs (targetStatus)').choices(['saved', 'submitted', 'production']))
     .option('--approver <name>', 'approver (repeatable; approvers)', collect, [])
@@ -109,15 +109,24 @@ Examples:
     .option('--no-restart', 'leave the jobs --stop-running stopped stopped (default: start them again after a successful import)')
     .option('--no-verify', 'skip reading the imported jobs back and comparing them with what was staged')
     .option('--include-unchanged', "under overwrite, also stage and overwrite jobs equal to the workspace's (default: left alone, 'unchanged')", false)
+    .option('--journal <path>', 'where the release journal goes (default dataarts-release-{workspace}-{UTC time}.json beside the rollback archive)')
+    .option('--resume <journal>', 'finish a release that was interrupted: follow its task, read back, start again what it stopped, remove its staged objects')
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
   $ dataarts jobs import jobs.zip --obs-path obs://my-bucket/staging/ --dry-run
   $ dataarts jobs import jobs.zip --duplicate-policy overwrite --stop-running --target-status submitted --approver alice
-  $ dataarts jobs import jobs.zip --expression-time-zone Asia/Shanghai --env prod`)
-    .action(async (archive: string, opts: Omit<JobsImportOptions, 'archive'>, cmd: Command) => {
+  $ dataarts jobs import jobs.zip --expression-time-zone Asia/Shanghai --env prod
+  $ dataarts jobs import --resume dataarts-release-prod-20261202T101500Z.json`)
+    .action(async (archive: string | undefined, opts: Omit<JobsImportOptions, 'archive'> & { resume?: string }, cmd: Command) => {
+      const ctx = contextFor(cmd, deps, state);
+      if (opts.resume !== undefined) {
+        const { runJobsImportResume } = await import('../../commands/jobs-import-resume.js');
+        state.exitCode = await runJobsImportResume(ctx, { journal: opts.resume, archive, timeout: opts.timeout });
+        return;
+      }
       const { runJobsImport } = await import('../../commands/jobs-import.js');
-      state.exitCode = await runJobsImport(contextFor(cmd, deps, state), { ...opts, archive });
+      state.exitCode = await runJobsImport(ctx, { ...opts, archive });
     });
 
   jobs

@@ -1,0 +1,31 @@
+/**
+ * A job definition's fingerprint: sha256 of a canonical text that is equal exactly when
+ * compareJob (definitions.ts, job fields only) finds no change: fields the service sets itself
+ * left out, keys sorted, and lists whose items all carry a distinct string `name` (nodes, params,
+ * node properties) ordered by name, as json-diff matches them. The release journal keeps the
+ * fingerprints of every job's version before the release and of its staged version, so a later
+ * process can tell which of the two the workspace holds without keeping either.
+ */
+import { createHash } from 'node:crypto';
+import { withoutServiceFields } from './definitions.js';
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(canonical);
+    const names = items.map((i) => (i !== null && typeof i === 'object' && !Array.isArray(i) ? (i as Record<string, unknown>).name : undefined));
+    const named = names.every((n) => typeof n === 'string') && new Set(names).size === names.length && items.length > 0;
+    if (!named) return items;
+    return items.map((item, i) => ({ item, name: names[i] as string })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((x) => x.item);
+  }
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(obj).sort().map((k) => [k, canonical(obj[k])]));
+  }
+  return value;
+}
+
+/** `sha256:` + hex of the job's canonical text. */
+export function jobFingerprint(json: Record<string, unknown>): string {
+  const text = JSON.stringify(canonical(withoutServiceFields('job', json)));
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
