@@ -6,7 +6,7 @@
  * for approval is exit 4 naming the flags, with the stopped jobs running again.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readArchive } from '../../src/archive/model.js';
 import {
@@ -145,5 +145,60 @@ describe('jobs import: change-only releases', () => {
     expect(emu.state.workspace('prod').jobs.get(batchJob)!.status).toBe('SCHEDULING');
     const ok = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running', '--no-rollback', '--target-status', 'submitted', '--approver', 'alice'], { cwd: dir });
     expect(ok.code).toBe(0);
+  });
+
+  test('a saved plan is applied exactly, and refused (exit 4, nothing changed) when the workspace or the archive drifted', async () => {
+    const release = names.filter((n) => n !== 'job_00002');
+    const prod = emu.state.workspace('prod');
+    const other = release.find((n) => n !== batchJob)!;
+    const created = release.find((n) => n !== batchJob && n !== other)!;
+    const createdText = prod.jobs.get(created)!.text;
+    prod.jobs.delete(created);
+    emu.state.changed();
+    const zip = await archiveChanging([batchJob], 'planned.zip', release);
+    const plan = path.join(dir, 'release-plan.json');
+    const dry = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--dry-run', '--plan-out', plan], { cwd: dir });
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain(`Plan saved: ${plan}`);
+    const saved = JSON.parse(await readFile(plan, 'utf8')) as { format: string; archive: { sha256: string }; jobs: { name: string; action: string }[] };
+    expect(saved.format).toBe('dataarts-import-plan/1');
+    expect(saved.archive.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.fromEntries(saved.jobs.map((j) => [j.name, j.action]))).toMatchObject({ [batchJob]: 'overwrite', [other]: 'unchanged', [created]: 'create' });
+
+    // One planned job changed in the workspace, and the planned new job now exists.
+    const otherText = prod.jobs.get(other)!.text;
+    prod.jobs.get(other)!.text = otherText.replace(/"description": "[^"]*"/, '"description": "edited in prod meanwhile"');
+    emu.state.putJob('prod', createdText, { status: 'STOPPED' });
+    emu.requests.length = 0;
+    const calls = emu.state.importCalls.length;
+    const drifted = await importCli(emu, ['--plan', plan], { cwd: dir });
+    expect(drifted.code).toBe(4);
+    expect(drifted.stderr).toContain(`${other} (changed in the workspace since the plan`);
+    expect(drifted.stderr).toContain(`${created} (planned as a new job, but a job of that name now exists`);
+    expect(emu.state.importCalls.length).toBe(calls);
+    expect(jobRequests('stop')).toEqual([]);
+    expect(emu.requests.filter((q) => q.method === 'PUT')).toEqual([]);
+
+    // Put back as planned: applied exactly.
+    prod.jobs.get(other)!.text = otherText;
+    prod.jobs.delete(created);
+    emu.state.changed();
+    const applied = await importCli(emu, ['--plan', plan, '--no-rollback', '--json'], { cwd: dir });
+    expect(applied.code).toBe(0);
+    const doc = parseDoc<{ jobs: { name: string; result: string }[] }>(applied.stdout);
+    expect(Object.fromEntries(doc.jobs.map((j) => [j.name, j.result]))).toMatchObject({ [batchJob]: 'overwritten', [other]: 'unchanged', [created]: 'created' });
+
+    // Flags the plan fixes cannot be given again; a changed archive is refused.
+    expect((await importCli(emu, ['--plan', plan, '--duplicate-policy', 'skip'], { cwd: dir })).code).toBe(2);
+    expect((await importCli(emu, [zip, '--plan', plan], { cwd: dir })).code).toBe(2);
+    await archiveChanging([batchJob, other], 'planned.zip', release);
+    const changedArchive = await importCli(emu, ['--plan', plan], { cwd: dir });
+    expect(changedArchive.code).toBe(4);
+    expect(changedArchive.stderr).toContain('changed since the plan was made');
+    // --plan-out refuses to replace a file that is not a plan.
+    const notPlan = path.join(dir, 'notes.txt');
+    await writeFile(notPlan, 'my notes');
+    expect((await importCli(emu, [zip, '--obs-path', STAGING, '--dry-run', '--plan-out', notPlan], { cwd: dir })).code).toBe(4);
+    expect(await readFile(notPlan, 'utf8')).toBe('my notes');
   });
 });

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
-import { RefusedError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { readArchive } from '../archive/model.js';
 import { count } from '../output/plural.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
@@ -29,8 +29,9 @@ import { checkJournalPath, defaultJournalPath, ReleaseJournal, resumeCommand, un
 import { beforeFingerprints, initialRecord } from '../import/release-record.js';
 import { settleAfterFailure } from '../import/after-failure.js';
 import { isFinished } from '../import/finished.js';
-import { refusalOf } from '../import/refusals.js';
+import { nothingToImport, refuseUnlessReady } from '../import/ready.js';
 import { checkStagingBucket } from '../import/staging-check.js';
+import { checkPlanFiles, checkPlanStillHolds, PLAN_FLAGS, type SavedPlan } from '../import/saved-plan.js';
 
 export interface JobsImportOptions {
   /** Required (the command line makes it optional for --resume). */
@@ -56,6 +57,10 @@ export interface JobsImportOptions {
   verify: boolean;
   journal?: string;
   includeUnchanged?: boolean;
+  /** --plan-out PATH (with --dry-run). */
+  planOut?: string;
+  /** The plan loaded from --plan PLAN (src/cli composes the options from it). */
+  savedPlan?: SavedPlan;
 }
 
 /** Everything checked from the flags alone, before any file or the network is touched. */
@@ -63,6 +68,7 @@ function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
   if (opts.archive === undefined) {
     throw new UsageError('missing the ARCHIVE argument', { hint: 'Give the archive to import (dataarts jobs import ARCHIVE), or --resume JOURNAL to finish an interrupted release.' });
   }
+  if (opts.planOut !== undefined && !opts.dryRun) throw new UsageError('--plan-out saves the plan of a dry run', { hint: 'Add --dry-run (then apply it with --plan PLAN).' });
   if (opts.stopRunning && !opts.wait && opts.restart !== false && !opts.dryRun) {
     // Jobs it stops can only be started again once the import has ended: never leave them stopped
     // without being asked to.
@@ -93,6 +99,9 @@ function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
     verify: opts.verify !== false,
     ...(opts.journal === undefined ? {} : { journal: resolve(cwd, opts.journal) }),
     includeUnchanged: opts.includeUnchanged === true,
+    ...(opts.planOut === undefined ? {} : { planOut: resolve(cwd, opts.planOut) }),
+    planOptions: Object.fromEntries(PLAN_FLAGS.map((f) => [f, opts[f]])),
+    ...(opts.savedPlan ? { savedPlan: opts.savedPlan } : {}),
   };
 }
 
@@ -101,6 +110,7 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   // Read (in memory, hostile-safe) before anything is created on disk or asked of the service.
   const model = await readArchive(settings.archive, IMPORT_READ_LIMITS);
   checkJobParamsAgainstArchive(settings.jobParams, model.jobs.map((j) => j.name));
+  await checkPlanFiles(settings, model);
   if (!settings.dryRun) await checkRollbackPath(ctx.deps.cwd, settings.rollback);
   if (!settings.dryRun && settings.journal) await checkJournalPath(settings.journal);
   ctx.ui.debug(`archive ${settings.archive}: ${model.layout} layout, ${count(model.jobs.length, 'job')}, ${count(model.scripts.length, 'script')}, ${count(model.resources.length, 'resource')}, ${model.unpackedBytes} bytes unpacked`);
@@ -135,6 +145,7 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }):
     });
   }
   run.plan = await planRun(run);
+  if (settings.savedPlan) checkPlanStillHolds(run, settings.savedPlan);
   if (settings.dryRun) {
     await checkStagingBucket(run);
     return printDryRun(run);
@@ -167,30 +178,4 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }):
     if (isFinished(r)) r.state = 'done';
   });
   return printResult(ctx, journal.record, journal.path);
-}
-
-/**
- * Every job would be skipped or is unchanged and the archive carries nothing else (scripts or resources no job
- * takes are imported on their own): nothing is uploaded and no import is started.
- */
-function nothingToImport(run: ImportRun): boolean {
-  const { jobs } = run.planned;
-  if (!jobs.every((p) => p.action === 'skip' || p.action === 'unchanged')) return false;
-  const belongs = new Set(run.model.jobs.flatMap((j) => [j.entry, ...j.companions]));
-  return run.model.entries.every((e) => belongs.has(e.name));
-}
-
-/** Refuse (exit 4, nothing uploaded) when planning found problems or the parts need waiting. */
-function refuseUnlessReady(run: ImportRun): void {
-  const { refusals, prepared } = run.planned;
-  if (refusals.length > 0) throw refusalOf(run);
-  if (!run.settings.wait && prepared.parts.length > 1) {
-    // (inferred) Only one import runs per workspace at a time, so the parts must be imported one
-    // after another: that needs waiting.
-    throw new RefusedError(
-      `the archive needs ${prepared.parts.length} imports (over the 10 MB limit of one import), imported one after another; --no-wait cannot do that`,
-      [{ subject: run.settings.archive, reason: `needs ${count(prepared.parts.length, 'part')}` }],
-      { hint: 'Run without --no-wait, or split the archive yourself (e.g. export fewer jobs per archive).' },
-    );
-  }
 }

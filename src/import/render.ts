@@ -12,6 +12,7 @@ import type { ImportRun, PartResult } from './run.js';
 import { refusalOf } from './refusals.js';
 import { clip } from '../compare/show-change.js';
 import { namedFew } from '../output/bounded.js';
+import { writeSavedPlan } from './saved-plan.js';
 import { leftStoppedOnPurpose } from './restart.js';
 
 /** What the environment map adds to the plan (src/refs). */
@@ -170,6 +171,8 @@ export async function printDryRun(run: ImportRun): Promise<number> {
   if (!staging) ctx.ui.warn('no OBS staging location: a real import needs --obs-path obs://BUCKET/PREFIX/ or obsStagingPath in the profile');
   if (parts.length > 1) ctx.ui.info(`The archive would be imported in ${parts.length} parts, one after another${settings.wait ? '' : ' (not possible with --no-wait)'}.`);
   if (refusals.length === 0) {
+    // Only a plan that could be applied is saved.
+    if (settings.planOut !== undefined) await writeSavedPlan(run, settings.planOut, ctx.deps.cleanup);
     ctx.ui.info('Dry run: nothing was uploaded or changed.');
     return ExitCode.OK;
   }

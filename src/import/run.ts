@@ -15,6 +15,7 @@ import type { PlannedJob, SameNamePolicy } from './plan.js';
 import type { Prepared } from './prepare.js';
 import type { StagingLocation } from './staging.js';
 import type { Comparison } from './change-only.js';
+import type { SavedPlan } from './saved-plan.js';
 
 /** The flags of `jobs import`, checked and in the service's terms. */
 export interface ImportSettings {
@@ -43,6 +44,12 @@ export interface ImportSettings {
   restart: boolean;
   /** Read the imported jobs back and compare them with what was staged (false with --no-verify). */
   verify: boolean;
+  /** --plan-out PATH (absolute), with --dry-run: where to save the plan. */
+  planOut?: string;
+  /** The plan-deciding flags as given, saved with --plan-out. */
+  planOptions?: Record<string, unknown>;
+  /** --plan PLAN: the saved plan to apply exactly. */
+  savedPlan?: SavedPlan;
   /** --journal PATH (absolute); undefined = the default name beside the rollback archive. */
   journal?: string;
 }
