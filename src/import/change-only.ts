@@ -45,6 +45,7 @@ export function applyImportEffects(defs: Definitions, effects: ImportCallEffects
 
 /** The definitions the rewritten entries would stage, as the import call leaves them. */
 export function wantedDefinitions(source: string, data: Map<string, Buffer>, effects: ImportCallEffects): Definitions {
+  if (data.size === 0) return { jobs: new Map(), scripts: new Map(), resources: new Map() };
   const model = buildModel(source, [...data].map(([name, bytes]) => ({ name, data: bytes })));
   return applyImportEffects(definitionsOf(model), effects);
 }
@@ -72,28 +73,36 @@ function canonical(value: unknown): string {
   return value !== null && typeof value === 'object' ? String(value) : JSON.stringify(value);
 }
 
-/** Compare `names` (jobs that exist in the workspace) with what would be staged. */
-export async function compareWithWorkspace(
-  env: { ctx: CommandContext; client: BatchExporter; workDir: string },
-  wanted: Definitions,
-  names: string[],
-): Promise<Map<string, Comparison>> {
-  const out = new Map<string, Comparison>();
-  if (names.length === 0) return out;
-  const progress = await env.ctx.ui.progress('Comparing with the workspace');
-  let current: Definitions;
-  try {
-    current = await readWorkspaceDefinitions(env.client, names, env.workDir, (done, total) => progress.update(done, total));
-  } finally {
-    progress.stop();
-  }
-  for (const name of names) {
-    // A job gone between the list and the export is compared as absent (it will be created).
-    if (!current.jobs.has(name) || !wanted.jobs.has(name)) continue;
-    // Scripts and resources count under either policy: under skip, a job whose script differs is
-    // one that --duplicate-policy overwrite would change.
-    const cmp = compareJob(name, wanted, current);
-    out.set(name, { changes: cmp.changes, workspaceSha256: workspaceFingerprint(name, current) });
-  }
-  return out;
+/**
+ * Start reading the workspace's current versions of `names` (batch export, with progress) at once,
+ * so the exports run while the archive is rewritten and parsed; `compareWith` then compares.
+ */
+export function readForComparison(env: { ctx: CommandContext; client: BatchExporter; workDir: string }, names: string[]): { compareWith(wanted: Definitions): Promise<Map<string, Comparison>> } {
+  const reading = (async () => {
+    if (names.length === 0) return undefined;
+    const progress = await env.ctx.ui.progress('Comparing with the workspace');
+    try {
+      return await readWorkspaceDefinitions(env.client, names, env.workDir, (done, total) => progress.update(done, total));
+    } finally {
+      progress.stop();
+    }
+  })();
+  // Awaited in compareWith; a failure before that must not be an unhandled rejection.
+  reading.catch(() => undefined);
+  return {
+    async compareWith(wanted) {
+      const out = new Map<string, Comparison>();
+      const current = await reading;
+      if (!current) return out;
+      for (const name of names) {
+        // A job gone between the list and the export is compared as absent (it will be created).
+        if (!current.jobs.has(name) || !wanted.jobs.has(name)) continue;
+        // Scripts and resources count under either policy: under skip, a job whose script differs
+        // is one that --duplicate-policy overwrite would change.
+        const cmp = compareJob(name, wanted, current);
+        out.set(name, { changes: cmp.changes, workspaceSha256: workspaceFingerprint(name, current) });
+      }
+      return out;
+    },
+  };
 }

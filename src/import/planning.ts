@@ -11,7 +11,8 @@ import { block, blockedJobs, planImport, type PlannedJob } from './plan.js';
 import { lockProblemOf, reportsLockState } from './locks.js';
 import { packSourceOf } from '../rewrite/pack-source.js';
 import { rewriteEntries, type PackSource } from '../rewrite/entries.js';
-import { compareWithWorkspace, importEffectsOf, wantedDefinitions, type Comparison } from './change-only.js';
+import { importEffectsOf, readForComparison, wantedDefinitions, type Comparison } from './change-only.js';
+import type { Definitions } from '../compare/definitions.js';
 import { prepareParts } from './prepare.js';
 import type { ImportRun, RunPlan } from './run.js';
 
@@ -20,11 +21,14 @@ export async function planRun(run: ImportRun): Promise<RunPlan> {
   const { settings, model } = run;
   const existing = await listAllJobsShowingProgress(run.ctx, dataarts);
   const listed = new Set(existing.map((j) => j.name));
+  // The workspace's versions of same-name jobs are read while the archive is rewritten and parsed.
+  const sameName = model.jobs.filter((j) => listed.has(j.name));
+  const reading = readForComparison({ ctx: run.ctx, client: dataarts, workDir: run.workDir }, sameName.map((j) => j.name));
   const refs = await referencePlan(run);
   // Rewrite every entry once: what is compared is exactly what would be staged.
   const source = packSourceOf(model);
   const { data, timeZoneChanges } = rewriteEntries(source, { timeZone: settings.timeZone, rewriteEntry: refs.rewriteEntry });
-  const comparisons = await compareSameName(run, { source, data, listed, refs });
+  const comparisons = await reading.compareWith(wantedOf(run, { source, data, listed, refs }));
   const unchanged = settings.policy === 'OVERWRITE' && !settings.includeUnchanged
     ? new Set([...comparisons].filter(([, c]) => c.changes.length === 0).map(([name]) => name))
     : new Set<string>();
@@ -67,15 +71,12 @@ export async function planRun(run: ImportRun): Promise<RunPlan> {
   return { jobs, refs, prepared, refusals, existing, comparisons };
 }
 
-/** Every archive job with a same-name job in the workspace, compared with it after every rewrite. */
-async function compareSameName(run: ImportRun, input: { source: PackSource; data: Map<string, Buffer>; listed: Set<string>; refs: ReferencePlan }): Promise<Map<string, Comparison>> {
+/** What the same-name jobs would be once staged and imported (their entries only). */
+function wantedOf(run: ImportRun, input: { source: PackSource; data: Map<string, Buffer>; listed: Set<string>; refs: ReferencePlan }): Definitions {
   const { source, data, listed, refs } = input;
-  const sameName = source.jobs.filter((j) => listed.has(j.name));
-  if (sameName.length === 0) return new Map();
   const entries = new Map<string, Buffer>();
-  for (const j of sameName) for (const e of [j.entry, ...j.companions]) if (data.has(e)) entries.set(e, data.get(e)!);
-  const wanted = wantedDefinitions(run.settings.archive, entries, importEffectsOf(run.settings, refs.importResources));
-  return compareWithWorkspace({ ctx: run.ctx, client: run.session.dataarts, workDir: run.workDir }, wanted, sameName.map((j) => j.name));
+  for (const j of source.jobs) if (listed.has(j.name)) for (const e of [j.entry, ...j.companions]) if (data.has(e)) entries.set(e, data.get(e)!);
+  return wantedDefinitions(run.settings.archive, entries, importEffectsOf(run.settings, refs.importResources));
 }
 
 /**
