@@ -25,13 +25,15 @@ import { logPlan, printDryRun, printNoWait, printNothingToImport, printResult } 
 import { checkRollbackPath, rollbackTarget, saveRollback } from '../import/rollback.js';
 import { mergeRestarts, restartStopped } from '../import/restart.js';
 import { verifyImport } from '../import/verify.js';
+import { ReadAhead } from '../import/read-ahead.js';
 import { checkJournalPath, defaultJournalPath, ReleaseJournal, resumeCommand, undoCommand } from '../import/journal.js';
 import { beforeFingerprints, initialRecord } from '../import/release-record.js';
 import { settleAfterFailure } from '../import/after-failure.js';
 import { isFinished } from '../import/finished.js';
 import { nothingToImport, refuseUnlessReady } from '../import/ready.js';
 import { checkStagingBucket } from '../import/staging-check.js';
-import { checkPlanFiles, checkPlanStillHolds, PLAN_FLAGS, type SavedPlan } from '../import/saved-plan.js';
+import { checkPlanFiles, checkPlanStillHolds } from '../import/saved-plan.js';
+import { PLAN_FLAGS, type SavedPlan } from '../import/saved-plan-format.js';
 
 export interface JobsImportOptions {
   /** Required (the command line makes it optional for --resume). */
@@ -163,12 +165,13 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }):
     for (const job of r.jobs) if (before.has(job.name)) job.before = before.get(job.name)!;
   });
   await stopRunningJobs(run, (job) => journal.update((r) => void r.stopped.push(job)));
-  const done = await importParts(run, journal);
+  const readAhead = settings.verify ? new ReadAhead({ client: run.session.dataarts, workDir: run.workDir }) : undefined;
+  const done = await importParts(run, journal, readAhead);
   if (done.kind === 'no-wait') {
     await journal.update((r) => void (r.interruption = '--no-wait'));
     return printNoWait(ctx, journal.record, { ...done, journal: journal.path });
   }
-  const verified = await verifyImport(run, done);
+  const verified = await verifyImport(run, done, readAhead);
   // Jobs left alone as unchanged are part of the result (not of the task).
   for (const p of run.planned.jobs) if (p.action === 'unchanged') verified.outcomes.push({ name: p.name, result: 'unchanged', message: p.reason ?? '' });
   await journal.update((r) => Object.assign(r, verified));

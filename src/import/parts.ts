@@ -18,6 +18,7 @@ import { ImportRefused, startImport, TaskTimeoutError, waitWithProgress } from '
 import type { ImportRun, PartResult } from './run.js';
 import { checkStagedReading } from './staging-check.js';
 import { resumeCommand, type ReleaseJournal } from './journal.js';
+import type { ReadAhead } from './read-ahead.js';
 
 /** What the parts' tasks told: one part result, the per-job outcomes and the jobs no subtask told. */
 export interface PartsImported {
@@ -29,7 +30,8 @@ export interface PartsImported {
 
 export type PartsDone = PartsImported | { kind: 'no-wait'; taskId: string; stagedPath: string };
 
-export async function importParts(run: ImportRun, journal: ReleaseJournal): Promise<PartsDone> {
+/** `readAhead`: where each finished part's imported jobs start being read back (all but the last part). */
+export async function importParts(run: ImportRun, journal: ReleaseJournal, readAhead?: ReadAhead): Promise<PartsDone> {
   const runId = newRunId(run.ctx.deps.now());
   const done: PartsImported = { kind: 'finished', parts: [], outcomes: [], untold: [] };
   try {
@@ -39,6 +41,8 @@ export async function importParts(run: ImportRun, journal: ReleaseJournal): Prom
       done.parts.push(result.part);
       done.outcomes.push(...result.outcomes);
       done.untold.push(...result.untold);
+      // The read-back of this part overlaps the next part's import (distinct jobs).
+      if (part !== run.planned.prepared.parts.at(-1)) readAhead?.start(result.outcomes.filter((o) => o.result === 'created' || o.result === 'overwritten').map((o) => o.name));
     }
   } catch (err) {
     // Never leave a half-done state unexplained: say what this run already changed.

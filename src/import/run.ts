@@ -15,7 +15,7 @@ import type { PlannedJob, SameNamePolicy } from './plan.js';
 import type { Prepared } from './prepare.js';
 import type { StagingLocation } from './staging.js';
 import type { Comparison } from './change-only.js';
-import type { SavedPlan } from './saved-plan.js';
+import type { SavedPlan } from './saved-plan-format.js';
 
 /** The flags of `jobs import`, checked and in the service's terms. */
 export interface ImportSettings {

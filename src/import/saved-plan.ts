@@ -17,33 +17,7 @@ import { packSourceOf } from '../rewrite/pack-source.js';
 import { compareEntryNames } from '../archive/zip-write.js';
 import { namedFew } from '../output/bounded.js';
 import type { ImportRun } from './run.js';
-
-export const PLAN_FORMAT = 'dataarts-import-plan/1';
-
-/** The `jobs import` flags a plan fixes (given again with --plan, they are a usage error). */
-export const PLAN_FLAGS = [
-  'duplicatePolicy', 'targetStatus', 'approver', 'executeUser', 'param', 'jobParam', 'expressionTimeZone',
-  'obsPath', 'stopRunning', 'env', 'map', 'includeUnchanged',
-] as const;
-
-export interface SavedPlanJob {
-  name: string;
-  action: string;
-  /** Fingerprint of the workspace version planned against (null for a job to create). */
-  workspaceSha256: string | null;
-  /** The paths that differed from the archive when planned (what the reviewer saw). */
-  changedPaths: string[];
-}
-
-export interface SavedPlan {
-  format: typeof PLAN_FORMAT;
-  createdAt: string;
-  workspace: string | null;
-  archive: { path: string; sha256: string | null; entriesSha256: string };
-  /** The plan-deciding flags as given (commander's names). */
-  options: Record<string, unknown>;
-  jobs: SavedPlanJob[];
-}
+import { PLAN_FLAGS, PLAN_FORMAT, type SavedPlan, type SavedPlanJob } from './saved-plan-format.js';
 
 /** sha256 of the archive's entries (names and bytes, sorted): the same for a zip and its directory. */
 export function entriesSha256(model: ArchiveModel): string {

@@ -10,6 +10,7 @@ import { readArchive } from '../archive/model.js';
 import { compareJob, definitionsOf, mergeDefinitions, type Definitions } from '../compare/definitions.js';
 import { applyImportEffects, importEffectsOf } from './change-only.js';
 import { clip } from '../compare/show-change.js';
+import type { ReadAhead } from './read-ahead.js';
 import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
 import { IMPORT_READ_LIMITS } from './limits.js';
 import type { ImportRun, VerifyResult } from './run.js';
@@ -32,7 +33,7 @@ export interface Verified {
   verification: VerifyResult[];
 }
 
-export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[]; untold: string[] }): Promise<Verified> {
+export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[]; untold: string[] }, readAhead?: ReadAhead): Promise<Verified> {
   const { ctx, session, settings } = run;
   const untold = new Set(told.untold);
   const outcomes = told.outcomes.map((o) => ({ ...o }));
@@ -48,8 +49,13 @@ export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[
   let current: Definitions;
   let expected: Definitions;
   try {
+    // Parts read back while the next one imported (read-ahead.ts) are not read again.
+    const ahead = readAhead ? await readAhead.collect() : { read: mergeDefinitions([]), covered: new Set<string>() };
     const listed = new Set((await session.dataarts.listAllJobs()).map((j) => j.name));
-    current = await readWorkspaceDefinitions(session.dataarts, toCheck.filter((n) => listed.has(n)), run.workDir, (done, total) => progress.update(done, total));
+    const rest = toCheck.filter((n) => listed.has(n) && !ahead.covered.has(n));
+    const total = rest.length + ahead.covered.size;
+    progress.update(ahead.covered.size, total);
+    current = mergeDefinitions([ahead.read, await readWorkspaceDefinitions(session.dataarts, rest, run.workDir, (done) => progress.update(ahead.covered.size + done, total))]);
     expected = await expectedDefinitions(run);
   } finally {
     progress.stop();
