@@ -140,6 +140,23 @@ describe('emulator: OBS, check-file and import', () => {
     expect(emu.state.workspace('target').jobs.get('locked_job')!.lockedBy).toBe(emu.credentials.username);
   });
 
+  test('the task reads the staged object when it runs: removed before that, the task fails with "Fail to read OBS file."', async () => {
+    const slow = await startEmulator({ workspaces: ['target'], rateLimits: false, importDelayMs: 100 });
+    try {
+      const path = await stage(slow, batchZip([jobDef('gone_job')]));
+      const started = await call(slow, 'POST', 'jobs/import', { body: { path }, workspace: 'target' });
+      expect(started.status).toBe(200);
+      const [, bucket, key] = /^obs:\/\/([^/]+)\/(.+)$/.exec(path)!;
+      slow.state.buckets.get(bucket!)!.delete(key!);
+      const task = await waitForTask(slow, started.json.taskId, 'target');
+      expect(task.status).toBe('FAILED');
+      expect(task.message).toBe('Fail to read OBS file.');
+      expect(slow.state.workspace('target').jobs.has('gone_job')).toBe(false);
+    } finally {
+      await slow.close();
+    }
+  });
+
   test('one running import per workspace; unknown task DLF.0810; size limit', async () => {
     const jobs = Array.from({ length: 20 }, (_, i) => jobDef(`j_${i}`));
     const path = await stage(emu, batchZip(jobs));
@@ -148,7 +165,12 @@ describe('emulator: OBS, check-file and import', () => {
     expect(second.status).toBe(400);
     expect(second.json.error_code).toBe('DLF.0816');
     expect(emu.state.tasks.size).toBe(1);
-    const running = await call(emu, 'GET', `system-tasks/${first.json.taskId}`, { workspace: 'target' });
+    // The task reads the staged object when it runs: its subtasks appear then, one per job.
+    let running = await call(emu, 'GET', `system-tasks/${first.json.taskId}`, { workspace: 'target' });
+    while ((running.json.subtasks as unknown[]).length === 0) {
+      await new Promise((r) => setTimeout(r, 2));
+      running = await call(emu, 'GET', `system-tasks/${first.json.taskId}`, { workspace: 'target' });
+    }
     expect(running.json.status).toBe('RUNNING');
     expect(running.json.subtasks).toHaveLength(20);
     expect((await waitForTask(emu, first.json.taskId, 'target')).status).toBe('SUCCESSFUL');

@@ -138,7 +138,7 @@ export function devJobs(emu: Emulator): { names: string[]; batchJob: string; rea
 
 /** The release journal a run printed ("Release journal: PATH (…"). */
 export function journalOf(stderr: string): string {
-  const m = /Release journal: (\S+) \(/.exec(stderr);
+  const m = /Release journal: (\S+)\n/.exec(stderr);
   if (!m) throw new Error(`no release journal in:\n${stderr}`);
   return m[1]!;
 }

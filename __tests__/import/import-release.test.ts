@@ -249,7 +249,8 @@ describe('jobs import: read-back check', () => {
       const zip = await writeZip(path.join(dir, 'odd.zip'), entries);
       const running = importCli(odd, [zip, '--obs-path', STAGING, '--json'], { cwd: dir });
       // A service whose subtasks are named some other way: rename them as soon as the task exists.
-      while (odd.state.tasks.size === 0) await new Promise((r) => setTimeout(r, 2));
+      // (The task lists its subtasks once it has read the staged object.)
+      while ((odd.state.tasks.size === 0 ? [] : [...odd.state.tasks.values()][0]!.subtasks).length === 0) await new Promise((r) => setTimeout(r, 1));
       const task = [...odd.state.tasks.values()][0]!;
       task.subtasks.forEach((sub, i) => (sub.name = `subtask ${i + 1}`));
       const r = await running;

@@ -13,7 +13,7 @@ const VALUE_HINTS: Record<string, string[]> = {
 };
 
 /** Flags whose value is a local path (the shell offers file names). */
-const PATH_VALUE = /<(path|file|archive|dir)>/;
+const PATH_VALUE = /<(path|file|archive|dir|journal)>/;
 
 function optionSpec(o: Option): CompletionOption {
   const names = [o.short, o.long].filter((n): n is string => typeof n === 'string');

@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 import { readArchive } from '../archive/model.js';
 import { count } from '../output/plural.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
-import { openSession } from '../api/session.js';
+import { openSession, type Session } from '../api/session.js';
 import { parseObsPath } from '../api/obs.js';
 import { checkJobParamsAgainstArchive, parseJobParams, parseParams } from '../import/params.js';
 import { IMPORT_READ_LIMITS } from '../import/limits.js';
@@ -107,7 +107,8 @@ function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
   };
 }
 
-export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions): Promise<number> {
+/** `open` is the session to import with (`jobs undo` passes one bound to the release's workspace). */
+export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions, open: (ctx: CommandContext) => Promise<Session> = openSession): Promise<number> {
   const settings = checkFlags(opts, ctx.deps.cwd);
   // Read (in memory, hostile-safe) before anything is created on disk or asked of the service.
   const model = await readArchive(settings.archive, IMPORT_READ_LIMITS);
@@ -120,7 +121,7 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   const workDir = await mkdtemp(join(ctx.deps.env.TMPDIR || tmpdir(), 'dataarts-import-work-'));
   const releaseWorkDir = ctx.deps.cleanup.add(() => rm(workDir, { recursive: true, force: true }));
   try {
-    const session = await openSession(ctx);
+    const session = await open(ctx);
     const run = new ImportRun({ ctx, settings, model, session, workDir });
     const release: { journal?: ReleaseJournal } = {};
     try {
@@ -158,7 +159,7 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }):
   const rollback = await rollbackTarget(run);
   const journalPath = settings.journal ?? await defaultJournalPath(rollback ? dirname(rollback) : ctx.deps.cwd, run.workspace, ctx.deps.now());
   const journal = (release.journal = await ReleaseJournal.create(journalPath, await initialRecord(run, rollback), ctx.deps.now));
-  ctx.ui.info(`Release journal: ${journal.path} (if interrupted: ${resumeCommand(journal.path)}; to undo: ${undoCommand(journal.path)})`);
+  ctx.ui.info(`Release journal: ${journal.path}\n  if interrupted, finish it: ${resumeCommand(journal.path)}\n  to undo it: ${undoCommand(journal.path)}`);
   if (rollback) await saveRollback(run, rollback);
   const before = await beforeFingerprints(run, rollback);
   await journal.update((r) => {

@@ -8,6 +8,7 @@ import type { CommandContext } from '../context.js';
 import { ExitCode, PartialFailureError, ServiceError } from '../errors.js';
 import { importSubtaskOutcome } from '../api/service-inferred.js';
 import { printJson, printLines } from '../output/render.js';
+import { findJournalForTask, resumeCommand } from '../import/journal.js';
 import { FINAL_TASK_STATUSES, subtaskJobName, waitForTask, type SystemTaskView } from '../import/task.js';
 
 export interface JobsTaskOptions {
@@ -61,6 +62,9 @@ export async function runJobsTask(ctx: CommandContext, opts: JobsTaskOptions): P
     await printLines(ctx.deps.io.stdout, jobs.map((j) => `${j.name.padEnd(width)}  ${j.result.padEnd(11)}  ${j.message}`.trimEnd()));
   }
   ctx.ui.info(`task ${opts.taskId}: ${task.status}${task.message ? ` (${task.message})` : ''}`);
+  // A release's task: only --resume also starts again what it stopped and removes its staged objects.
+  const journal = await findJournalForTask(ctx.deps.cwd, opts.taskId);
+  if (journal) ctx.ui.warn(`task ${opts.taskId} belongs to an unfinished release: \`${resumeCommand(journal)}\` finishes it (reads back, starts again the jobs it stopped, removes its staged archive)`);
   if (timedOut) {
     throw new ServiceError(`task ${opts.taskId} is still running after ${opts.timeout} s (--timeout)`, { hint: `Run \`dataarts jobs task ${opts.taskId} --wait\` again later.`, details: { taskId: opts.taskId } });
   }

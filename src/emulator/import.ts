@@ -25,14 +25,25 @@ import { readZip, ZipTooLargeError } from './zip.js';
 
 const inferred = (e: InferredError) => new HttpError(e.status, e.errorCode, e.message);
 
-/** Load and interpret the archive an `obs://bucket/key` path names. */
-async function loadArchive(state: EmulatorState, path: unknown): Promise<ImportArchive> {
+/** The bucket and key an `obs://bucket/key` path names, checked as the import call checks them. */
+function stagedLocation(state: EmulatorState, path: unknown): { bucket: string; key: string } {
   const m = typeof path === 'string' ? /^obs:\/\/([^/]+)\/(.+)$/.exec(path) : null;
   if (!m) throw dlfError('DLF.0803', 'The OBS path is invalid.');
   if (!state.buckets.has(m[1]!)) throw dlfError('DLF.1242', 'The OBS bucket does not exist.');
-  const data = state.obsObject(m[1]!, m[2]!);
+  return { bucket: m[1]!, key: m[2]! };
+}
+
+/** The staged object's bytes, as they are now (the import call checks it; the task reads it again). */
+function stagedBytes(state: EmulatorState, path: unknown): Buffer {
+  const { bucket, key } = stagedLocation(state, path);
+  const data = state.obsObject(bucket, key);
   if (!data) throw dlfError('DLF.0815', 'Fail to read OBS file.');
   if (data.length > IMPORT_MAX_ZIPPED_BYTES) throw inferred(IMPORT_SIZE_LIMIT_ERROR);
+  return data;
+}
+
+/** Unpack and interpret staged bytes. */
+async function interpretStaged(data: Buffer): Promise<ImportArchive> {
   let files: Map<string, Buffer>;
   try {
     files = await readZip(data, IMPORT_MAX_UNPACKED_BYTES);
@@ -41,6 +52,11 @@ async function loadArchive(state: EmulatorState, path: unknown): Promise<ImportA
     throw dlfError('DLF.0815', 'Fail to read OBS file.');
   }
   return interpretArchive(files);
+}
+
+/** Load and interpret the archive an `obs://bucket/key` path names. */
+async function loadArchive(state: EmulatorState, path: unknown): Promise<ImportArchive> {
+  return interpretStaged(stagedBytes(state, path));
 }
 
 function tryParse(text: string): Record<string, unknown> | undefined {
@@ -291,52 +307,69 @@ function bumpedId(text: string): string {
   return text.replace(/("taskWorkGroupId"\s*:\s*)(\d+)/, (_, key: string, id: string) => `${key}${(BigInt(id) + 3n).toString()}`);
 }
 
+/**
+ * The import call: checks the request and that the staged object is there and readable (the
+ * documented call errors), starts the task and answers with its id. The task reads the object
+ * again when it runs (after importDelayMs), as a service working asynchronously does: an object
+ * removed meanwhile fails the task with "Fail to read OBS file." (inferred), so a client that
+ * deletes its staged archive while the task runs is caught.
+ */
 export async function startImport(ctx: DlfContext, runtime: ImportRuntime): Promise<void> {
   const body = jsonBody(ctx.ex);
   ctx.state.importCalls.push(body);
   if (ctx.ws.runningImport !== undefined) throw inferred(IMPORT_ALREADY_RUNNING_ERROR);
   const req = parseImportRequest(body, ctx.ws);
-  const archive = await loadArchive(ctx.state, body.path);
+  await interpretStaged(stagedBytes(ctx.state, body.path));
   // Re-check after the await: another call may have started meanwhile.
   if (ctx.ws.runningImport !== undefined) throw inferred(IMPORT_ALREADY_RUNNING_ERROR);
   const now = ctx.state.now();
   const taskId = newTaskId();
-  const task: SystemTaskRecord = {
-    id: taskId,
-    name: importTaskName(req.path),
-    status: 'RUNNING',
-    startTime: now,
-    lastUpdate: now,
-    projectId: ctx.projectId,
-    workspace: ctx.ws.id,
-    subtasks: archive.jobs.map((j) => ({ id: newTaskId(), name: importSubtaskName(j.name), status: SUBTASK_PENDING_STATUS, lastUpdate: now, taskId, startTime: now })),
-  };
+  const task: SystemTaskRecord = { id: taskId, name: importTaskName(req.path), status: 'RUNNING', startTime: now, lastUpdate: now, projectId: ctx.projectId, workspace: ctx.ws.id, subtasks: [] };
   ctx.state.tasks.set(taskId, task);
   ctx.ws.runningImport = taskId;
-  const { state, ws, user } = ctx;
+  const scope: ImportScope = { state: ctx.state, ws: ctx.ws, user: ctx.user, req };
+  runtime.later(runtime.importDelayMs, () => {
+    loadArchive(scope.state, req.path).then(
+      (archive) => runTask(scope, { task, archive, runtime }),
+      (err: unknown) => endTask(scope, task, { failed: true, message: err instanceof HttpError ? err.message : 'Fail to read OBS file.' }),
+    );
+  });
+  sendJson(ctx.ex, 200, { taskId });
+}
+
+/** One job per step, importDelayMs apart, then the loose scripts and resources. */
+function runTask(scope: ImportScope, t: { task: SystemTaskRecord; archive: ImportArchive; runtime: ImportRuntime }): void {
+  const { task, archive, runtime } = t;
+  const { state } = scope;
+  const start = state.now();
+  task.subtasks = archive.jobs.map((j) => ({ id: newTaskId(), name: importSubtaskName(j.name), status: SUBTASK_PENDING_STATUS, lastUpdate: start, taskId: task.id, startTime: start }));
   let index = 0;
   const step = (): void => {
-    const t = state.now();
+    const time = state.now();
     if (index < archive.jobs.length) {
-      const outcome = importOne({ state, ws, user, req }, archive.jobs[index]!, runtime);
-      Object.assign(task.subtasks[index]!, { status: outcome.ok ? 'SUCCESSFUL' : 'FAILED', message: outcome.message, lastUpdate: t, endTime: t });
-      task.lastUpdate = t;
+      const outcome = importOne(scope, archive.jobs[index]!, runtime);
+      Object.assign(task.subtasks[index]!, { status: outcome.ok ? 'SUCCESSFUL' : 'FAILED', message: outcome.message, lastUpdate: time, endTime: time });
+      task.lastUpdate = time;
       index += 1;
       return runtime.later(runtime.importDelayMs, step);
     }
-    importDependents({ state, ws, user, req }, archive.looseScripts, 'script');
-    importDependents({ state, ws, user, req }, archive.looseResources, 'resource');
+    importDependents(scope, archive.looseScripts, 'script');
+    importDependents(scope, archive.looseResources, 'resource');
     const failed = task.subtasks.filter((s) => s.status === 'FAILED').length;
     // (inferred) FAILED when any subtask failed.
-    task.status = failed > 0 ? 'FAILED' : 'SUCCESSFUL';
-    task.message = failed > 0 ? `${failed} of ${task.subtasks.length} jobs failed to import.` : `${task.subtasks.length} jobs imported.`;
-    task.endTime = t;
-    task.lastUpdate = t;
-    ws.runningImport = undefined;
-    state.changed();
+    endTask(scope, task, { failed: failed > 0, message: failed > 0 ? `${failed} of ${task.subtasks.length} jobs failed to import.` : `${task.subtasks.length} jobs imported.` });
   };
-  runtime.later(runtime.importDelayMs, step);
-  sendJson(ctx.ex, 200, { taskId });
+  step();
+}
+
+function endTask(scope: ImportScope, task: SystemTaskRecord, end: { failed: boolean; message: string }): void {
+  const time = scope.state.now();
+  task.status = end.failed ? 'FAILED' : 'SUCCESSFUL';
+  task.message = end.message;
+  task.endTime = time;
+  task.lastUpdate = time;
+  scope.ws.runningImport = undefined;
+  scope.state.changed();
 }
 
 const TIME_FIELDS = ['startTime', 'endTime', 'lastUpdate'] as const;

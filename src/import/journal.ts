@@ -88,6 +88,8 @@ export interface ReleaseRecord {
   endpoint: string;
   projectId: string;
   archive: string;
+  /** Where the release staged its parts (`obs://bucket/prefix/`); `jobs undo` stages there too. */
+  staging: string | null;
   settings: JournalSettings;
   jobs: JournalJob[];
   rollback: string | null;
@@ -102,6 +104,8 @@ export interface ReleaseRecord {
   state: 'in progress' | 'done';
   /** The last thing that stopped a process before done (signal, timeout, --no-wait, error). */
   interruption?: string;
+  /** Set by `jobs undo`: the undo's own journal. */
+  undoneBy?: string;
 }
 
 /** `dataarts-release-{workspace}-{UTC stamp}[-N].json` in `dir`, not existing yet. */
@@ -211,4 +215,19 @@ export function undoCommand(journalPath: string): string {
 
 function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** An unfinished release journal in `dir` that started `taskId`, if any (for `jobs task`). */
+export async function findJournalForTask(dir: string, taskId: string): Promise<string | undefined> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => /^dataarts-release-.*\.json$/.test(n)).sort()) {
+    const file = path.join(dir, name);
+    try {
+      const record = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<ReleaseRecord>;
+      if (record.format === JOURNAL_FORMAT && record.state !== 'done' && record.parts?.some((p) => p.taskId === taskId)) return file;
+    } catch {
+      // Not a journal we can read: not this task's.
+    }
+  }
+  return undefined;
 }

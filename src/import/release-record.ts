@@ -25,6 +25,7 @@ export async function initialRecord(run: ImportRun, rollback: string | undefined
     endpoint: session.config.endpoint,
     projectId: session.config.projectId,
     archive: settings.archive,
+    staging: run.staging ? `obs://${run.staging.bucket}/${run.staging.prefix}` : null,
     settings: {
       policy: settings.policy,
       ...(settings.targetStatus ? { targetStatus: settings.targetStatus } : {}),

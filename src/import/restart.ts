@@ -7,12 +7,12 @@
  * --timeout. Status reads are retried like every read; only the service's not-found answer means
  * "the job is no longer in the workspace".
  */
-import { ApiError } from '../api/errors.js';
 import type { DataArtsClient } from '../api/dataarts.js';
 import type { CommandContext } from '../context.js';
 import { jobFingerprint } from '../compare/fingerprint.js';
 import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
 import { backoff, sleep } from './backoff.js';
+import { currentStatus, RUNNING_STATUSES as RUNNING } from '../scheduling/change.js';
 import type { ReleaseRecord, RestartResult, StoppedJob } from './journal.js';
 import { namedFew } from '../output/bounded.js';
 
@@ -25,8 +25,6 @@ export function leftStoppedOnPurpose(r: RestartResult): boolean {
   return r.result === 'left stopped' && (r.reason === NO_RESTART_REASON || r.reason === PAUSED_REASON);
 }
 
-/** Statuses that mean "running again" (reference §7: SCHEDULING for batch, NORMAL for real-time). */
-const RUNNING = new Set(['SCHEDULING', 'NORMAL']);
 /** Statuses after which waiting longer will not help. */
 const FAILED = new Set(['EXCEPTION', 'ABNORMAL', 'DISABLE']);
 
@@ -73,20 +71,6 @@ function reasonToLeaveStopped(job: StoppedJob, record: ReleaseRecord, version: W
   if (version !== 'before' && check?.state === 'differs') return `the workspace's copy differs from what was staged (${check.changes.slice(0, 3).map((c) => c.path).join(', ')})`;
   if (version === 'neither') return "its definition in the workspace is neither the staged one nor the one from before the release: check it (`dataarts jobs diff`), then start it with `dataarts jobs start`";
   return undefined;
-}
-
-/** The job's status; undefined only on the service's not-found answer. Failures are thrown (retried by the client). */
-async function currentStatus(dataarts: DataArtsClient, job: { name: string; type: string }): Promise<string | undefined> {
-  if (job.type === 'REAL_TIME') {
-    try {
-      return (await dataarts.getJobStatus(job.name)).status;
-    } catch (err) {
-      if (err instanceof ApiError && err.errorCode === 'DLF.0100') return undefined;
-      throw err;
-    }
-  }
-  const listed = await dataarts.listJobs('BATCH', { jobName: job.name });
-  return listed.find((j) => j.name === job.name)?.status;
 }
 
 /** Start each job and wait until the service lists it running; one result per job. */

@@ -69,6 +69,12 @@ async function followTask(env: ResumeEnv, journal: ReleaseJournal, part: Journal
 
 /** Bring every part to an end: follow started tasks, mark what never reached the service. */
 async function settleParts(env: ResumeEnv, journal: ReleaseJournal): Promise<void> {
+  // Jobs of no part at all: the release stopped before staging them.
+  const inParts = new Set(journal.record.parts.flatMap((p) => p.jobs));
+  const never = journal.record.jobs.filter((j) => (j.action === 'create' || j.action === 'overwrite') && !inParts.has(j.name) && !journal.record.outcomes.some((o) => o.name === j.name));
+  if (never.length > 0) {
+    await journal.update((r) => void r.outcomes.push(...never.map((j) => ({ name: j.name, result: 'failed' as const, message: 'not imported: the release stopped before its import call' }))));
+  }
   for (const part of journal.record.parts) {
     if (part.importCall === 'started' && part.status === undefined) await followTask(env, journal, part);
     else if (part.importCall === undefined || part.importCall === 'refused') {
@@ -112,7 +118,8 @@ async function readBack(env: ResumeEnv, journal: ReleaseJournal): Promise<void> 
     const names2 = new Set(outcomes.map((o) => o.name));
     r.outcomes = [...r.outcomes.filter((o) => !names2.has(o.name)), ...outcomes];
     r.untold = r.untold.filter((n) => !names2.has(n));
-    for (const p of r.parts) if (p.importCall === 'sending') p.importCall = 'started';
+    // The answer to the import call was lost: its task is unknown, and each job was decided above.
+    for (const p of r.parts) if (p.importCall === 'sending') Object.assign(p, { importCall: 'started', status: 'UNKNOWN' });
     const checked = new Set(verification.map((v) => v.name));
     r.verification = [...r.verification.filter((v) => !checked.has(v.name)), ...verification];
   });

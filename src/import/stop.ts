@@ -47,10 +47,11 @@ export async function stopAndWait(jobs: { name: string; type: string }[], servic
 
 /**
  * Stop the jobs the plan marks `stopFirst`; returns them with the status each had before.
- * `onStopped` is called (and awaited) as soon as the service took each stop, before the next one:
- * the runner records it in the journal, so whatever happens next the job is started again or named.
+ * `onStopping` is called (and awaited) before each stop call: the runner records the job in the
+ * journal first, so whatever kills the process next, the job is started again (`--resume`) or
+ * named. Starting again a job whose stop never arrived is harmless: it was running anyway.
  */
-export async function stopRunningJobs(run: ImportRun, onStopped: (job: StoppedJob) => Promise<void>): Promise<StoppedJob[]> {
+export async function stopRunningJobs(run: ImportRun, onStopping: (job: StoppedJob) => Promise<void>): Promise<StoppedJob[]> {
   const { ctx, session } = run;
   const toStop = run.planned.jobs.filter((p) => p.stopFirst).map((p) => ({ name: p.name, type: p.type, statusBefore: p.existingStatus ?? 'UNKNOWN' }));
   if (toStop.length === 0) return [];
@@ -62,12 +63,12 @@ export async function stopRunningJobs(run: ImportRun, onStopped: (job: StoppedJo
     toStop,
     {
       stopJob: async (name) => {
-        await session.dataarts.stopJob(name);
         const job = toStop.find((j) => j.name === name)!;
         if (!stopped.includes(job)) {
           stopped.push(job);
-          await onStopped(job);
+          await onStopping(job);
         }
+        await session.dataarts.stopJob(name);
       },
       currentStatus: async (name, jobType) => {
         const listed = await session.dataarts.listJobs(jobType === 'REAL_TIME' ? 'REAL_TIME' : 'BATCH', { jobName: name });

@@ -12,6 +12,8 @@ import type { JobsImportOptions } from '../../commands/jobs-import.js';
 import type { JobsRefsOptions } from '../../commands/jobs-refs.js';
 import type { JobsDiffOptions } from '../../commands/jobs-diff.js';
 import type { JobsTaskOptions } from '../../commands/jobs-task.js';
+import type { JobsStartStopOptions } from '../../commands/jobs-start-stop.js';
+import type { JobsUndoOptions } from '../../commands/jobs-undo.js';
 import { collect, collectGlob, contextFor, positiveInt, type RunState } from '../action.js';
 import { UsageError } from '../../errors.js';
 import { resolve as resolvePath } from 'node:path';
@@ -184,6 +186,42 @@ Examples:
       const { runJobsTask } = await import('../../commands/jobs-task.js');
       state.exitCode = await runJobsTask(contextFor(cmd, deps, state), { ...opts, taskId });
     });
+
+  jobs
+    .command('undo')
+    .description("put a release's workspace back as it was before it, from the release journal")
+    .argument('<journal>', 'the release journal (dataarts-release-….json) the import printed')
+    .option('--delete-created', 'also delete the jobs the release created', false)
+    .option('--timeout <seconds>', 'give up waiting (import task, job states) after this long', positiveInt('--timeout'), 600)
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', `
+Examples:
+  $ dataarts jobs undo dataarts-release-prod-20261202T101500Z.json
+  $ dataarts jobs undo dataarts-release-prod-20261202T101500Z.json --delete-created --json`)
+    .action(async (journal: string, opts: Omit<JobsUndoOptions, 'journal'>, cmd: Command) => {
+      const { runJobsUndo } = await import('../../commands/jobs-undo.js');
+      state.exitCode = await runJobsUndo(contextFor(cmd, deps, state), { ...opts, journal });
+    });
+
+  for (const action of ['start', 'stop'] as const) {
+    jobs
+      .command(action)
+      .description(action === 'start' ? 'start scheduling jobs and wait until the service reports them running' : 'stop scheduling jobs and wait until the service reports them STOPPED')
+      .argument('[name...]', 'job names')
+      .option('--match <glob>', 'jobs whose name matches (repeatable)', collectGlob, [])
+      .option('--names-from <file>', "job names one per line ('-' = stdin; '#' comments)")
+      .option('--no-wait', 'return once the service took the calls, without waiting for the state')
+      .option('--timeout <seconds>', 'give up waiting after this long', positiveInt('--timeout'), 600)
+      .option('--json', 'print one JSON document')
+      .addHelpText('after', `
+Examples:
+  $ dataarts jobs ${action} daily_load hourly_sync
+  $ dataarts jobs ${action} --match 'ods_*' --json`)
+      .action(async (names: string[], opts: Omit<JobsStartStopOptions, 'names' | 'action'>, cmd: Command) => {
+        const { runJobsStartStop } = await import('../../commands/jobs-start-stop.js');
+        state.exitCode = await runJobsStartStop(contextFor(cmd, deps, state), { ...opts, names, action });
+      });
+  }
 
   jobs
     .command('refs')

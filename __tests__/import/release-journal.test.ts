@@ -1,0 +1,299 @@
+/**
+ * Releases that can always be finished or undone (issue 18): the release journal, interrupts at
+ * every step (SIGINT, SIGTERM, SIGKILL on a real child process) followed by at most one
+ * `jobs import --resume`, --timeout then --resume, and the restart rule (a locked job whose import
+ * failed, a 5xx on the status read).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/cli.js';
+import { emulatorEnv } from '../helpers/emulator-env.js';
+import { clearWorkspace, importCli, importEnv, journalOf, removeDir, stagedKeys, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator } from './helpers.js';
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dataarts.js');
+const RUNNING = new Set(['SCHEDULING', 'NORMAL']);
+const RELEASED = 'release 2 (issue 18 test)';
+
+let emu: Emulator;
+let dir: string;
+let zip: string;
+let names: string[];
+/** Each job's description before the release. */
+const before = new Map<string, unknown>();
+
+/** prod: copies of the dev jobs, all running; the archive: the same jobs with a new description. */
+function seedProd(target: Emulator): void {
+  clearWorkspace(target, 'prod');
+  const prod = target.state.workspace('prod');
+  prod.runningImport = undefined;
+  prod.hardLock = false;
+  const dev = target.state.workspace('dev');
+  for (const job of dev.jobs.values()) target.state.putJob('prod', job.text, { status: job.jobType === 'REAL_TIME' ? 'NORMAL' : 'SCHEDULING', lockedBy: target.credentials.username });
+  for (const s of dev.scripts.values()) target.state.putScript('prod', s.text, { lockedBy: target.credentials.username });
+  for (const r of dev.resources.values()) target.state.putResource('prod', r.text, { lockedBy: target.credentials.username });
+  target.state.buckets.get('dataarts-staging')!.clear();
+  target.requests.length = 0;
+  target.state.importCalls.length = 0;
+}
+
+async function releaseArchive(target: Emulator, file: string): Promise<string> {
+  const entries = workspaceEntries(target, 'dev', [...target.state.workspace('dev').jobs.keys()].sort());
+  for (const [entry, data] of entries) {
+    if (!entry.endsWith('.job')) continue;
+    const json = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+    entries.set(entry, Buffer.from(JSON.stringify({ ...json, description: RELEASED }, null, 2)));
+  }
+  return writeZip(file, entries);
+}
+
+/** The issue's "Done when": every job runs again, holds the staged or the old definition, nothing staged is left. */
+function expectSettled(target: Emulator): void {
+  const prod = target.state.workspace('prod');
+  for (const name of names) {
+    const job = prod.jobs.get(name)!;
+    expect({ name, running: RUNNING.has(job.status) }).toEqual({ name, running: true });
+    const description = (JSON.parse(job.text) as Record<string, unknown>).description;
+    expect([RELEASED, before.get(name)]).toContainEqual(description);
+  }
+  expect(stagedKeys(target)).toEqual([]);
+}
+
+beforeAll(async () => {
+  emu = await startImportEmulator({ seedJobs: 4, importDelayMs: 60 });
+  dir = await tempDir('journal');
+  zip = await releaseArchive(emu, path.join(dir, 'release.zip'));
+  names = [...emu.state.workspace('dev').jobs.keys()].sort();
+  for (const [name, job] of emu.state.workspace('dev').jobs) before.set(name, (JSON.parse(job.text) as Record<string, unknown>).description);
+});
+afterAll(async () => {
+  await emu.close();
+  await removeDir(dir);
+});
+beforeEach(() => {
+  emu.setLatency(0);
+  emu.setFaults(undefined);
+  seedProd(emu);
+});
+
+const RELEASE_ARGS = ['--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running', '--no-progress'];
+
+describe('the release journal', () => {
+  test('written before the first change, path printed first; done at the end; --resume then has nothing left to do', async () => {
+    const r = await importCli(emu, [zip, ...RELEASE_ARGS, '--json'], { cwd: dir });
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    const journal = journalOf(r.stderr);
+    // Printed before anything was stopped (the first change).
+    expect(r.stderr.indexOf('Release journal:')).toBeLessThan(r.stderr.indexOf('Stopping'));
+    expect(path.dirname(journal)).toBe(path.dirname((JSON.parse(r.stdout) as { rollback: string }).rollback));
+    const record = JSON.parse(await readFile(journal, 'utf8')) as Record<string, any>;
+    expect(record).toMatchObject({ state: 'done', workspace: 'prod', endpoint: emu.url });
+    expect(record.stopped.map((j: { name: string }) => j.name).sort()).toEqual(names);
+    expect(record.stopped.every((j: { statusBefore: string }) => RUNNING.has(j.statusBefore))).toBe(true);
+    expect(record.parts).toEqual([expect.objectContaining({ importCall: 'started', status: 'SUCCESSFUL', stagedRemoved: true })]);
+    expect(record.restarts.every((x: { result: string }) => x.result === 'restarted')).toBe(true);
+    expect(record.jobs.every((j: { before?: string; staged?: string }) => j.before && j.staged && j.before !== j.staged)).toBe(true);
+    expect(JSON.stringify(record)).not.toContain(emu.credentials.sk);
+    expectSettled(emu);
+    const again = await runCli(['jobs', 'import', '--resume', journal], { env: importEnv(emu), cwd: dir });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/nothing left to do/);
+  });
+
+  test('--timeout on a slow task: exit 6 naming the journal; --resume then exits 0 with the jobs running and verified', async () => {
+    const slow = await startImportEmulator({ seedJobs: 4, importDelayMs: 400 });
+    try {
+      seedProd(slow);
+      const archive = await releaseArchive(slow, path.join(dir, 'slow.zip'));
+      const r = await importCli(slow, [archive, ...RELEASE_ARGS, '--timeout', '1'], { cwd: dir });
+      expect(r.code).toBe(6);
+      const journal = journalOf(r.stderr);
+      expect(r.stderr).toContain(`dataarts jobs import --resume ${journal}`);
+      expect(stagedKeys(slow)).toHaveLength(1);
+      const resumed = await runCli(['jobs', 'import', '--resume', journal, '--json'], { env: importEnv(slow), cwd: dir });
+      expect(resumed.stderr).not.toMatch(/Error/);
+      expect(resumed.code).toBe(0);
+      const doc = JSON.parse(resumed.stdout) as { jobs: { name: string; result: string; verify?: string }[] };
+      expect(doc.jobs.map((j) => [j.name, j.result, j.verify])).toEqual(names.map((n) => [n, 'overwritten', 'verified']));
+      expect(slow.state.importCalls).toHaveLength(1);
+      for (const name of names) expect((JSON.parse(slow.state.workspace('prod').jobs.get(name)!.text) as Record<string, unknown>).description).toBe(RELEASED);
+      expectSettledIn(slow);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+function expectSettledIn(target: Emulator): void {
+  const prod = target.state.workspace('prod');
+  for (const name of names) expect({ name, status: RUNNING.has(prod.jobs.get(name)!.status) }).toEqual({ name, status: true });
+  expect(stagedKeys(target)).toEqual([]);
+}
+
+describe('the restart rule', () => {
+  test('a locked, running, changed job: stopped, not imported (exit 5), and running again afterwards', async () => {
+    const locked = names[0]!;
+    emu.state.setHardLock('prod', true);
+    emu.state.workspace('prod').jobs.get(locked)!.lockedBy = 'someone-else';
+    const r = await importCli(emu, [zip, ...RELEASE_ARGS, '--json'], { cwd: dir });
+    expect(r.code).toBe(5);
+    const doc = JSON.parse(r.stdout) as { jobs: { name: string; result: string }[]; restarts: { name: string; result: string }[] };
+    expect(doc.jobs.find((j) => j.name === locked)!.result).toBe('failed');
+    expect(doc.restarts.find((x) => x.name === locked)).toEqual({ name: locked, result: 'restarted' });
+    expect(emu.state.workspace('prod').jobs.get(locked)!.status).toBe('SCHEDULING');
+    expect(r.stderr).not.toMatch(/left stopped/);
+    expectSettled(emu);
+  });
+
+  test('a 5xx on the status read during the restart is retried, never read as "no longer in the workspace"', async () => {
+    const realTime = names.find((n) => emu.state.workspace('prod').jobs.get(n)!.jobType === 'REAL_TIME')!;
+    // Every status read fails until the faults are lifted, after the restart has begun.
+    const watcher = setInterval(() => {
+      if (emu.requests.some((q) => q.method === 'POST' && q.path.endsWith(`/jobs/${realTime}/start`))) {
+        clearInterval(watcher);
+        emu.setFaults({ rate: 1, kinds: ['5xx'], pathPattern: /\/status$/ });
+        setTimeout(() => emu.setFaults(undefined), 400);
+      }
+    }, 2);
+    try {
+      const r = await importCli(emu, [zip, ...RELEASE_ARGS, '--json'], { cwd: dir });
+      expect(r.stderr).not.toMatch(/no longer in the workspace/);
+      expect(r.code).toBe(0);
+      expect(emu.requests.some((q) => q.path.endsWith(`/jobs/${realTime}/status`) && q.status >= 500)).toBe(true);
+      expect(emu.state.workspace('prod').jobs.get(realTime)!.status).toBe('NORMAL');
+    } finally {
+      clearInterval(watcher);
+    }
+  });
+});
+
+type Step = 'stopping' | 'staging' | 'import call' | 'waiting' | 'restart';
+
+/** The request after whose answer the signal is sent (the next step is then under way). */
+function reached(step: Step, q: { method: string; path: string }): boolean {
+  switch (step) {
+    case 'stopping': return q.method === 'POST' && q.path.endsWith('/stop');
+    case 'staging': return q.method === 'PUT' && !q.path.startsWith('/v1/');
+    case 'import call': return q.method === 'POST' && q.path.endsWith('/jobs/import');
+    case 'waiting': return q.method === 'GET' && q.path.includes('/system-tasks/');
+    case 'restart': return q.method === 'POST' && q.path.endsWith('/start');
+  }
+}
+
+function release(cwd: string): { kill(signal: NodeJS.Signals): void; done: Promise<{ code: number | null; signal: string | null; stderr: string }> } {
+  const child = spawn(process.execPath, [bin, 'jobs', 'import', zip, ...RELEASE_ARGS], { cwd, env: { PATH: process.env.PATH, ...importEnv(emu) } });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  child.stdout.resume();
+  return {
+    kill: (signal) => child.kill(signal),
+    done: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr }))),
+  };
+}
+
+describe('interrupted at every step, then at most one --resume', () => {
+  const steps: Step[] = ['stopping', 'staging', 'import call', 'waiting', 'restart'];
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
+  // Every step and every signal once; DATAARTS_TEST_ALL_INTERRUPTS=1 runs all 15 pairs.
+  const pairs: [Step, NodeJS.Signals][] = process.env.DATAARTS_TEST_ALL_INTERRUPTS
+    ? steps.flatMap((step) => signals.map((signal): [Step, NodeJS.Signals] => [step, signal]))
+    : [['stopping', 'SIGINT'], ['staging', 'SIGTERM'], ['import call', 'SIGKILL'], ['waiting', 'SIGKILL'], ['restart', 'SIGTERM']];
+  test.each(pairs)('%s, %s', async (step, signal) => {
+    // Every call answers 40 ms late, so the signal lands while that step is under way.
+    emu.setLatency(40);
+    const cwd = await tempDir('interrupt');
+    try {
+      const child = release(cwd);
+      const watcher = setInterval(() => {
+        if (emu.requests.some((q) => reached(step, q))) {
+          clearInterval(watcher);
+          child.kill(signal);
+        }
+      }, 2);
+      const r = await child.done;
+      clearInterval(watcher);
+      if (signal === 'SIGKILL') expect(r.signal).toBe('SIGKILL');
+      else expect(r.code).toBe(signal === 'SIGINT' ? 130 : 143);
+      emu.setLatency(0);
+      const journal = journalOf(r.stderr);
+      // Ctrl-C or SIGTERM before the import call: the process itself started again what it stopped
+      // and removed what it staged; --resume then has nothing left to do.
+      if (signal !== 'SIGKILL' && (step === 'stopping' || step === 'staging')) {
+        expect(emu.state.importCalls).toHaveLength(0);
+        expectSettled(emu);
+        expect(r.stderr).not.toMatch(/stay stopped/);
+      }
+      const imported = emu.state.importCalls.length;
+      const resumed = await runCli(['jobs', 'import', '--resume', journal], { env: importEnv(emu), cwd });
+      expect(resumed.stderr).not.toMatch(/Error: (?!.*(failed to import|not imported))/);
+      expect([0, 5]).toContain(resumed.code);
+      // The import call is never made again by --resume.
+      expect(emu.state.importCalls).toHaveLength(imported);
+      expectSettled(emu);
+      const after = await runCli(['jobs', 'import', '--resume', journal], { env: importEnv(emu), cwd });
+      expect(after.code).toBe(0);
+      expect(after.stderr).toMatch(/nothing left to do/);
+    } finally {
+      emu.setLatency(0);
+      await removeDir(cwd);
+    }
+  });
+});
+
+describe('jobs undo JOURNAL', () => {
+  test('with no workspace in the environment: the replaced jobs back as before (jobs diff ROLLBACK: same), run status as before, created jobs deleted with --delete-created', async () => {
+    const created = names[names.length - 1]!;
+    emu.state.workspace('prod').jobs.delete(created);
+    emu.state.changed();
+    const cwd = await tempDir('undo');
+    try {
+      const r = await importCli(emu, [zip, ...RELEASE_ARGS, '--json'], { cwd });
+      expect(r.code).toBe(0);
+      const journal = journalOf(r.stderr);
+      const { rollback } = JSON.parse(r.stdout) as { rollback: string };
+      const noWorkspace = emulatorEnv(emu);
+      expect(noWorkspace.DATAARTS_WORKSPACE).toBeUndefined();
+      const undo = await runCli(['jobs', 'undo', journal, '--delete-created', '--json'], { env: noWorkspace, cwd });
+      expect(undo.stderr).not.toMatch(/Error/);
+      expect(undo.code).toBe(0);
+      const doc = JSON.parse(undo.stdout) as { restored: { name: string; result: string }[]; created: { name: string; state: string }[]; ok: boolean };
+      expect(doc.ok).toBe(true);
+      expect(doc.restored.map((o) => o.result)).toEqual(names.slice(0, -1).map(() => 'overwritten'));
+      expect(doc.created).toEqual([{ name: created, state: 'deleted' }]);
+      const prod = emu.state.workspace('prod');
+      expect(prod.jobs.has(created)).toBe(false);
+      // Nothing went to the default workspace.
+      expect(emu.state.workspace('default').jobs.size).toBe(0);
+      for (const name of names.slice(0, -1)) {
+        expect(RUNNING.has(prod.jobs.get(name)!.status)).toBe(true);
+        expect((JSON.parse(prod.jobs.get(name)!.text) as Record<string, unknown>).description).toBe(before.get(name));
+      }
+      const diff = await runCli(['jobs', 'diff', rollback, '--json'], { env: importEnv(emu), cwd });
+      expect((JSON.parse(diff.stdout) as { jobs: { state: string }[] }).jobs.map((j) => j.state)).toEqual(names.slice(0, -1).map(() => 'same'));
+    } finally {
+      await removeDir(cwd);
+    }
+  });
+
+  test('refused (exit 4, nothing changed) while the release is unfinished', async () => {
+    const slow = await startImportEmulator({ seedJobs: 4, importDelayMs: 400 });
+    const cwd = await tempDir('undo-unfinished');
+    try {
+      seedProd(slow);
+      const archive = await releaseArchive(slow, path.join(cwd, 'slow.zip'));
+      const r = await importCli(slow, [archive, ...RELEASE_ARGS, '--timeout', '1'], { cwd });
+      expect(r.code).toBe(6);
+      slow.requests.length = 0;
+      const undo = await runCli(['jobs', 'undo', journalOf(r.stderr)], { env: emulatorEnv(slow), cwd });
+      expect(undo.code).toBe(4);
+      expect(undo.stderr).toContain('--resume');
+      expect(slow.requests).toEqual([]);
+    } finally {
+      await slow.close();
+      await removeDir(cwd);
+    }
+  });
+});
