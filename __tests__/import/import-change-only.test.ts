@@ -173,8 +173,8 @@ describe('jobs import: change-only releases', () => {
     const calls = emu.state.importCalls.length;
     const drifted = await importCli(emu, ['--plan', plan], { cwd: dir });
     expect(drifted.code).toBe(4);
-    expect(drifted.stderr).toContain(`${other} (changed in the workspace since the plan`);
-    expect(drifted.stderr).toContain(`${created} (planned as a new job, but a job of that name now exists`);
+    expect(drifted.stderr).toContain(`  ${other}: changed in the workspace since the plan`);
+    expect(drifted.stderr).toContain(`  ${created}: planned as a new job, but a job of that name now exists`);
     expect(emu.state.importCalls.length).toBe(calls);
     expect(jobRequests('stop')).toEqual([]);
     expect(emu.requests.filter((q) => q.method === 'PUT')).toEqual([]);

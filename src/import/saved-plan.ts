@@ -16,6 +16,10 @@ import { pathExists, writeFileAtomic } from '../util/atomic.js';
 import { packSourceOf } from '../rewrite/pack-source.js';
 import { compareEntryNames } from '../archive/zip-write.js';
 import { namedFew } from '../output/bounded.js';
+import { clip } from '../compare/show-change.js';
+
+/** Drifted jobs named one per line before the rest are counted. */
+const SHOWN = 10;
 import type { ImportRun } from './run.js';
 import { PLAN_FLAGS, PLAN_FORMAT, type SavedPlan, type SavedPlanJob } from './saved-plan-format.js';
 
@@ -123,7 +127,7 @@ function driftOf(saved: SavedPlanJob, run: ImportRun, now: { existing: Set<strin
     const added = paths.filter((p) => !saved.changedPaths.includes(p));
     const gone = saved.changedPaths.filter((p) => !paths.includes(p));
     const what = [added.length > 0 ? `now also differs at ${namedFew(added, 3)}` : '', gone.length > 0 ? `no longer differs at ${namedFew(gone, 3)}` : ''].filter(Boolean).join('; ');
-    return `changed in the workspace since the plan${what ? ` (${what})` : ' (a field the comparison ignores, or the same paths with other values)'}`;
+    return `changed in the workspace since the plan${what ? `: ${what}` : ' (a field the comparison ignores, or the same paths with other values)'}`;
   }
   if (now.action !== undefined && now.action !== saved.action && now.action !== 'blocked') return `planned ${saved.action}, now ${now.action}`;
   return undefined;
@@ -143,8 +147,11 @@ export function checkPlanStillHolds(run: ImportRun, plan: SavedPlan): void {
     return why === undefined ? [] : [{ subject: j.name, reason: why }];
   });
   if (drifted.length === 0) return;
+  // One line per job (the first SHOWN; all of them in --json), each within 200 characters.
+  const lines = drifted.slice(0, SHOWN).map((d) => clip(`  ${d.subject}: ${d.reason}`));
+  if (drifted.length > SHOWN) lines.push(`  and ${drifted.length - SHOWN} more`);
   throw new RefusedError(
-    `the workspace changed since the plan: ${drifted.length} planned job${drifted.length === 1 ? '' : 's'} drifted: ${namedFew(drifted.map((d) => `${d.subject} (${d.reason})`), 3)}; nothing was changed`,
+    `the workspace changed since the plan for ${drifted.length} planned job${drifted.length === 1 ? '' : 's'}; nothing was changed\n${lines.join('\n')}`,
     drifted,
     { hint: 'Review a new plan: dataarts jobs import ARCHIVE --dry-run --plan-out PLAN (--json lists every drifted job).' },
   );
