@@ -82,9 +82,10 @@ async function writeArchive(emu, wsId, names, file, edit = (_n, t) => t) {
 
 /** Problems a user would see: Node warnings and over-long lines. */
 function readability(stderr, stdout) {
-  const long = [...stderr.split('\n'), ...stdout.split('\n')].filter((l) => l.length > 200).length;
+  const longLines = [...stderr.split('\n'), ...stdout.split('\n')].filter((l) => l.length > 200);
+  if (longLines.length > 0) console.log(`  first line over 200 chars: ${longLines[0].slice(0, 160)}…`);
   const warnings = stderr.split('\n').filter((l) => /\(node:\d+\)|MaxListeners/.test(l));
-  return { long, warnings };
+  return { long: longLines.length, warnings };
 }
 
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-bench-import-scale-'));

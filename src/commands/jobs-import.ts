@@ -166,7 +166,7 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }):
     for (const job of r.jobs) if (before.has(job.name)) job.before = before.get(job.name)!;
   });
   await stopRunningJobs(run, (job) => journal.update((r) => void r.stopped.push(job)));
-  const readAhead = settings.verify ? new ReadAhead({ client: run.session.dataarts, workDir: run.workDir }) : undefined;
+  const readAhead = settings.verify ? new ReadAhead() : undefined;
   const done = await importParts(run, journal, readAhead);
   if (done.kind === 'no-wait') {
     await journal.update((r) => void (r.interruption = '--no-wait'));

@@ -1,35 +1,29 @@
 /**
  * Reading back one part while the next imports: once a part's task has ended, the jobs it
- * imported are exported from the workspace at once (in the background), so the read-back check
- * after the last part only reads what is left. A read that fails is simply not used: the check
- * reads those jobs again itself.
+ * imported are read back and compared at once (in the background, through the check it is given:
+ * verify.ts checkPartJobs), so the read-back after the last part only reads what is left, and
+ * only the comparisons are kept, not the definitions. A read that fails is simply not used: the
+ * check reads those jobs again itself.
  */
-import { mergeDefinitions, type Definitions } from '../compare/definitions.js';
-import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
-import type { BatchExporter } from '../export/batches.js';
+import type { JobComparison } from '../compare/definitions.js';
+
+type Check = () => Promise<Map<string, JobComparison | undefined>>;
 
 export class ReadAhead {
-  private readonly reads: { names: string[]; result: Promise<Definitions | undefined> }[] = [];
+  private readonly reads: Promise<Map<string, JobComparison | undefined> | undefined>[] = [];
 
-  constructor(private readonly env: { client: BatchExporter; workDir: string }) {}
-
-  /** Start reading `names` (jobs a finished part imported). */
-  start(names: string[]): void {
-    if (names.length === 0) return;
-    const result = readWorkspaceDefinitions(this.env.client, names, this.env.workDir).catch(() => undefined);
-    this.reads.push({ names, result });
+  /** Start one part's check (a failure is kept as "not read"). */
+  start(check: Check): void {
+    this.reads.push(check().catch(() => undefined));
   }
 
-  /** What was read, and the names it covers (reads that failed cover nothing). */
-  async collect(): Promise<{ read: Definitions; covered: Set<string> }> {
-    const covered = new Set<string>();
-    const sets: Definitions[] = [];
+  /** Every job read back so far with its comparison (undefined: not in the workspace). */
+  async collect(): Promise<Map<string, JobComparison | undefined>> {
+    const out = new Map<string, JobComparison | undefined>();
     for (const r of this.reads) {
-      const defs = await r.result;
-      if (!defs) continue;
-      sets.push(defs);
-      for (const n of r.names) if (defs.jobs.has(n)) covered.add(n);
+      const done = await r;
+      if (done) for (const [name, cmp] of done) out.set(name, cmp);
     }
-    return { read: mergeDefinitions(sets), covered };
+    return out;
   }
 }

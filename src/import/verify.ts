@@ -7,7 +7,9 @@
  * as staged is a success, absent is a failure.
  */
 import { readArchive } from '../archive/model.js';
-import { compareJob, definitionsOf, mergeDefinitions, type Definitions } from '../compare/definitions.js';
+import { compareJob, definitionsOf, mergeDefinitions, type Definitions, type JobComparison } from '../compare/definitions.js';
+import type { PreparedPart } from './prepare.js';
+import { namedFew } from '../output/bounded.js';
 import { applyImportEffects, importEffectsOf } from './change-only.js';
 import { clip } from '../compare/show-change.js';
 import type { ReadAhead } from './read-ahead.js';
@@ -33,6 +35,22 @@ export interface Verified {
   verification: VerifyResult[];
 }
 
+/** One job read back: its comparison with what was staged, or undefined when it is not in the workspace. */
+export type ReadBack = Map<string, JobComparison | undefined>;
+
+/**
+ * Read back `names` (jobs of one part) and compare each with what that part staged. One part at a
+ * time keeps memory to one part's definitions, whatever the archive's size.
+ */
+export async function checkPartJobs(run: ImportRun, part: PreparedPart, names: string[], onRead?: (done: number) => void): Promise<ReadBack> {
+  const expected = applyImportEffects(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)), importEffectsOf(run.settings, run.planned.refs.importResources));
+  const current = await readWorkspaceDefinitions(run.session.dataarts, names, run.workDir, onRead && ((done) => onRead(done)));
+  const out: ReadBack = new Map();
+  // Under SKIP a same-name script already in the workspace is kept, so only the job is checked.
+  for (const name of names) out.set(name, current.jobs.has(name) ? compareJob(name, expected, current, { companions: run.settings.policy === 'OVERWRITE' }) : undefined);
+  return out;
+}
+
 export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[]; untold: string[] }, readAhead?: ReadAhead): Promise<Verified> {
   const { ctx, session, settings } = run;
   const untold = new Set(told.untold);
@@ -41,22 +59,25 @@ export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[
   // calls 'unknown') is decided by reading it back.
   const toCheck = outcomes.filter((o) => SUCCESS.has(o.result) || untold.has(o.name)).map((o) => o.name);
   if (!settings.verify) {
-    if (untold.size > 0) ctx.ui.warn(`the import task did not report on ${[...untold].join(', ')}; without the read-back check (--no-verify) their outcome is the task's`);
+    if (untold.size > 0) ctx.ui.warn(`the import task did not report on ${namedFew([...untold])}; without the read-back check (--no-verify) their outcome is the task's`);
     return { outcomes, verification: [] };
   }
   if (toCheck.length === 0) return { outcomes, verification: [] };
   const progress = await ctx.ui.progress('Reading the imported jobs back');
-  let current: Definitions;
-  let expected: Definitions;
+  const read: ReadBack = new Map();
   try {
     // Parts read back while the next one imported (read-ahead.ts) are not read again.
-    const ahead = readAhead ? await readAhead.collect() : { read: mergeDefinitions([]), covered: new Set<string>() };
+    if (readAhead) for (const [name, cmp] of await readAhead.collect()) read.set(name, cmp);
     const listed = new Set((await session.dataarts.listAllJobs()).map((j) => j.name));
-    const rest = toCheck.filter((n) => listed.has(n) && !ahead.covered.has(n));
-    const total = rest.length + ahead.covered.size;
-    progress.update(ahead.covered.size, total);
-    current = mergeDefinitions([ahead.read, await readWorkspaceDefinitions(session.dataarts, rest, run.workDir, (done) => progress.update(ahead.covered.size + done, total))]);
-    expected = await expectedDefinitions(run);
+    const wanted = new Set(toCheck.filter((n) => listed.has(n) && !read.has(n)));
+    const total = wanted.size + read.size;
+    progress.update(read.size, total);
+    for (const part of run.planned.prepared.parts) {
+      const names = part.jobs.filter((n) => wanted.has(n));
+      if (names.length === 0) continue;
+      const before = read.size;
+      for (const [name, cmp] of await checkPartJobs(run, part, names, (done) => progress.update(before + done, total))) read.set(name, cmp);
+    }
   } finally {
     progress.stop();
   }
@@ -65,13 +86,12 @@ export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[
   const planned = new Map(run.planned.jobs.map((p) => [p.name, p]));
   for (const name of toCheck) {
     const outcome = byName.get(name)!;
-    if (!current.jobs.has(name)) {
+    const cmp = read.get(name);
+    if (!cmp) {
       outcome.result = 'failed';
       outcome.message = untold.has(name) ? 'no subtask reported on this job and it is not in the workspace after the import' : `reported ${outcome.message || 'imported'}, but it is not in the workspace after the import`;
       continue;
     }
-    // Under SKIP a same-name script already in the workspace is kept, so only the job is checked.
-    const cmp = compareJob(name, expected, current, { companions: settings.policy === 'OVERWRITE' });
     results.push({ name, state: cmp.state === 'same' ? 'verified' : 'differs', changes: cmp.changes });
     if (untold.has(name)) {
       const plan = planned.get(name);
