@@ -7,7 +7,8 @@
  * as staged is a success, absent is a failure.
  */
 import { readArchive } from '../archive/model.js';
-import { compareJob, definitionsOf, mergeDefinitions, type Definitions, type JobComparison } from '../compare/definitions.js';
+import { compareJob, definitionsOf, type Definitions, type JobComparison } from '../compare/definitions.js';
+import { jobFingerprint } from '../compare/fingerprint.js';
 import type { PreparedPart } from './prepare.js';
 import { namedFew } from '../output/bounded.js';
 import { applyImportEffects, importEffectsOf } from './change-only.js';
@@ -22,11 +23,18 @@ const SUCCESS = new Set(['created', 'overwritten']);
 /** Jobs named one per line before the rest are counted. */
 const SHOWN = 10;
 
-/** What was staged, as the import call leaves it. */
-export async function expectedDefinitions(run: ImportRun): Promise<Definitions> {
-  const sets: Definitions[] = [];
-  for (const part of run.planned.prepared.parts) sets.push(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)));
-  return applyImportEffects(mergeDefinitions(sets), importEffectsOf(run.settings, run.planned.refs.importResources));
+/** What one part staged, as the import call leaves it. */
+async function partDefinitions(run: ImportRun, part: PreparedPart): Promise<Definitions> {
+  return applyImportEffects(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)), importEffectsOf(run.settings, run.planned.refs.importResources));
+}
+
+/** The fingerprint of every staged job as the import call leaves it, read one part at a time. */
+export async function stagedFingerprints(run: ImportRun): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const part of run.planned.prepared.parts) {
+    for (const [name, job] of (await partDefinitions(run, part)).jobs) out.set(name, jobFingerprint(job.json));
+  }
+  return out;
 }
 
 /** The outcomes as read back (untold jobs decided) and one check per imported job. */
@@ -43,7 +51,7 @@ export type ReadBack = Map<string, JobComparison | undefined>;
  * time keeps memory to one part's definitions, whatever the archive's size.
  */
 export async function checkPartJobs(run: ImportRun, part: PreparedPart, names: string[], onRead?: (done: number) => void): Promise<ReadBack> {
-  const expected = applyImportEffects(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)), importEffectsOf(run.settings, run.planned.refs.importResources));
+  const expected = await partDefinitions(run, part);
   const current = await readWorkspaceDefinitions(run.session.dataarts, names, run.workDir, onRead && ((done) => onRead(done)));
   const out: ReadBack = new Map();
   // Under SKIP a same-name script already in the workspace is kept, so only the job is checked.
