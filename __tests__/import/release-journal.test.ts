@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.js';
@@ -81,8 +82,21 @@ beforeEach(() => {
 const RELEASE_ARGS = ['--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running', '--no-progress'];
 
 describe('the release journal', () => {
-  test('written before the first change, path printed first; done at the end; --resume then has nothing left to do', async () => {
-    const r = await importCli(emu, [zip, ...RELEASE_ARGS, '--json'], { cwd: dir });
+  test('written before the first change, path printed first, always whole while it changes; done at the end; --resume then has nothing left to do', async () => {
+    // Read the journal while the release rewrites it: every read is one whole JSON record.
+    const reads: string[] = [];
+    const reader = setInterval(() => {
+      for (const name of readdirSync(dir).filter((n) => /^dataarts-release-.*\.json$/.test(n))) {
+        try {
+          reads.push(readFileSync(path.join(dir, name), 'utf8'));
+        } catch {
+          // renamed away between readdir and read
+        }
+      }
+    }, 1);
+    const r = await importCli(emu, [zip, ...RELEASE_ARGS, '--json'], { cwd: dir }).finally(() => clearInterval(reader));
+    expect(reads.length).toBeGreaterThan(0);
+    for (const text of reads) expect(() => JSON.parse(text)).not.toThrow();
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     const journal = journalOf(r.stderr);
@@ -113,6 +127,9 @@ describe('the release journal', () => {
       const journal = journalOf(r.stderr);
       expect(r.stderr).toContain(`dataarts jobs import --resume ${journal}`);
       expect(stagedKeys(slow)).toHaveLength(1);
+      // `jobs task` on that task points to --resume (a journal for it is in the working directory).
+      const task = await runCli(['jobs', 'task', [...slow.state.tasks.keys()][0]!], { env: importEnv(slow), cwd: dir });
+      expect(task.stderr).toContain(`belongs to an unfinished release: \`dataarts jobs import --resume ${journal}\``);
       const resumed = await runCli(['jobs', 'import', '--resume', journal, '--json'], { env: importEnv(slow), cwd: dir });
       expect(resumed.stderr).not.toMatch(/Error/);
       expect(resumed.code).toBe(0);

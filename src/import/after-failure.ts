@@ -14,6 +14,7 @@ import { importMayHaveRun, mergeRestarts, restartStopped } from './restart.js';
 import { isFinished } from './finished.js';
 import { resumeCommand, type ReleaseJournal } from './journal.js';
 import type { ImportRun } from './run.js';
+import { TaskTimeoutError } from './start.js';
 
 /** Started again within this long after an interrupt (a second Ctrl-C still exits at once). */
 const RESTART_AFTER_INTERRUPT_MS = 10_000;
@@ -28,7 +29,11 @@ export async function settleAfterFailure(run: ImportRun, journal: ReleaseJournal
     if (importMayHaveRun(record) && (interrupted || tasksPending)) {
       await journal.update((r) => void (r.interruption = why));
       const stopped = record.stopped.map((j) => j.name);
-      if (stopped.length > 0) ctx.ui.warn(`the release is not finished (the import was started on the service; stopped by --stop-running and still stopped: ${stopped.join(', ')}): finish it with \`${resumeCommand(journal.path)}\``);
+      // A timeout's hint and the warning of an interrupted wait already give the command.
+      const told = err instanceof TaskTimeoutError || (interrupted && record.parts.some((p) => p.taskId !== undefined && p.status === undefined));
+      if (stopped.length > 0 || !told) {
+        ctx.ui.warn(`the release is not finished (the import may be running on the service${stopped.length > 0 ? `; stopped by --stop-running and still stopped: ${stopped.join(', ')}` : ''}): finish it with \`${resumeCommand(journal.path)}\``);
+      }
       return;
     }
     if (record.stopped.length > 0) {

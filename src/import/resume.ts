@@ -35,7 +35,9 @@ function expectedResult(journal: ReleaseJournal, name: string): 'created' | 'ove
   return action === 'overwrite' ? 'overwritten' : action === 'skip' ? 'skipped' : 'created';
 }
 
-async function recordPart(journal: ReleaseJournal, part: number, fields: Partial<JournalPart>, outcomes: JobOutcome[] = [], untold: string[] = []): Promise<void> {
+async function recordPart(journal: ReleaseJournal, part: number, fields: Partial<JournalPart>, told: { outcomes?: JobOutcome[]; untold?: string[] } = {}): Promise<void> {
+  const outcomes = told.outcomes ?? [];
+  const untold = told.untold ?? [];
   await journal.update((r) => {
     Object.assign(r.parts.find((p) => p.part === part)!, fields);
     const names = new Set(outcomes.map((o) => o.name));
@@ -64,7 +66,7 @@ async function followTask(env: ResumeEnv, journal: ReleaseJournal, part: Journal
     } else outcomes.push({ ...o, result: o.result });
   }
   ctx.ui.info(`Import task ${part.taskId}: ${task.status}`);
-  await recordPart(journal, part.part, { status: task.status }, outcomes, untold);
+  await recordPart(journal, part.part, { status: task.status }, { outcomes, untold });
 }
 
 /** Bring every part to an end: follow started tasks, mark what never reached the service. */
@@ -80,7 +82,7 @@ async function settleParts(env: ResumeEnv, journal: ReleaseJournal): Promise<voi
     else if (part.importCall === undefined || part.importCall === 'refused') {
       const why = part.importCall === 'refused' ? 'not imported: the service refused the import call' : 'not imported: the release stopped before its import call';
       const missing = part.jobs.filter((n) => !journal.record.outcomes.some((o) => o.name === n));
-      if (missing.length > 0) await recordPart(journal, part.part, {}, missing.map((name) => ({ name, result: 'failed' as const, message: why })));
+      if (missing.length > 0) await recordPart(journal, part.part, {}, { outcomes: missing.map((name) => ({ name, result: 'failed' as const, message: why })) });
     }
   }
 }
