@@ -338,7 +338,7 @@ describe('secrets sweep', () => {
     const before = new Set(emu.state.obsKeys(emu.credentials.bucket));
     const real = await cli('aksk', [...args, '--keep-staged', '--verbose'], akskEnv('prod'));
     expect(real.code).toBe(0);
-    const again = await cli('aksk', [...args, '--keep-staged', '--duplicate-policy', 'overwrite', '--verbose', '--json'], akskEnv('prod'));
+    const again = await cli('aksk', [...args, '--keep-staged', '--duplicate-policy', 'overwrite', '--include-unchanged', '--verbose', '--json'], akskEnv('prod'));
     expect(again.code).toBe(0);
     expect(emu.state.workspace('prod').jobs.size).toBe(emu.state.workspace('dev').jobs.size);
 

@@ -1,8 +1,10 @@
 /**
- * JSON parsed for comparison, without a double ever holding a number: job files carry 64-bit ids
- * (`taskWorkGroupId: 1129095060629108148`) that JSON.parse rounds, so two different ids would
- * compare equal. Numbers become JsonNumber (the written text, and an exact decimal key);
- * everything else is what JSON.parse gives. Two numbers are equal when they are the same decimal
+ * JSON parsed for comparison, without a double ever holding a number it cannot hold: job files
+ * carry 64-bit ids (`taskWorkGroupId: 1129095060629108148`) that JSON.parse rounds, so two
+ * different ids would compare equal. A number whose double prints back as written (`0`, `42`,
+ * `1.5`: nearly all of them) stays a JS number, which is exact; any other (`1129095060629108148`,
+ * `1.0`, `1e5`) becomes a JsonNumber (the written text and an exact decimal key), so memory stays
+ * close to JSON.parse's. Everything else is what JSON.parse gives. Two numbers are equal when they are the same decimal
  * value (`1`, `1.0` and `1e0` are; `…148` and `…151` are not): a service that re-spells a number
  * does not make a job differ, a changed digit always does.
  */
@@ -16,10 +18,6 @@ export class JsonNumber {
     this.key = decimalKey(text);
   }
 
-  equals(other: JsonNumber): boolean {
-    return this.key === other.key;
-  }
-
   /** In JSON output, the number as it was written (src/util/raw-json.ts). */
   toJSON(): string {
     return rawJsonToken(this.text);
@@ -31,6 +29,11 @@ export class JsonNumber {
 }
 
 const NUMBER_PARTS = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/** The exact decimal value of a number as parsed here (a JS number is exact by construction). */
+export function numberKey(value: number | JsonNumber): string {
+  return typeof value === 'number' ? decimalKey(String(value)) : value.key;
+}
 
 function decimalKey(text: string): string {
   const m = NUMBER_PARTS.exec(text);
@@ -114,7 +117,9 @@ export function parseJsonExact(text: string): unknown {
     const m = NUMBER.exec(text);
     if (!m || m[0].length === 0) throw new SyntaxError(`unexpected character at ${pos}`);
     pos += m[0].length;
-    return new JsonNumber(m[0]);
+    const written = m[0];
+    const n = Number(written);
+    return String(n) === written ? n : new JsonNumber(written);
   };
   const out = value();
   ws();

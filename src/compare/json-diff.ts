@@ -6,7 +6,7 @@
  * arrays compare item by item. Numbers parsed exactly (JsonNumber) compare by decimal value,
  * strings in full.
  */
-import { JsonNumber } from '../archive/json-exact.js';
+import { JsonNumber, numberKey } from '../archive/json-exact.js';
 
 export interface Change {
   path: string;
@@ -24,8 +24,10 @@ function isObject(v: unknown): v is Record<string, Json> {
 
 /** Leaf equality: exact numbers by value (never through a double), everything else strictly. */
 function sameLeaf(a: unknown, b: unknown): boolean {
-  if (a instanceof JsonNumber && b instanceof JsonNumber) return a.equals(b);
-  if (a instanceof JsonNumber || b instanceof JsonNumber) return false;
+  if (a instanceof JsonNumber || b instanceof JsonNumber) {
+    const numeric = (v: unknown): v is number | JsonNumber => typeof v === 'number' || v instanceof JsonNumber;
+    return numeric(a) && numeric(b) && numberKey(a) === numberKey(b);
+  }
   return a === b;
 }
 

@@ -9,6 +9,7 @@
  * so a saved plan can tell when the workspace moved (src/import/saved-plan.ts).
  */
 import { createHash } from 'node:crypto';
+import { JsonNumber, numberKey } from '../archive/json-exact.js';
 import { buildModel } from '../archive/model.js';
 import { compareJob, definitionsOf, type Change, type Definitions } from '../compare/definitions.js';
 import { jobAfterImportCall, scriptAfterImportCall, type ImportCallEffects } from '../compare/import-effects.js';
@@ -66,11 +67,12 @@ export function workspaceFingerprint(name: string, current: Definitions): string
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object' && !('toJSON' in value)) {
+  // Numbers by their exact decimal value, whichever way the parse kept them.
+  if (typeof value === 'number' || value instanceof JsonNumber) return `#${numberKey(value)}`;
+  if (value !== null && typeof value === 'object') {
     return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
   }
-  // JsonNumber (toJSON) by its written text; strings, booleans and null as JSON.
-  return value !== null && typeof value === 'object' ? String(value) : JSON.stringify(value);
+  return JSON.stringify(value);
 }
 
 /**
