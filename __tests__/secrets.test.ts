@@ -427,7 +427,7 @@ describe('secrets sweep', () => {
       expect((await cli('emulator-cmd aksk', ['jobs', 'list', '--verbose'], aksk)).code).toBe(0);
       expect((await cli('emulator-cmd user', ['jobs', 'list', '--verbose'], user)).code).toBe(0);
       expect((await cli('emulator-cmd aksk', ['jobs', 'export', '--all', '-o', zip], aksk)).code).toBe(0);
-      const imp = await cli('emulator-cmd aksk', ['jobs', 'import', zip, '--obs-path', 'obs://dataarts-staging/sweep/', '--duplicate-policy', 'overwrite', '--stop-running', '--keep-staged', '--verbose'], aksk);
+      const imp = await cli('emulator-cmd aksk', ['jobs', 'import', zip, '--obs-path', 'obs://dataarts-staging/sweep/', '--duplicate-policy', 'overwrite', '--include-unchanged', '--stop-running', '--keep-staged', '--verbose'], aksk);
       expect(imp.code).toBe(0);
       expect((await cli('emulator-cmd wrong-password', ['jobs', 'list'], { ...user, DATAARTS_PASSWORD: WRONG_PASSWORD })).code).toBe(3);
     } finally {
