@@ -2,6 +2,9 @@
  * An emulator that can play prod: connections created and deleted through the API (and seen by
  * the client's list, paged), jobs changed and run from outside, and a job altered on import.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { call } from './helpers.js';
@@ -63,9 +66,12 @@ describe('alterOnImport', () => {
     const exp = await runCli(['jobs', 'export', 'job_00001', 'job_00002', '-o', '/tmp/dataarts-alter-test.zip', '--force', '--no-progress'], { env });
     expect(exp.code).toBe(0);
     for (const c of emu.state.workspace('default').connections.values()) emu.state.addConnection('prod', c);
+    // Its own working directory: the release journal goes there, never into the repository.
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'dataarts-alter-cwd-'));
     const imp = await runCli(['jobs', 'import', '/tmp/dataarts-alter-test.zip', '--obs-path', 'obs://dataarts-staging/alter/', '--no-progress'], {
       env: emulatorEnv(emu, { DATAARTS_WORKSPACE: 'prod' }),
-    });
+      cwd,
+    }).finally(() => rmSync(cwd, { recursive: true, force: true }));
     const prod = emu.state.workspace('prod').jobs;
     const dev = emu.state.workspace('default').jobs;
     expect(prod.get('job_00001')!.text).toBe(dev.get('job_00001')!.text);

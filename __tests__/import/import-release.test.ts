@@ -90,7 +90,7 @@ describe('jobs import: restart what --stop-running stopped', () => {
     expect(r.code).toBe(0);
     expect(emu.state.workspace('prod').jobs.get(batchJob)!.status).toBe('STOPPED');
     expect(starts()).toEqual([]);
-    expect(r.stderr).toMatch(new RegExp(`left stopped: ${batchJob} \\(left stopped as asked \\(--no-restart\\)\\)`));
+    expect(r.stderr).toMatch(new RegExp(`left stopped:\\n  ${batchJob} \\(left stopped as asked \\(--no-restart\\)\\)`));
   });
 
   test('a PAUSED job is not started (that would schedule it): left stopped, said, exit 0', async () => {
@@ -101,7 +101,7 @@ describe('jobs import: restart what --stop-running stopped', () => {
     expect(starts()).toEqual([]);
     const doc = JSON.parse(r.stdout) as { restarts: { name: string; result: string; reason: string }[] };
     expect(doc.restarts).toEqual([{ name: batchJob, result: 'left stopped', reason: expect.stringContaining('PAUSED before the import') }]);
-    expect(r.stderr).toContain(`left stopped: ${batchJob} (it was PAUSED`);
+    expect(r.stderr).toContain(`left stopped:\n  ${batchJob} (it was PAUSED`);
   });
 
   test('a failure after stopping (the import refused by the service) starts the stopped jobs again', async () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +115,31 @@ describe('the release journal', () => {
     const again = await runCli(['jobs', 'import', '--resume', journal], { env: importEnv(emu), cwd: dir });
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/nothing left to do/);
+  });
+
+  test('--journal PATH: written there; an existing PATH is refused before any request; --resume refuses another endpoint or workspace', async () => {
+    const cwd = await tempDir('journal-path');
+    try {
+      const r = await importCli(emu, [zip, ...RELEASE_ARGS, '--journal', 'mine.json'], { cwd });
+      expect(r.code).toBe(0);
+      expect(journalOf(r.stderr)).toBe(path.join(cwd, 'mine.json'));
+      emu.requests.length = 0;
+      const again = await importCli(emu, [zip, ...RELEASE_ARGS, '--journal', 'mine.json'], { cwd });
+      expect(again.code).toBe(4);
+      expect(again.stderr).toContain('mine.json');
+      expect(emu.requests).toEqual([]);
+      // A finished journal says so first; an unfinished one is checked against the configuration.
+      const record = JSON.parse(await readFile(path.join(cwd, 'mine.json'), 'utf8')) as Record<string, unknown>;
+      await writeFile(path.join(cwd, 'open.json'), JSON.stringify({ ...record, state: 'in progress' }));
+      const elsewhere = await runCli(['jobs', 'import', '--resume', 'open.json'], { env: importEnv(emu, 'prod', { DATAARTS_ENDPOINT: 'http://127.0.0.1:9' }), cwd });
+      expect(elsewhere.code).toBe(2);
+      expect(elsewhere.stderr).toContain(`ran against ${emu.url}`);
+      const otherWorkspace = await runCli(['jobs', 'import', '--resume', 'open.json', '--workspace', 'dev'], { env: importEnv(emu), cwd });
+      expect(otherWorkspace.code).toBe(2);
+      expect(emu.requests).toEqual([]);
+    } finally {
+      await removeDir(cwd);
+    }
   });
 
   test('--timeout on a slow task: exit 6 naming the journal; --resume then exits 0 with the jobs running and verified', async () => {
@@ -290,6 +315,31 @@ describe('jobs undo JOURNAL', () => {
       }
       const diff = await runCli(['jobs', 'diff', rollback, '--json'], { env: importEnv(emu), cwd });
       expect((JSON.parse(diff.stdout) as { jobs: { state: string }[] }).jobs.map((j) => j.state)).toEqual(names.slice(0, -1).map(() => 'same'));
+    } finally {
+      await removeDir(cwd);
+    }
+  });
+
+  test('a script the release overwrites that no replaced job ran before is in the rollback archive, and comes back', async () => {
+    const shared = { name: 'script_shared', type: 'HiveSQL', content: 'select 1 -- before', directory: '/', connectionName: 'dev_hive', database: 'hive_demo', description: '' };
+    emu.state.putScript('prod', JSON.stringify(shared, null, 2), { lockedBy: emu.credentials.username });
+    const carrier = names[0]!;
+    const entries = workspaceEntries(emu, 'dev', [carrier]);
+    const job = JSON.parse(entries.get(`jobs/${carrier}/${carrier}.job`)!.toString('utf8')) as { nodes: { properties: { name: string; value: string }[] }[] };
+    // The new version runs script_shared (the old one did not), and carries a new version of it.
+    job.nodes[0]!.properties.find((p) => p.name === 'scriptName')!.value = 'script_shared';
+    entries.set(`jobs/${carrier}/${carrier}.job`, Buffer.from(JSON.stringify(job, null, 2)));
+    entries.set(`jobs/${carrier}/script_shared.script`, Buffer.from(JSON.stringify({ ...shared, content: 'select 2 -- release' }, null, 2)));
+    const cwd = await tempDir('undo-script');
+    try {
+      const archive = await writeZip(path.join(cwd, 'shared.zip'), entries);
+      const r = await importCli(emu, [archive, ...RELEASE_ARGS], { cwd });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(emu.state.workspace('prod').scripts.get('script_shared')!.text).content).toBe('select 2 -- release');
+      const undo = await runCli(['jobs', 'undo', journalOf(r.stderr)], { env: emulatorEnv(emu), cwd });
+      expect(undo.stderr).not.toMatch(/Error/);
+      expect(undo.code).toBe(0);
+      expect(JSON.parse(emu.state.workspace('prod').scripts.get('script_shared')!.text).content).toBe('select 1 -- before');
     } finally {
       await removeDir(cwd);
     }

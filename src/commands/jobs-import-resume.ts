@@ -36,7 +36,7 @@ export async function runJobsImportResume(ctx: CommandContext, opts: JobsImportR
       ctx.ui.info(`Resuming the release in ${journal.path} (${journal.record.workspace ? `workspace ${journal.record.workspace}` : 'default workspace'})`);
       await resumeRelease({ ctx, session, workDir, timeoutMs: opts.timeout * 1000 }, journal);
     } catch (err) {
-      if (!ctx.deps.signal.aborted) ctx.ui.warn(`the release is not finished yet: run \`${resumeCommand(journal.path)}\` again`);
+      if (!ctx.deps.signal.aborted) ctx.ui.warn(`the release is not finished yet; run again:\n  ${resumeCommand(journal.path)}`);
       throw err;
     } finally {
       await session.close();
@@ -45,7 +45,7 @@ export async function runJobsImportResume(ctx: CommandContext, opts: JobsImportR
     await rm(workDir, { recursive: true, force: true });
     releaseWorkDir();
   }
-  if ((journal.record.state as string) !== 'done') ctx.ui.warn(`some of the release is still not finished: run \`${resumeCommand(journal.path)}\` again`);
+  if ((journal.record.state as string) !== 'done') ctx.ui.warn(`some of the release is still not finished; run again:\n  ${resumeCommand(journal.path)}`);
   return printResult(ctx, journal.record, journal.path);
 }
 

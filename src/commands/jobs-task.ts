@@ -64,7 +64,7 @@ export async function runJobsTask(ctx: CommandContext, opts: JobsTaskOptions): P
   ctx.ui.info(`task ${opts.taskId}: ${task.status}${task.message ? ` (${task.message})` : ''}`);
   // A release's task: only --resume also starts again what it stopped and removes its staged objects.
   const journal = await findJournalForTask(ctx.deps.cwd, opts.taskId);
-  if (journal) ctx.ui.warn(`task ${opts.taskId} belongs to an unfinished release: \`${resumeCommand(journal)}\` finishes it (reads back, starts again the jobs it stopped, removes its staged archive)`);
+  if (journal) ctx.ui.warn(`task ${opts.taskId} belongs to an unfinished release: \`${resumeCommand(journal)}\`\n  finishes it (reads back, starts again the jobs it stopped, removes its staged archive)`);
   if (timedOut) {
     throw new ServiceError(`task ${opts.taskId} is still running after ${opts.timeout} s (--timeout)`, { hint: `Run \`dataarts jobs task ${opts.taskId} --wait\` again later.`, details: { taskId: opts.taskId } });
   }

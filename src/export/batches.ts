@@ -45,6 +45,11 @@ export interface FetchOptions {
   signal: AbortSignal;
   /** Called after each batch is safely unpacked, with the number of jobs done so far. */
   onProgress?: (jobsDone: number) => void;
+  /**
+   * Files to add to the folder of a job of the archive (the rollback archive's scripts that no
+   * replaced job runs): merged with that job's batch, in entry order.
+   */
+  extraEntries?: { name: string; job: string; data: Buffer }[];
 }
 
 /** One file of the staged tree: its archive entry name, size and digest (after any rewrite). */
@@ -125,6 +130,8 @@ export async function fetchAndMerge(
   let ended = false;
   const ready = new Set<number>();
   const result: MergeResult = { entries: [], timeZoneChanges: 0 };
+  /** File names (without folder) merged so far, for extraEntries. */
+  const mergedFiles = new Set<string>();
   let next = 0;
   let merged = 0;
   let jobsDone = 0;
@@ -144,7 +151,11 @@ export async function fetchAndMerge(
       const names = batches[merged]!;
       const batch = await checkedBatch({ client, staging }, { names, index: merged }, options);
       result.timeZoneChanges += batch.timeZoneChanges;
-      const entries = batch.entries.sort((a, b) => compareEntryNames(a.name, b.name));
+      // An extra file goes in only where no copy of it is (copies in a batch archive must agree).
+      const inBatch = new Set(batch.entries.map((b) => path.posix.basename(b.name)));
+      const extra = (options.extraEntries ?? []).filter((e) => names.includes(e.job) && !inBatch.has(path.posix.basename(e.name)) && !mergedFiles.has(path.posix.basename(e.name)));
+      for (const name of inBatch) mergedFiles.add(name);
+      const entries = [...batch.entries, ...extra].sort((a, b) => compareEntryNames(a.name, b.name));
       for (let i = 0; i < entries.length; i++) {
         options.signal.throwIfAborted();
         const e = entries[i]!;

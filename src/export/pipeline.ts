@@ -33,6 +33,8 @@ export interface ExportPlan {
    * empty and `feed.jobs()` gives the selected jobs once the list is complete.
    */
   feed?: { batches: BatchSource; jobs: () => Promise<JobSummary[]>; expectedJobs: () => number };
+  /** Files added to a job's folder (FetchOptions.extraEntries). */
+  extraEntries?: { name: string; job: string; data: Buffer }[];
 }
 
 export interface ExportResult {
@@ -79,6 +81,7 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
       exportStatus: plan.exportStatus,
       expressionTimeZone: plan.expressionTimeZone,
       concurrency: plan.concurrency,
+      ...(plan.extraEntries ? { extraEntries: plan.extraEntries } : {}),
       signal,
       onProgress: (done) => progress.update(done, expected()),
     });

@@ -32,7 +32,7 @@ export async function settleAfterFailure(run: ImportRun, journal: ReleaseJournal
       // A timeout's hint and the warning of an interrupted wait already give the command.
       const told = err instanceof TaskTimeoutError || (interrupted && record.parts.some((p) => p.taskId !== undefined && p.status === undefined));
       if (stopped.length > 0 || !told) {
-        ctx.ui.warn(`the release is not finished (the import may be running on the service${stopped.length > 0 ? `; stopped by --stop-running and still stopped: ${stopped.join(', ')}` : ''}): finish it with \`${resumeCommand(journal.path)}\``);
+        ctx.ui.warn(`the release is not finished: the import may still be running on the service${stopped.length > 0 ? `\n  stopped by --stop-running and still stopped: ${stopped.join(', ')}` : ''}\n  finish it with: ${resumeCommand(journal.path)}`);
       }
       return;
     }
@@ -48,9 +48,9 @@ export async function settleAfterFailure(run: ImportRun, journal: ReleaseJournal
       r.interruption = why;
       if (isFinished(r)) r.state = 'done';
     });
-    if (journal.record.state !== 'done') ctx.ui.warn(`the release left work to finish: \`${resumeCommand(journal.path)}\``);
+    if (journal.record.state !== 'done') ctx.ui.warn(`the release left work to finish:\n  ${resumeCommand(journal.path)}`);
   } catch (cleanupErr) {
     const stopped = journal.record.stopped.filter((j) => !journal.record.restarts.some((r) => r.name === j.name && r.result === 'restarted')).map((j) => j.name);
-    ctx.ui.warn(`could not finish cleaning up (${(cleanupErr as Error).message})${stopped.length > 0 ? `; still stopped: ${stopped.join(', ')}` : ''}: \`${resumeCommand(journal.path)}\` finishes it`);
+    ctx.ui.warn(`could not finish cleaning up (${(cleanupErr as Error).message})${stopped.length > 0 ? `\n  still stopped: ${stopped.join(', ')}` : ''}\n  finish it with: ${resumeCommand(journal.path)}`);
   }
 }

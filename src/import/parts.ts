@@ -166,12 +166,12 @@ async function waitKeepingTrack(run: ImportRun, t: { taskId: string; label: stri
     return await waitWithProgress(run, t.taskId, t.label);
   } catch (err) {
     if (ctx.deps.signal.aborted) {
-      ctx.ui.warn(`interrupted while waiting: import task ${t.taskId} was already started and continues on the service; the staged archive ${t.stagedPath} stays (the service may be reading it): ${finish}`);
+      ctx.ui.warn(`interrupted while waiting: import task ${t.taskId} was already started and continues on the service\n  the staged archive stays (the service may be reading it): ${t.stagedPath}\n  ${finish}`);
       throw err;
     }
-    if (err instanceof TaskTimeoutError) throw err.withHint(`${finish} (it follows the task, reads back, starts again what it stopped and removes the staged archive ${t.stagedPath})`);
+    if (err instanceof TaskTimeoutError) throw err.withHint(`${finish}\n(it follows the task, reads back, starts again what it stopped and removes the staged archive)`);
     throw new ServiceError(`lost track of import task ${t.taskId}: ${(err as Error).message}`, {
-      hint: `${finish}. The staged archive ${t.stagedPath} was left in place.`,
+      hint: `${finish}\n(the staged archive was left in place: ${t.stagedPath})`,
     });
   }
 }

@@ -182,7 +182,7 @@ export async function printDryRun(run: ImportRun): Promise<number> {
 /** `--no-wait`: the task id on stdout (or the JSON document). */
 export async function printNoWait(ctx: CommandContext, record: ReleaseRecord, done: { taskId: string; stagedPath: string; journal: string }): Promise<number> {
   const stopped = record.stopped.map((j) => j.name);
-  ctx.ui.info(`Not waiting (--no-wait). The staged archive ${done.stagedPath} stays in OBS until the task has ended: ${resumeCommand(done.journal)} follows it, reads back${stopped.length > 0 ? ', starts again what was stopped' : ''} and removes it.`);
+  ctx.ui.info(`Not waiting (--no-wait). The staged archive stays in OBS until the task has ended: ${done.stagedPath}\n  ${resumeCommand(done.journal)}\n  follows the task, reads back${stopped.length > 0 ? ', starts again what was stopped' : ''} and removes it.`);
   if (stopped.length > 0) {
     ctx.ui.warn(`these jobs were stopped by --stop-running and stay stopped until the import has ended: ${namedFew(stopped, 10)}`);
   }

@@ -69,7 +69,7 @@ function reasonToLeaveStopped(job: StoppedJob, record: ReleaseRecord, version: W
   if (version === 'absent') return 'the job is no longer in the workspace';
   const check = record.verification.find((v) => v.name === job.name);
   if (version !== 'before' && check?.state === 'differs') return `the workspace's copy differs from what was staged (${check.changes.slice(0, 3).map((c) => c.path).join(', ')})`;
-  if (version === 'neither') return "its definition in the workspace is neither the staged one nor the one from before the release: check it (`dataarts jobs diff`), then start it with `dataarts jobs start`";
+  if (version === 'neither') return 'its definition is neither the staged one nor the one from before: check it (`dataarts jobs diff`), then `dataarts jobs start` it';
   return undefined;
 }
 
@@ -168,7 +168,8 @@ function reportRestarts(ctx: CommandContext, results: RestartResult[]): void {
   if (restarted.length > 0) ctx.ui.info(`Restarted: ${namedFew(restarted)}`);
   const left = results.filter((r) => r.result === 'left stopped');
   if (left.length > 0) {
-    ctx.ui.warn(`${left.length} job${left.length === 1 ? '' : 's'} stopped by --stop-running ${left.length === 1 ? 'is' : 'are'} left stopped: ${namedFew(left.map((r) => `${r.name} (${r.reason})`), 3)}`);
+    // One job a line: reasons are long, and a line stays readable (≤ 200 characters) that way.
+    ctx.ui.warn(`${left.length} job${left.length === 1 ? '' : 's'} stopped by --stop-running ${left.length === 1 ? 'is' : 'are'} left stopped:${left.map((r) => `\n  ${r.name} (${r.reason})`).join('')}`);
   }
 }
 

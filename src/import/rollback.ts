@@ -2,7 +2,7 @@
  * The rollback archive: before an overwrite is uploaded, the target's current versions of every
  * job it replaces are exported (batch export, 100 per call) through the same pipeline as
  * `jobs export`, so the archive has the same layout and guarantees (deterministic zip, atomic
- * write, `{archive}.manifest.json` sidecar). Importing it with `--duplicate-policy overwrite` puts
+ * write, `{archive}.manifest.json` sidecar). `jobs undo JOURNAL` imports it with overwrite to put
  * those versions back. Written before anything is stopped or uploaded: if it cannot be written,
  * nothing has changed yet.
  */
@@ -10,10 +10,11 @@ import path from 'node:path';
 import { RefusedError } from '../errors.js';
 import { pathExists } from '../util/atomic.js';
 import { exportToArchive } from '../export/pipeline.js';
-import { DEFAULT_CONCURRENCY } from '../export/batches.js';
+import { archiveOrder, DEFAULT_CONCURRENCY } from '../export/batches.js';
 import { manifestPathFor } from '../export/manifest.js';
 import { utcStamp, workspaceLabel } from '../export/output-path.js';
 import type { ImportRun } from './run.js';
+import { LOCK_FIELDS } from '../api/service-inferred.js';
 
 /** `dataarts-rollback-{workspace}-{UTC stamp}[-N].zip` in `dir`, neither it nor its manifest existing. */
 async function defaultRollbackPath(dir: string, workspace: string | undefined, now: Date): Promise<string> {
@@ -53,10 +54,32 @@ export async function rollbackTarget(run: ImportRun): Promise<string | undefined
     : defaultRollbackPath(ctx.deps.cwd, run.workspace, ctx.deps.now());
 }
 
+/**
+ * The workspace's versions of the scripts the import overwrites (under overwrite, every script of
+ * the archive that the workspace has), to travel in the folder of the last replaced job: the batch
+ * export adds only the scripts the replaced jobs run, and a script another job runs must come
+ * back too. Where the export already holds a copy, that copy is kept (batches.ts).
+ */
+async function overwrittenScripts(run: ImportRun, replaced: string[]): Promise<{ name: string; job: string; data: Buffer }[]> {
+  if (run.settings.policy !== 'OVERWRITE' || replaced.length === 0) return [];
+  const carrier = archiveOrder(replaced).at(-1)!;
+  const out: { name: string; job: string; data: Buffer }[] = [];
+  for (const script of run.model.scripts) {
+    const current = await run.session.dataarts.getScript(script.name);
+    if (!current) continue;
+    // Lock fields describe the workspace's copy now (reference §8); they are not the script.
+    const lockFields = new Set<string>(Object.values(LOCK_FIELDS));
+    const text = JSON.stringify(Object.fromEntries(Object.entries(current).filter(([k]) => !lockFields.has(k))), null, 2);
+    out.push({ name: `jobs/${carrier}/${script.name}.script`, job: carrier, data: Buffer.from(`${text}\n`) });
+  }
+  return out;
+}
+
 /** Export the versions the import replaces into `output`; returns the archive's path. */
 export async function saveRollback(run: ImportRun, output: string): Promise<string> {
   const { ctx, settings, session } = run;
   const names = new Set(replacedJobs(run));
+  const extraEntries = await overwrittenScripts(run, [...names]);
   const result = await exportToArchive(ctx, session.dataarts, {
     command: 'jobs import --rollback',
     jobs: run.planned.existing.filter((j) => names.has(j.name)),
@@ -68,6 +91,7 @@ export async function saveRollback(run: ImportRun, output: string): Promise<stri
     concurrency: DEFAULT_CONCURRENCY,
     workspace: workspaceLabel(run.workspace),
     selection: { rollbackOf: path.basename(settings.archive), jobs: [...names].sort() },
+    extraEntries,
   });
   ctx.ui.info(`Rollback archive: ${result.path} (the ${result.jobs} job${result.jobs === 1 ? '' : 's'} this import replaces, as they are now)`);
   return result.path;
