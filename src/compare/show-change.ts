@@ -57,7 +57,7 @@ export function changeText(c: Change): string {
     const p = commonPrefix(from, to);
     const s = commonSuffix(from, to, p);
     const start = Math.max(0, p - BEFORE);
-    return `at character ${p + 1} of ${from.length} → ${to.length}: ${window(from, start, from.length - s)} → ${window(to, start, to.length - s)}`;
+    return `at character ${p + 1} (length ${from.length} → ${to.length}): ${window(from, start, from.length - s)} → ${window(to, start, to.length - s)}`;
   }
   return `${short(from)} → ${short(to)}`;
 }
