@@ -196,9 +196,10 @@ export async function printNoWait(ctx: CommandContext, record: ReleaseRecord, do
 
 /** The parts of a release as the result document lists them. */
 function partResults(record: ReleaseRecord): PartResult[] {
-  return record.parts.filter((p) => p.taskId !== undefined).map((p) => ({
+  // A part whose import call's answer was lost has no task id: its jobs were decided by reading back.
+  return record.parts.filter((p) => p.importCall === 'started').map((p) => ({
     part: p.part,
-    taskId: p.taskId!,
+    taskId: p.taskId ?? 'unknown',
     status: p.status ?? 'RUNNING',
     jobs: p.jobs,
     staged: { path: p.staged ?? '', removed: p.stagedRemoved === true },
