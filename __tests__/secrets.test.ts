@@ -348,7 +348,7 @@ describe('secrets sweep', () => {
     const before = new Set(emu.state.obsKeys(emu.credentials.bucket));
     const real = await cli('aksk', [...args, '--keep-staged', '--verbose'], akskEnv('prod'));
     expect(real.code).toBe(0);
-    const again = await cli('aksk', [...args, '--keep-staged', '--duplicate-policy', 'overwrite', '--verbose', '--json'], akskEnv('prod'));
+    const again = await cli('aksk', [...args, '--keep-staged', '--duplicate-policy', 'overwrite', '--include-unchanged', '--verbose', '--json'], akskEnv('prod'));
     expect(again.code).toBe(0);
     expect(emu.state.workspace('prod').jobs.size).toBe(emu.state.workspace('dev').jobs.size);
 
@@ -444,7 +444,7 @@ describe('secrets sweep', () => {
       expect((await cli('emulator-cmd aksk', ['jobs', 'list', '--verbose'], aksk)).code).toBe(0);
       expect((await cli('emulator-cmd user', ['jobs', 'list', '--verbose'], user)).code).toBe(0);
       expect((await cli('emulator-cmd aksk', ['jobs', 'export', '--all', '-o', zip], aksk)).code).toBe(0);
-      const imp = await cli('emulator-cmd aksk', ['jobs', 'import', zip, '--obs-path', 'obs://dataarts-staging/sweep/', '--duplicate-policy', 'overwrite', '--stop-running', '--keep-staged', '--verbose'], aksk);
+      const imp = await cli('emulator-cmd aksk', ['jobs', 'import', zip, '--obs-path', 'obs://dataarts-staging/sweep/', '--duplicate-policy', 'overwrite', '--include-unchanged', '--stop-running', '--keep-staged', '--verbose'], aksk);
       expect(imp.code).toBe(0);
       expect((await cli('emulator-cmd wrong-password', ['jobs', 'list'], { ...user, DATAARTS_PASSWORD: WRONG_PASSWORD })).code).toBe(3);
     } finally {

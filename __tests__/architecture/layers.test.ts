@@ -98,18 +98,6 @@ export function elementaryCycles(graph: Map<string, readonly string[]>): string[
   return cycles.sort((a, b) => a.join().localeCompare(b.join()));
 }
 
-/**
- * Folder cycles that exist today and are being broken on other branches; each entry is one cycle
- * written from its alphabetically first folder. Empty this list when they merge: the test fails
- * when a listed cycle no longer exists, so it cannot go stale, and on any cycle not listed.
- * - compare ↔ import: compare/archive-diff.ts uses import/prepare and import/pack-source, while
- *   import/run and import/verify use compare/definitions (issue 17 moves the shared rewrite below
- *   both).
- */
-const KNOWN_FOLDER_CYCLES: readonly string[] = [
-  'compare → import → compare',
-];
-
 describe('layers', () => {
   it('finds a cycle when there is one (the check can fail)', () => {
     const g = new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']]]);
@@ -132,7 +120,7 @@ describe('layers', () => {
       .toEqual(['a → b → a', 'a → b → c → a']);
   });
 
-  it('top-level folders of src/ import each other one way only (no folder cycle beyond the known ones)', () => {
+  it('top-level folders of src/ import each other one way only (no folder cycle)', () => {
     const folders = folderGraph(importGraph(SRC));
     expect(folders.size).toBeGreaterThan(10);
     const describeCycle = (cycle: string[]) => ({
@@ -140,9 +128,15 @@ describe('layers', () => {
       via: cycle.slice(1).map((to, i) => folders.get(cycle[i]!)!.get(to)!),
     });
     const found = elementaryCycles(new Map([...folders].map(([k, v]) => [k, [...v.keys()]]))).map(describeCycle);
-    expect(found.filter((c) => !KNOWN_FOLDER_CYCLES.includes(c.cycle))).toEqual([]);
-    // A listed cycle that is gone must leave the list (the list documents what is still to break).
-    expect(KNOWN_FOLDER_CYCLES.filter((known) => !found.some((c) => c.cycle === known))).toEqual([]);
+    expect(found).toEqual([]);
+  });
+
+  it('compare/ and import/ never import each other both ways (the shared rewrite lives in rewrite/)', () => {
+    const folderOf = (file: string) => file.split('/')[0]!;
+    const edges = new Set<string>();
+    for (const [from, tos] of importGraph(SRC)) for (const to of tos) if (folderOf(from) !== folderOf(to)) edges.add(`${folderOf(from)} → ${folderOf(to)}`);
+    expect(edges.has('compare → import') && edges.has('import → compare')).toBe(false);
+    expect(edges.has('compare → import')).toBe(false);
   });
 
   it('only the CLI layer imports the CLI layer (commander wiring stays in src/cli/)', () => {

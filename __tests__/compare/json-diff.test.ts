@@ -33,3 +33,28 @@ describe('compareJob', () => {
     expect(compareJob('j', defs('d', 1, 'q'), { jobs: new Map(), scripts: new Map(), resources: new Map() }).state).toBe('new');
   });
 });
+
+describe('exact numbers and long strings (issue 17)', () => {
+  test('numbers compare by decimal value, never through a double', async () => {
+    const { parseJsonExact } = await import('../../src/archive/json-exact.js');
+    const a = parseJsonExact('{"id": 1129095060629108148, "x": 1.0, "y": 1e2, "z": -0.50}');
+    const b = parseJsonExact('{"id": 1129095060629108151, "x": 1, "y": 100, "z": -0.5}');
+    expect(diffJson(a, b).map((c) => c.path)).toEqual(['id']);
+    const { stringifyWithRaw } = await import('../../src/util/raw-json.js');
+    expect(stringifyWithRaw(diffJson(a, b))).toBe('[{"path":"id","from":1129095060629108148,"to":1129095060629108151}]');
+    // A string that looks like the marker stays a string.
+    expect(stringifyWithRaw({ s: '\u0000raw-json-000000000000:1' })).toBe('{"s":"\\u0000raw-json-000000000000:1"}');
+  });
+
+  test('a long string changed at its end shows the change; unified diff hunks', async () => {
+    const { changeText, unifiedDiff } = await import('../../src/compare/show-change.js');
+    const base = `-- seeded script ${'x'.repeat(300)}`;
+    const text = changeText({ path: 'p', from: `${base}WHERE a`, to: `${base}WHERE b` });
+    expect(text).toContain('WHERE a');
+    expect(text).toContain('WHERE b');
+    expect(text.length).toBeLessThan(200);
+    const from = Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n');
+    const to = from.replace('line 10', 'line ten');
+    expect(unifiedDiff(from, to, { fromLabel: 'a', toLabel: 'b' })).toEqual(['--- a', '+++ b', '@@ -8,7 +8,7 @@', ' line 7', ' line 8', ' line 9', '-line 10', '+line ten', ' line 11', ' line 12', ' line 13']);
+  });
+});

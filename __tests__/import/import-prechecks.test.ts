@@ -46,7 +46,7 @@ describe('jobs import pre-checks', () => {
     emu.state.setJobStatus('prod', batchJob, 'SCHEDULING');
     emu.state.setJobStatus('prod', realTimeJob, 'NORMAL');
     const zip = await devArchive(emu, dir);
-    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite']);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged']);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(batchJob);
     expect(r.stderr).toContain(realTimeJob);
@@ -54,12 +54,12 @@ describe('jobs import pre-checks', () => {
     expect(obsPuts(emu)).toBe(0);
     expect(importRequests(emu)).toBe(0);
     // --json: the refusal as one document with each job and reason.
-    const json = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--json']);
+    const json = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged', '--json']);
     expect(json.code).toBe(4);
     const doc = JSON.parse(json.stdout) as { error: { details: { refusals: { subject: string; reason: string }[] } } };
     expect(doc.error.details.refusals.map((x) => x.subject).sort()).toEqual([batchJob, realTimeJob].sort());
     // --dry-run shows the same, exit 4, nothing uploaded.
-    const dry = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--dry-run']);
+    const dry = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged', '--dry-run']);
     expect(dry.code).toBe(4);
     expect(dry.stdout.split('\n').find((l) => l.startsWith(batchJob))).toMatch(/blocked\s+not stopped/);
     expect(obsPuts(emu)).toBe(0);
@@ -69,7 +69,7 @@ describe('jobs import pre-checks', () => {
     emu.state.setJobStatus('prod', batchJob, 'SCHEDULING');
     emu.state.setJobStatus('prod', realTimeJob, 'NORMAL');
     const zip = await devArchive(emu, dir);
-    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running', '--json']);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged', '--stop-running', '--json']);
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { stopped: string[]; jobs: { name: string; result: string }[] };
@@ -86,7 +86,7 @@ describe('jobs import pre-checks', () => {
 
   test('--stop-running leaves stopped jobs alone', async () => {
     const zip = await devArchive(emu, dir);
-    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running']);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged', '--stop-running']);
     expect(r.code).toBe(0);
     expect(emu.requests.filter((q) => q.path.endsWith('/stop'))).toEqual([]);
   });
@@ -104,13 +104,13 @@ describe('jobs import pre-checks', () => {
     emu.state.setHardLock('prod', true);
     emu.state.lockJob('prod', batchJob, 'bob');
     const zip = await devArchive(emu, dir);
-    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite']);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged']);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`${batchJob} (locked by another user (bob) under the hard-lock policy)`);
     expect(obsPuts(emu)).toBe(0);
     // Soft lock: no obstacle.
     emu.state.setHardLock('prod', false);
-    expect((await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite'])).code).toBe(0);
+    expect((await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged'])).code).toBe(0);
   });
 
   test('a job failing on the service side (its script locked by another user) exits 5 naming the job and the reason', async () => {
@@ -120,17 +120,17 @@ describe('jobs import pre-checks', () => {
     expect(script).toBeDefined();
     emu.state.lockScript('prod', script!, 'carol');
     const zip = await devArchive(emu, dir, [batchJob], 'one.zip');
-    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite']);
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged']);
     expect(r.code).toBe(5);
     expect(r.stdout).toMatch(new RegExp(`^${batchJob}\\s+failed\\s+script ${script} is locked by another user \\(carol\\)`));
     expect(r.stderr).toContain(batchJob);
     expect(r.stderr).toContain('carol');
     expect(stagedKeys(emu)).toEqual([]);
-    const json = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--json']);
+    const json = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged', '--json']);
     expect(json.code).toBe(5);
     const doc = JSON.parse(json.stdout) as { status: string; jobs: { name: string; result: string; message: string }[] };
     expect(doc.status).toBe('FAILED');
-    expect(doc.jobs).toEqual([{ name: batchJob, result: 'failed', message: expect.stringContaining('carol') }]);
+    expect(doc.jobs).toEqual([{ name: batchJob, result: 'failed', message: expect.stringContaining('carol'), verify: null }]);
   });
 
   test('a job carrying a locked tag fails service-side: exit 5', async () => {

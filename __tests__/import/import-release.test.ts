@@ -96,7 +96,7 @@ describe('jobs import: restart what --stop-running stopped', () => {
   test('a PAUSED job is not started (that would schedule it): left stopped, said, exit 0', async () => {
     emu.state.setJobStatus('prod', batchJob, 'PAUSED');
     const zip = await devArchive(emu, dir);
-    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running', '--no-rollback', '--json'], { cwd: dir });
+    const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged', '--stop-running', '--no-rollback', '--json'], { cwd: dir });
     expect(r.code).toBe(0);
     expect(starts()).toEqual([]);
     const doc = JSON.parse(r.stdout) as { restarts: { name: string; result: string; reason: string }[] };
@@ -109,7 +109,7 @@ describe('jobs import: restart what --stop-running stopped', () => {
     emu.state.workspace('prod').runningImport = 'someone-elses-task';
     try {
       const zip = await devArchive(emu, dir);
-      const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running', '--no-rollback'], { cwd: dir });
+      const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged', '--stop-running', '--no-rollback'], { cwd: dir });
       expect(r.code).toBe(4);
       expect(emu.state.workspace('prod').jobs.get(batchJob)!.status).toBe('SCHEDULING');
       expect(r.stderr).toContain(`Restarted: ${batchJob}`);
@@ -165,7 +165,7 @@ describe('jobs import: rollback archive', () => {
       expect(again.stderr).toContain(target);
       expect(emu.requests).toEqual([]);
       const none = await tempDir('rollback-none');
-      const skip = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--no-rollback'], { cwd: none });
+      const skip = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged', '--no-rollback'], { cwd: none });
       expect(skip.code).toBe(0);
       // No rollback archive: only the release journal, in the working directory.
       expect(await readdir(none)).toEqual([expect.stringMatching(/^dataarts-release-prod-\d{8}T\d{6}Z(-\d+)?\.json$/)]);

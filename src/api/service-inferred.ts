@@ -25,6 +25,16 @@ export const IMPORT_ALREADY_RUNNING_ERROR: InferredError = {
   message: 'An import task is already running in this workspace. Try again after it finishes.',
 };
 
+/**
+ * (inferred, reference §20 "Approval") Import refused at the call: the approval switch is on and
+ * targetStatus/approvers are missing. The code is not documented; the message's wording counts too.
+ */
+export const APPROVAL_REQUIRED_ERROR: InferredError = {
+  status: 400,
+  errorCode: 'DLF.0802',
+  message: 'targetStatus and approvers are required because job approval is enabled in this workspace.',
+};
+
 /** Reference §6: subtask name of one job in an import task. */
 export function importSubtaskName(jobName: string): string {
   return `Import the ${jobName} job.`;

@@ -26,6 +26,10 @@ export interface JobsDiffOptions {
   map: string[];
   expressionTimeZone?: string;
   exitCode: boolean;
+  /** --unified: script content as a unified diff. */
+  unified?: boolean;
+  /** --all: also list the workspace's jobs the archive lacks. */
+  all?: boolean;
 }
 
 /** The archive's jobs the flags select; an unknown NAME is a usage error naming it. */
@@ -37,9 +41,19 @@ function selectJobs(all: string[], opts: JobsDiffOptions): string[] {
   return all.filter((n) => opts.names.includes(n) || (opts.match.length > 0 && matches(n)));
 }
 
+/** --all: the workspace's jobs the archive lacks (narrowed by --match like the archive's). */
+function workspaceOnly(existing: Set<string>, inArchive: string[], match: string[]): string[] {
+  const archived = new Set(inArchive);
+  const matches = match.length > 0 ? globMatcher(match) : () => true;
+  return [...existing].filter((n) => !archived.has(n) && matches(n)).sort();
+}
+
 export async function runJobsDiff(ctx: CommandContext, opts: JobsDiffOptions): Promise<number> {
   const timeZone = opts.expressionTimeZone === undefined ? undefined : normalizeTimeZone(opts.expressionTimeZone);
   const model = await readArchive(resolve(ctx.deps.cwd, opts.archive), IMPORT_READ_LIMITS);
+  if (opts.all && opts.names.length > 0) {
+    throw new UsageError('--all lists every workspace job the archive lacks; it cannot be combined with NAME arguments', { hint: 'Drop the NAMEs, or narrow with --match GLOB (it applies to both sides).' });
+  }
   const names = selectJobs(model.jobs.map((j) => j.name), opts);
   if (names.length === 0) ctx.ui.warn(`no job of the archive matches ${opts.match.join(', ')}`);
   const [{ openSession }, refs] = await Promise.all([import('../api/session.js'), import('../refs/index.js')]);
@@ -50,12 +64,17 @@ export async function runJobsDiff(ctx: CommandContext, opts: JobsDiffOptions): P
     const map = refs.resolveEnvironmentMap(session.config, opts.env, opts.map);
     const plan = await refs.planReferences({ model, map, connections: undefined });
     const existing = new Set((await listAllJobsShowingProgress(ctx, session.dataarts)).map((j) => j.name));
+    const onlyInWorkspace = opts.all ? workspaceOnly(existing, model.jobs.map((j) => j.name), opts.match) : undefined;
     const progress = await ctx.ui.progress('Reading the workspace');
-    const doc = await diffArchive({ model, names, existing, timeZone, rewriteEntry: plan.rewriteEntry, client: session.dataarts, workDir, workspace: session.config.workspace }).finally(() => progress.stop());
+    const doc = await diffArchive({
+      model, names, existing, timeZone, rewriteEntry: plan.rewriteEntry, client: session.dataarts, workDir, workspace: session.config.workspace,
+      ...(onlyInWorkspace ? { onlyInWorkspace } : {}),
+      onProgress: (done, total) => progress.update(done, total),
+    }).finally(() => progress.stop());
     if (ctx.globals.json) await printJson(ctx.deps.io.stdout, doc);
-    else await printLines(ctx.deps.io.stdout, diffLines(doc));
+    else await printLines(ctx.deps.io.stdout, diffLines(doc, { unified: opts.unified === true }));
     const { summary } = doc;
-    ctx.ui.info(`${summary.new} new, ${summary.changed} changed, ${summary.same} same`);
+    ctx.ui.info(`${summary.new} new, ${summary.changed} changed, ${summary.same} same${summary.onlyInWorkspace === undefined ? '' : `, ${summary.onlyInWorkspace} only in workspace`}`);
     if (opts.exitCode && summary.new + summary.changed > 0) {
       throw new DifferencesFoundError(`${summary.new + summary.changed} job${summary.new + summary.changed === 1 ? '' : 's'} would change (${summary.new} new, ${summary.changed} changed)`);
     }

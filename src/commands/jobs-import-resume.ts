@@ -53,7 +53,7 @@ export async function runJobsImportResume(ctx: CommandContext, opts: JobsImportR
 async function nothingLeft(ctx: CommandContext, journal: ReleaseJournal): Promise<number> {
   const { record } = journal;
   if (ctx.globals.json) await printJson(ctx.deps.io.stdout, { journal: journal.path, state: record.state, workspace: record.workspace, jobs: record.outcomes, restarts: record.restarts, nothingLeftToDo: true });
-  else await printLines(ctx.deps.io.stdout, resultLines(record.outcomes));
+  else await printLines(ctx.deps.io.stdout, resultLines(record.outcomes, new Set(record.verification.filter((v) => v.state === 'differs').map((v) => v.name))));
   ctx.ui.info(`nothing left to do: the release in ${journal.path} is finished${record.interruption ? ` (it stopped early: ${record.interruption})` : ''}`);
   return ExitCode.OK;
 }

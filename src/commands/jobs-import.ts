@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
-import { RefusedError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { readArchive } from '../archive/model.js';
 import { count } from '../output/plural.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
@@ -25,12 +25,15 @@ import { logPlan, printDryRun, printNoWait, printNothingToImport, printResult } 
 import { checkRollbackPath, rollbackTarget, saveRollback } from '../import/rollback.js';
 import { mergeRestarts, restartStopped } from '../import/restart.js';
 import { verifyImport } from '../import/verify.js';
+import { ReadAhead } from '../import/read-ahead.js';
 import { checkJournalPath, defaultJournalPath, ReleaseJournal, resumeCommand, undoCommand } from '../import/journal.js';
 import { beforeFingerprints, initialRecord } from '../import/release-record.js';
 import { settleAfterFailure } from '../import/after-failure.js';
 import { isFinished } from '../import/finished.js';
-import { refusalOf } from '../import/refusals.js';
+import { nothingToImport, refuseUnlessReady } from '../import/ready.js';
 import { checkStagingBucket } from '../import/staging-check.js';
+import { checkPlanFiles, checkPlanStillHolds } from '../import/saved-plan.js';
+import { PLAN_FLAGS, type SavedPlan } from '../import/saved-plan-format.js';
 
 export interface JobsImportOptions {
   /** Required (the command line makes it optional for --resume). */
@@ -55,6 +58,11 @@ export interface JobsImportOptions {
   restart: boolean;
   verify: boolean;
   journal?: string;
+  includeUnchanged?: boolean;
+  /** --plan-out PATH (with --dry-run). */
+  planOut?: string;
+  /** The plan loaded from --plan PLAN (src/cli composes the options from it). */
+  savedPlan?: SavedPlan;
 }
 
 /** Everything checked from the flags alone, before any file or the network is touched. */
@@ -62,6 +70,7 @@ function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
   if (opts.archive === undefined) {
     throw new UsageError('missing the ARCHIVE argument', { hint: 'Give the archive to import (dataarts jobs import ARCHIVE), or --resume JOURNAL to finish an interrupted release.' });
   }
+  if (opts.planOut !== undefined && !opts.dryRun) throw new UsageError('--plan-out saves the plan of a dry run', { hint: 'Add --dry-run (then apply it with --plan PLAN).' });
   if (opts.stopRunning && !opts.wait && opts.restart !== false && !opts.dryRun) {
     // Jobs it stops can only be started again once the import has ended: never leave them stopped
     // without being asked to.
@@ -91,6 +100,10 @@ function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
     restart: opts.restart !== false,
     verify: opts.verify !== false,
     ...(opts.journal === undefined ? {} : { journal: resolve(cwd, opts.journal) }),
+    includeUnchanged: opts.includeUnchanged === true,
+    ...(opts.planOut === undefined ? {} : { planOut: resolve(cwd, opts.planOut) }),
+    planOptions: Object.fromEntries(PLAN_FLAGS.map((f) => [f, opts[f]])),
+    ...(opts.savedPlan ? { savedPlan: opts.savedPlan } : {}),
   };
 }
 
@@ -100,6 +113,7 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   // Read (in memory, hostile-safe) before anything is created on disk or asked of the service.
   const model = await readArchive(settings.archive, IMPORT_READ_LIMITS);
   checkJobParamsAgainstArchive(settings.jobParams, model.jobs.map((j) => j.name));
+  await checkPlanFiles(settings, model);
   if (!settings.dryRun) await checkRollbackPath(ctx.deps.cwd, settings.rollback);
   if (!settings.dryRun && settings.journal) await checkJournalPath(settings.journal);
   ctx.ui.debug(`archive ${settings.archive}: ${model.layout} layout, ${count(model.jobs.length, 'job')}, ${count(model.scripts.length, 'script')}, ${count(model.resources.length, 'resource')}, ${model.unpackedBytes} bytes unpacked`);
@@ -134,6 +148,7 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }):
     });
   }
   run.plan = await planRun(run);
+  if (settings.savedPlan) checkPlanStillHolds(run, settings.savedPlan);
   if (settings.dryRun) {
     await checkStagingBucket(run);
     return printDryRun(run);
@@ -154,12 +169,15 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }):
     for (const job of r.jobs) if (before.has(job.name)) job.before = before.get(job.name)!;
   });
   await stopRunningJobs(run, (job) => journal.update((r) => void r.stopped.push(job)));
-  const done = await importParts(run, journal);
+  const readAhead = settings.verify ? new ReadAhead() : undefined;
+  const done = await importParts(run, journal, readAhead);
   if (done.kind === 'no-wait') {
     await journal.update((r) => void (r.interruption = '--no-wait'));
     return printNoWait(ctx, journal.record, { ...done, journal: journal.path });
   }
-  const verified = await verifyImport(run, done);
+  const verified = await verifyImport(run, done, readAhead);
+  // Jobs left alone as unchanged are part of the result (not of the task).
+  for (const p of run.planned.jobs) if (p.action === 'unchanged') verified.outcomes.push({ name: p.name, result: 'unchanged', message: p.reason ?? '' });
   await journal.update((r) => Object.assign(r, verified));
   const restarts = await restartStopped({ ctx, dataarts: run.session.dataarts, workDir: run.workDir, timeoutMs: settings.timeoutMs, signal: ctx.deps.signal }, journal.record);
   await journal.update((r) => {
@@ -167,30 +185,4 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }):
     if (isFinished(r)) r.state = 'done';
   });
   return printResult(ctx, journal.record, journal.path);
-}
-
-/**
- * Every job would be skipped and the archive carries nothing else (scripts or resources no job
- * takes are imported on their own): nothing is uploaded and no import is started.
- */
-function nothingToImport(run: ImportRun): boolean {
-  const { jobs } = run.planned;
-  if (!jobs.every((p) => p.action === 'skip')) return false;
-  const belongs = new Set(run.model.jobs.flatMap((j) => [j.entry, ...j.companions]));
-  return run.model.entries.every((e) => belongs.has(e.name));
-}
-
-/** Refuse (exit 4, nothing uploaded) when planning found problems or the parts need waiting. */
-function refuseUnlessReady(run: ImportRun): void {
-  const { refusals, prepared } = run.planned;
-  if (refusals.length > 0) throw refusalOf(run);
-  if (!run.settings.wait && prepared.parts.length > 1) {
-    // (inferred) Only one import runs per workspace at a time, so the parts must be imported one
-    // after another: that needs waiting.
-    throw new RefusedError(
-      `the archive needs ${prepared.parts.length} imports (over the 10 MB limit of one import), imported one after another; --no-wait cannot do that`,
-      [{ subject: run.settings.archive, reason: `needs ${count(prepared.parts.length, 'part')}` }],
-      { hint: 'Run without --no-wait, or split the archive yourself (e.g. export fewer jobs per archive).' },
-    );
-  }
 }

@@ -5,16 +5,20 @@
  * one the import's read-back check uses.
  */
 import { buildModel, type ArchiveModel } from '../archive/model.js';
-import { rewriteEntries } from '../import/prepare.js';
-import { packSourceOf } from '../import/pack-source.js';
+import { rewriteEntries } from '../rewrite/entries.js';
+import { packSourceOf } from '../rewrite/pack-source.js';
 import { compareJob, definitionsOf, type Change, type JobComparison } from './definitions.js';
 import { readWorkspaceDefinitions } from './read-workspace.js';
 import type { BatchExporter } from '../export/batches.js';
+import { changeLines } from './show-change.js';
+
+/** `only in workspace`: a job of the workspace the archive lacks (listed with --all). */
+export type DiffState = JobComparison['state'] | 'only in workspace';
 
 export interface DiffDocument {
   workspace: string | null;
-  jobs: { name: string; state: JobComparison['state']; changes: { path: string; from: unknown; to: unknown }[] }[];
-  summary: { new: number; changed: number; same: number };
+  jobs: { name: string; state: DiffState; changes: { path: string; from: unknown; to: unknown }[] }[];
+  summary: { new: number; changed: number; same: number; onlyInWorkspace?: number };
 }
 
 export interface DiffInput {
@@ -28,6 +32,9 @@ export interface DiffInput {
   client: BatchExporter;
   workDir: string;
   workspace: string | undefined;
+  /** With --all: workspace jobs the archive lacks, listed as `only in workspace`. */
+  onlyInWorkspace?: string[];
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** The archive as an import would stage it (same rewrites, same bytes). */
@@ -43,29 +50,31 @@ function wire(c: Change): { path: string; from: unknown; to: unknown } {
 export async function diffArchive(input: DiffInput): Promise<DiffDocument> {
   const wanted = definitionsOf(rewrittenModel(input.model, { timeZone: input.timeZone, rewriteEntry: input.rewriteEntry }));
   const inWorkspace = input.names.filter((n) => input.existing.has(n));
-  const current = await readWorkspaceDefinitions(input.client, inWorkspace, input.workDir);
-  const jobs = input.names.map((name) => {
+  const current = await readWorkspaceDefinitions(input.client, inWorkspace, input.workDir, input.onProgress);
+  const jobs: DiffDocument['jobs'] = input.names.map((name) => {
     const cmp = compareJob(name, wanted, current);
     return { name, state: cmp.state, changes: cmp.changes.map(wire) };
   });
-  const count = (s: JobComparison['state']) => jobs.filter((j) => j.state === s).length;
-  return { workspace: input.workspace ?? null, jobs, summary: { new: count('new'), changed: count('changed'), same: count('same') } };
+  const count = (s: DiffState) => jobs.filter((j) => j.state === s).length;
+  const summary: DiffDocument['summary'] = { new: count('new'), changed: count('changed'), same: count('same') };
+  if (input.onlyInWorkspace) {
+    jobs.push(...input.onlyInWorkspace.map((name) => ({ name, state: 'only in workspace' as const, changes: [] })));
+    summary.onlyInWorkspace = input.onlyInWorkspace.length;
+  }
+  return { workspace: input.workspace ?? null, jobs, summary };
 }
 
-/** A value as one short line. */
-function shown(v: unknown): string {
-  if (v === null || v === undefined) return '(none)';
-  const text = JSON.stringify(v);
-  return text.length > 100 ? `${text.slice(0, 97)}…` : text;
-}
-
-/** Text output: one line per job, then each changed path indented with its old → new value. */
-export function diffLines(doc: DiffDocument): string[] {
-  const width = Math.max(0, ...doc.jobs.map((j) => j.name.length));
+/**
+ * Text output: one line per job, then each changed path indented with its old → new value (a
+ * long string shown around its first difference; script content as a unified diff with
+ * `unified`). No line over 200 characters.
+ */
+export function diffLines(doc: DiffDocument, options: { unified?: boolean } = {}): string[] {
+  const width = Math.min(60, Math.max(0, ...doc.jobs.map((j) => j.name.length)));
   const lines: string[] = [];
   for (const j of doc.jobs) {
     lines.push(`${j.name.padEnd(width)}  ${j.state}${j.state === 'changed' ? ` (${j.changes.length} path${j.changes.length === 1 ? '' : 's'})` : ''}`);
-    for (const c of j.changes) lines.push(`  ${c.path}: ${shown(c.from)} → ${shown(c.to)}`);
+    for (const c of j.changes) lines.push(...changeLines(c, options));
   }
   return lines;
 }

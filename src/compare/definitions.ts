@@ -5,7 +5,8 @@
  * the service sets by itself (src/api/service-inferred.ts SERVICE_SET_FIELDS) and key order never
  * count.
  */
-import type { ArchiveModel } from '../archive/model.js';
+import type { ArchiveFile, ArchiveModel } from '../archive/model.js';
+import { parseJsonExact } from '../archive/json-exact.js';
 import { SERVICE_SET_FIELDS } from '../api/service-inferred.js';
 import { diffJson, type Change } from './json-diff.js';
 
@@ -24,11 +25,21 @@ export interface JobComparison {
   changes: Change[];
 }
 
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * A file's JSON for comparison: re-read from its bytes with every number kept as written
+ * (JsonNumber), never the model's JSON.parse copy, where a 64-bit id is already rounded.
+ */
+function exactJson(file: Pick<ArchiveFile, 'data'>): Record<string, unknown> {
+  return parseJsonExact(utf8.decode(file.data)) as Record<string, unknown>;
+}
+
 export function definitionsOf(model: Pick<ArchiveModel, 'jobs' | 'scripts' | 'resources'>): Definitions {
   return {
-    jobs: new Map(model.jobs.map((j) => [j.name, { json: j.json, scripts: j.scriptNames, resources: j.resourceNames }])),
-    scripts: new Map(model.scripts.map((s) => [s.name, s.json])),
-    resources: new Map(model.resources.map((r) => [r.name, r.json])),
+    jobs: new Map(model.jobs.map((j) => [j.name, { json: exactJson(j), scripts: j.scriptNames, resources: j.resourceNames }])),
+    scripts: new Map(model.scripts.map((s) => [s.name, exactJson(s)])),
+    resources: new Map(model.resources.map((r) => [r.name, exactJson(r)])),
   };
 }
 

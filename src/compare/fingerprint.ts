@@ -8,8 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { withoutServiceFields } from './definitions.js';
+import { JsonNumber, numberKey } from '../archive/json-exact.js';
 
 function canonical(value: unknown): unknown {
+  // A number read exactly (json-exact.ts) by its decimal value, as compareJob compares it.
+  if (value instanceof JsonNumber || typeof value === 'number') return { $number: numberKey(value) };
   if (Array.isArray(value)) {
     const items = value.map(canonical);
     const names = items.map((i) => (i !== null && typeof i === 'object' && !Array.isArray(i) ? (i as Record<string, unknown>).name : undefined));

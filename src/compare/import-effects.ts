@@ -5,6 +5,7 @@
  * REBIND_FIELDS (reference §5, §18; the exact rules are (inferred), as in the emulator).
  */
 import { REBIND_FIELDS } from '../api/service-inferred.js';
+import { JsonNumber } from '../archive/json-exact.js';
 
 export interface ImportCallEffects {
   params?: Record<string, string>;
@@ -26,7 +27,7 @@ function setParams(job: Record<string, unknown>, values: Record<string, string>)
 
 function rebind(value: unknown, rules: { name: string; type: string; replace: string }[]): unknown {
   if (Array.isArray(value)) return value.map((v) => rebind(v, rules));
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object' || value instanceof JsonNumber) return value;
   const obj: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) obj[k] = rebind(v, rules);
   for (const rule of rules) {

@@ -3,8 +3,10 @@
  * `nodes[load_sales].properties.sql`, `schedule.cron.expression`, `params[env]`. Key order never
  * counts. Arrays whose items all carry a distinct string `name` (nodes, params) are matched by
  * name, not by position; `properties`-style lists of `{name, value}` pairs read as `.name`. Other
- * arrays compare item by item.
+ * arrays compare item by item. Numbers parsed exactly (JsonNumber) compare by decimal value,
+ * strings in full.
  */
+import { JsonNumber, numberKey } from '../archive/json-exact.js';
 
 export interface Change {
   path: string;
@@ -14,10 +16,19 @@ export interface Change {
   to?: unknown;
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Json = null | boolean | number | JsonNumber | string | Json[] | { [k: string]: Json };
 
 function isObject(v: unknown): v is Record<string, Json> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof JsonNumber);
+}
+
+/** Leaf equality: exact numbers by value (never through a double), everything else strictly. */
+function sameLeaf(a: unknown, b: unknown): boolean {
+  if (a instanceof JsonNumber || b instanceof JsonNumber) {
+    const numeric = (v: unknown): v is number | JsonNumber => typeof v === 'number' || v instanceof JsonNumber;
+    return numeric(a) && numeric(b) && numberKey(a) === numberKey(b);
+  }
+  return a === b;
 }
 
 /** Items keyed by their `name`, when every item has a distinct string name. */
@@ -77,5 +88,5 @@ function walk(a: Json | undefined, b: Json | undefined, path: string, out: Chang
     for (let i = 0; i < n; i++) walk(a[i], b[i], `${path}[${i}]`, out);
     return;
   }
-  if (a !== b) out.push({ path, from: a, to: b });
+  if (!sameLeaf(a, b)) out.push({ path, from: a, to: b });
 }

@@ -15,16 +15,22 @@ import { definitionsOf, mergeDefinitions, type Definitions } from './definitions
 /** Batch-export calls in flight (the client paces them at the documented 10/s). */
 const CONCURRENCY = 4;
 
-export async function readWorkspaceDefinitions(client: BatchExporter, names: string[], workDir: string): Promise<Definitions> {
+/** `onProgress(jobsRead, total)` after each batch, so a progress counter moves. */
+export async function readWorkspaceDefinitions(client: BatchExporter, names: string[], workDir: string, onProgress?: (done: number, total: number) => void): Promise<Definitions> {
   const batches: string[][] = [];
   const sorted = [...new Set(names)].sort();
+  let done = 0;
+  onProgress?.(0, sorted.length);
   for (let i = 0; i < sorted.length; i += BATCH_SIZE) batches.push(sorted.slice(i, i + BATCH_SIZE));
   const sets = await mapLimit(batches.map((batch, i) => ({ batch, i })), CONCURRENCY, async ({ batch, i }) => {
     const file = path.join(workDir, `read-back-${process.pid}-${Date.now()}-${i}.zip`);
     try {
       await client.batchExport(batch, { exportDepend: true, exportStatus: 'DEVELOP' }, file);
       const entries = await readZipEntries(file, EXPORT_BATCH_LIMITS);
-      return definitionsOf(buildModel('workspace export', entries));
+      const defs = definitionsOf(buildModel('workspace export', entries));
+      done += batch.length;
+      onProgress?.(done, sorted.length);
+      return defs;
     } finally {
       await rm(file, { force: true });
     }

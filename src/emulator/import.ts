@@ -252,7 +252,8 @@ function importOne(scope: ImportScope, job: ArchiveJob, runtime: ImportRuntime):
   importDependents(scope, job.scripts, 'script');
   importDependents(scope, job.resources, 'resource');
   const prepared = preparedJobText(job.text, job.name, req);
-  const text = runtime.alterOnImport.has(job.name) ? altered(prepared) : prepared;
+  const alteredText = runtime.alterOnImport.has(job.name) ? altered(prepared) : prepared;
+  const text = runtime.bumpIdOnImport.has(job.name) ? bumpedId(alteredText) : alteredText;
   // Import overwrites the development state and submits a new version (reference §15).
   state.putJob(ws.id, text, {
     status: existing?.status ?? 'STOPPED',
@@ -269,6 +270,8 @@ export interface ImportRuntime {
   later(ms: number, fn: () => void): void;
   /** Jobs whose stored definition is changed slightly on import (alterOnImport). */
   alterOnImport: Set<string>;
+  /** Jobs whose taskWorkGroupId is stored 3 higher on import (bumpIdOnImport). */
+  bumpIdOnImport: Set<string>;
 }
 
 /**
@@ -294,6 +297,14 @@ export const DEFAULT_TASK_SHAPE: TaskShape = { model: 'dgc', prefixed: true };
 function altered(text: string): string {
   const job = parseLossless(text) as Record<string, unknown>;
   return stringifyLossless({ ...job, description: `${typeof job.description === 'string' ? job.description : ''} (changed by the emulator on import)`.trim() });
+}
+
+/**
+ * (test setting) The change bumpIdOnImport makes: `taskWorkGroupId` 3 higher, digit for digit in
+ * the text (a 64-bit id whose double is the same: only an exact comparison sees it).
+ */
+function bumpedId(text: string): string {
+  return text.replace(/("taskWorkGroupId"\s*:\s*)(\d+)/, (_, key: string, id: string) => `${key}${(BigInt(id) + 3n).toString()}`);
 }
 
 /**

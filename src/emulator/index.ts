@@ -59,6 +59,8 @@ export interface EmulatorOptions {
   taskShape?: Partial<TaskShape>;
   /** Jobs whose stored definition the emulator changes slightly when they are imported (read-back tests). */
   alterOnImport?: string[];
+  /** Jobs whose 64-bit `taskWorkGroupId` the emulator stores 3 higher when they are imported (exact read-back tests). */
+  bumpIdOnImport?: string[];
   latencyMs?: number;
   rateLimits?: boolean;
   faults?: FaultSettings;
@@ -199,7 +201,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await persisted.flush();
   }
 
-  const importRuntime = { importDelayMs, later, taskShape, alterOnImport: new Set(options.alterOnImport ?? []) };
+  const importRuntime = { importDelayMs, later, taskShape, alterOnImport: new Set(options.alterOnImport ?? []), bumpIdOnImport: new Set(options.bumpIdOnImport ?? []) };
 
   async function handleDataArts(ex: Exchange, segs: string[], now: number): Promise<void> {
     if (segs[1] !== credentials.projectId) throw new HttpError(PROJECT_MISMATCH_ERROR.status, PROJECT_MISMATCH_ERROR.errorCode, PROJECT_MISMATCH_ERROR.message, true);

@@ -18,6 +18,9 @@ import { ImportRefused, startImport, TaskTimeoutError, waitWithProgress } from '
 import type { ImportRun, PartResult } from './run.js';
 import { checkStagedReading } from './staging-check.js';
 import { resumeCommand, type ReleaseJournal } from './journal.js';
+import type { ReadAhead } from './read-ahead.js';
+import { checkPartJobs } from './verify.js';
+import { namedFew } from '../output/bounded.js';
 
 /** What the parts' tasks told: one part result, the per-job outcomes and the jobs no subtask told. */
 export interface PartsImported {
@@ -29,7 +32,8 @@ export interface PartsImported {
 
 export type PartsDone = PartsImported | { kind: 'no-wait'; taskId: string; stagedPath: string };
 
-export async function importParts(run: ImportRun, journal: ReleaseJournal): Promise<PartsDone> {
+/** `readAhead`: where each finished part's imported jobs start being read back (all but the last part). */
+export async function importParts(run: ImportRun, journal: ReleaseJournal, readAhead?: ReadAhead): Promise<PartsDone> {
   const runId = newRunId(run.ctx.deps.now());
   const done: PartsImported = { kind: 'finished', parts: [], outcomes: [], untold: [] };
   try {
@@ -39,11 +43,14 @@ export async function importParts(run: ImportRun, journal: ReleaseJournal): Prom
       done.parts.push(result.part);
       done.outcomes.push(...result.outcomes);
       done.untold.push(...result.untold);
+      // The read-back of this part overlaps the next part's import (distinct jobs).
+      const imported = result.outcomes.filter((o) => o.result === 'created' || o.result === 'overwritten').map((o) => o.name);
+      if (part !== run.planned.prepared.parts.at(-1) && imported.length > 0) readAhead?.start(() => checkPartJobs(run, part, imported));
     }
   } catch (err) {
     // Never leave a half-done state unexplained: say what this run already changed.
     if (done.parts.length > 0) {
-      run.ctx.ui.warn(`parts already imported before the failure: ${done.parts.map((r) => `part ${r.part} (task ${r.taskId}, ${r.status}: ${r.jobs.join(', ')})`).join('; ')}`);
+      run.ctx.ui.warn(`parts already imported before the failure: ${done.parts.map((r) => `part ${r.part} (task ${r.taskId}, ${r.status}: ${namedFew(r.jobs, 3)})`).join('; ')}`);
     }
     throw err;
   }

@@ -6,7 +6,8 @@
 import { mapLimit } from '../util/pool.js';
 
 export type SameNamePolicy = 'SKIP' | 'OVERWRITE';
-export type PlanAction = 'create' | 'overwrite' | 'skip' | 'blocked';
+/** `unchanged`: under overwrite, equal to the workspace's after every rewrite: left alone. */
+export type PlanAction = 'create' | 'overwrite' | 'skip' | 'unchanged' | 'blocked';
 
 export interface PlannedJob {
   name: string;
@@ -47,6 +48,8 @@ export interface PlanInput {
   existing: ExistingJob[];
   policy: SameNamePolicy;
   stopRunning: boolean;
+  /** Same-name jobs equal to the workspace's (change-only overwrite): not staged, stopped or overwritten. */
+  unchanged?: Set<string>;
 }
 
 /** "Is the job stopped?" = list status STOPPED (reference §7). */
@@ -67,6 +70,10 @@ export async function planImport(input: PlanInput, services: PlanServices): Prom
       // The service leaves it untouched, so a running job is no obstacle here.
       return { name: job.name, type: job.jobType, action: 'skip', reason: 'exists (--duplicate-policy skip)', existingStatus: same.status };
     }
+    if (input.unchanged?.has(job.name)) {
+      // Nothing to change, so a running job is no obstacle and is not stopped.
+      return { name: job.name, type: job.jobType, action: 'unchanged', reason: "equal to the workspace's (--include-unchanged would overwrite it)", existingStatus: same.status };
+    }
     if (!isStopped(same.status)) {
       if (input.stopRunning) {
         return { name: job.name, type: job.jobType, action: 'overwrite', reason: `${same.status}: will be stopped first`, existingStatus: same.status, stopFirst: true };
@@ -77,7 +84,7 @@ export async function planImport(input: PlanInput, services: PlanServices): Prom
   });
 
   // Locks matter only for jobs we would overwrite; details are fetched for those alone.
-  const overwriteCandidates = planned.filter((p) => p.existingStatus !== undefined && p.action !== 'skip');
+  const overwriteCandidates = planned.filter((p) => p.existingStatus !== undefined && p.action !== 'skip' && p.action !== 'unchanged');
   const lockProblems = await mapLimit(overwriteCandidates, LOOKUP_CONCURRENCY, (p) => services.lockProblem(p.name));
   overwriteCandidates.forEach((p, i) => {
     const problem = lockProblems[i];
@@ -85,14 +92,15 @@ export async function planImport(input: PlanInput, services: PlanServices): Prom
   });
 
   // A script a job runs must come with the archive or already be in the workspace.
-  const importedJobs = input.jobs.filter((j) => planned.find((p) => p.name === j.name)!.action !== 'skip');
+  const byName = new Map(planned.map((p) => [p.name, p]));
+  const importedJobs = input.jobs.filter((j) => { const a = byName.get(j.name)!.action; return a !== 'skip' && a !== 'unchanged'; });
   const missingCandidates = [...new Set(importedJobs.flatMap((j) => j.scriptNames).filter((s) => !input.archiveScripts.has(s)))].sort();
   const presence = await mapLimit(missingCandidates, LOOKUP_CONCURRENCY, (s) => services.scriptExists(s));
   const missing = new Set(missingCandidates.filter((_, i) => !presence[i]));
   for (const job of importedJobs) {
     const absent = job.scriptNames.filter((s) => missing.has(s));
     if (absent.length > 0) {
-      const p = planned.find((x) => x.name === job.name)!;
+      const p = byName.get(job.name)!;
       block(p, `runs script${absent.length > 1 ? 's' : ''} ${absent.join(', ')}, neither in the archive nor in the workspace`);
     }
   }
@@ -115,7 +123,7 @@ export function blockedJobs(plan: PlannedJob[]): PlannedJob[] {
 }
 
 export function countActions(plan: PlannedJob[]): Record<PlanAction, number> {
-  const counts: Record<PlanAction, number> = { create: 0, overwrite: 0, skip: 0, blocked: 0 };
+  const counts: Record<PlanAction, number> = { create: 0, overwrite: 0, skip: 0, unchanged: 0, blocked: 0 };
   for (const p of plan) counts[p.action]++;
   return counts;
 }

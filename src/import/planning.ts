@@ -7,9 +7,12 @@ import type { Refusal } from '../errors.js';
 import { ApiError } from '../api/errors.js';
 import { listAllJobsShowingProgress } from '../api/listing.js';
 import { planReferences, resolveEnvironmentMap, type ReferencePlan } from '../refs/index.js';
-import { block, blockedJobs, planImport } from './plan.js';
+import { block, blockedJobs, planImport, type PlannedJob } from './plan.js';
 import { lockProblemOf, reportsLockState } from './locks.js';
-import { packSourceOf } from './pack-source.js';
+import { packSourceOf } from '../rewrite/pack-source.js';
+import { rewriteEntries, type PackSource } from '../rewrite/entries.js';
+import { importEffectsOf, readForComparison, wantedDefinitions, type Comparison } from './change-only.js';
+import type { Definitions } from '../compare/definitions.js';
 import { prepareParts } from './prepare.js';
 import type { ImportRun, RunPlan } from './run.js';
 
@@ -18,7 +21,18 @@ export async function planRun(run: ImportRun): Promise<RunPlan> {
   const { settings, model } = run;
   const existing = await listAllJobsShowingProgress(run.ctx, dataarts);
   const listed = new Set(existing.map((j) => j.name));
-  const locks = lockChecker(run, settings.policy === 'OVERWRITE' ? model.jobs.filter((j) => listed.has(j.name)).length : 0);
+  // The workspace's versions of same-name jobs are read while the archive is rewritten and parsed.
+  const sameName = model.jobs.filter((j) => listed.has(j.name));
+  const reading = readForComparison({ ctx: run.ctx, client: dataarts, workDir: run.workDir }, sameName.map((j) => j.name));
+  const refs = await referencePlan(run);
+  // Rewrite every entry once: what is compared is exactly what would be staged.
+  const source = packSourceOf(model);
+  const { data, timeZoneChanges } = rewriteEntries(source, { timeZone: settings.timeZone, rewriteEntry: refs.rewriteEntry });
+  const comparisons = await reading.compareWith(wantedOf(run, { source, data, listed, refs }));
+  const unchanged = settings.policy === 'OVERWRITE' && !settings.includeUnchanged
+    ? new Set([...comparisons].filter(([, c]) => c.changes.length === 0).map(([name]) => name))
+    : new Set<string>();
+  const locks = lockChecker(run, settings.policy === 'OVERWRITE' ? model.jobs.filter((j) => listed.has(j.name) && !unchanged.has(j.name)).length : 0);
   const jobs = await planImport(
     {
       jobs: model.jobs,
@@ -26,33 +40,65 @@ export async function planRun(run: ImportRun): Promise<RunPlan> {
       existing: existing.map((j) => ({ name: j.name, jobType: j.jobType, status: j.status })),
       policy: settings.policy,
       stopRunning: settings.stopRunning,
+      unchanged,
     },
     {
       lockProblem: locks.check,
       scriptExists: async (name) => (await dataarts.getScript(name)) !== undefined,
     },
   ).finally(locks.finish);
-  const refs = await referencePlan(run);
+  const byName = new Map(jobs.map((p) => [p.name, p]));
   for (const problem of refs.blocked) {
-    const job = jobs.find((p) => p.name === problem.subject);
+    const job = byName.get(problem.subject);
     // A problem inside a script blocks the jobs that run it (refs reports those too); on its own it
     // still refuses the import, under the script's name.
-    if (job) block(job, problem.reason);
+    if (job && job.action !== 'unchanged') block(job, problem.reason);
   }
-  const scriptProblems: Refusal[] = refs.blocked.filter((p) => !jobs.some((j) => j.name === p.subject));
+  const scriptProblems: Refusal[] = refs.blocked.filter((p) => !byName.has(p.subject));
 
-  // Rewrite and repack locally (temp files only); a job too big for one import blocks too.
-  const prepared = await prepareParts(packSourceOf(model), { timeZone: settings.timeZone, rewriteEntry: refs.rewriteEntry }, run.workDir);
+  // Repack locally (temp files only) what is to be staged; a job too big for one import blocks too.
+  const prepared = await prepareParts(stagedSource(source, data, unchanged), {}, run.workDir);
   for (const over of prepared.oversize) {
-    const job = jobs.find((p) => p.name === over.subject);
+    const job = byName.get(over.subject);
     if (job) block(job, over.reason);
     else scriptProblems.push(over);
   }
   if (settings.timeZone !== undefined) {
-    run.ctx.ui.info(`expressionTimeZone set to ${settings.timeZone} in ${prepared.timeZoneChanges} place${prepared.timeZoneChanges === 1 ? '' : 's'} of the staged copy`);
+    run.ctx.ui.info(`expressionTimeZone set to ${settings.timeZone} in ${timeZoneChanges} place${timeZoneChanges === 1 ? '' : 's'} of the staged copy`);
   }
+  warnSkippedThatDiffer(run, jobs, comparisons);
   const refusals = [...blockedJobs(jobs).map((p) => ({ subject: p.name, reason: p.reason ?? 'blocked' })), ...scriptProblems];
-  return { jobs, refs, prepared, refusals, existing };
+  return { jobs, refs, prepared, refusals, existing, comparisons };
+}
+
+/** What the same-name jobs would be once staged and imported (their entries only). */
+function wantedOf(run: ImportRun, input: { source: PackSource; data: Map<string, Buffer>; listed: Set<string>; refs: ReferencePlan }): Definitions {
+  const { source, data, listed, refs } = input;
+  const entries = new Map<string, Buffer>();
+  for (const j of source.jobs) if (listed.has(j.name)) for (const e of [j.entry, ...j.companions]) if (data.has(e)) entries.set(e, data.get(e)!);
+  return wantedDefinitions(run.settings.archive, entries, importEffectsOf(run.settings, refs.importResources));
+}
+
+/**
+ * The entries to stage: every rewritten entry but those only `unchanged` jobs carry (a script an
+ * unchanged job shares with a changed one is staged; it is equal to the workspace's anyway).
+ */
+function stagedSource(source: PackSource, data: Map<string, Buffer>, unchanged: Set<string>): PackSource {
+  const jobs = source.jobs.filter((j) => !unchanged.has(j.name));
+  const left = new Set<string>();
+  for (const j of source.jobs) if (unchanged.has(j.name)) for (const e of [j.entry, ...j.companions]) left.add(e);
+  for (const j of jobs) for (const e of [j.entry, ...j.companions]) left.delete(e);
+  return { jobs, entries: [...data].filter(([name]) => !left.has(name)).map(([name, bytes]) => ({ name, data: bytes })) };
+}
+
+/** Under skip: the skipped jobs whose archive version differs from the workspace's, counted. */
+function warnSkippedThatDiffer(run: ImportRun, jobs: PlannedJob[], comparisons: Map<string, Comparison>): void {
+  const differ = jobs.filter((p) => p.action === 'skip' && (comparisons.get(p.name)?.changes.length ?? 0) > 0).map((p) => p.name);
+  if (differ.length === 0) return;
+  const n = differ.length;
+  // The contract's wording; the names under --verbose (and per job in the dry run's plan).
+  run.ctx.ui.warn(`${n} skipped job${n === 1 ? '' : 's'} differ${n === 1 ? 's' : ''} from the archive; --duplicate-policy overwrite would change ${n === 1 ? 'it' : 'them'}`);
+  run.ctx.ui.debug(`skipped jobs that differ: ${differ.join(', ')}`);
 }
 
 /** The environment map's plan (blocked references, rewrites and `resources`). */

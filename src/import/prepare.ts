@@ -8,34 +8,9 @@
 import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { DeterministicZipWriter, DEFLATE_LEVEL, compareEntryNames } from '../archive/zip-write.js';
-import { expressionTimeZoneRewriter } from '../archive/timezone.js';
 import type { Refusal } from '../errors.js';
 import { PART_LIMITS } from './limits.js';
-
-export interface PackJob {
-  name: string;
-  /** The job's own entry. */
-  entry: string;
-  /** Entries that must travel with it (its scripts and resources). */
-  companions: string[];
-}
-
-export interface PackSource {
-  jobs: PackJob[];
-  /**
-   * `rewriteAs`: the entry whose rewrite applies to this one. The batch layout repeats a script
-   * in every job folder that uses it (identical bytes, checked by the reader), while the
-   * environment map plans edits for one copy: every copy must come out the same.
-   */
-  entries: { name: string; data: Buffer; rewriteAs?: string }[];
-}
-
-export interface Rewrites {
-  /** Normalised zone for every expressionTimeZone of the .job entries. */
-  timeZone?: string;
-  /** The environment map's rewrite of any entry (src/refs). */
-  rewriteEntry?: (entry: string, data: Buffer) => Buffer;
-}
+import { rewriteEntries, type PackSource, type Rewrites } from '../rewrite/entries.js';
 
 export interface PreparedPart {
   /** 0-based. */
@@ -58,25 +33,6 @@ export interface Prepared {
 interface Limits {
   maxZipBytes: number;
   maxUnpackedBytes: number;
-}
-
-/** Rewrite every entry once (the same bytes go into every part that carries it). */
-export function rewriteEntries(source: PackSource, rewrites: Rewrites): { data: Map<string, Buffer>; timeZoneChanges: number } {
-  const data = new Map<string, Buffer>();
-  let timeZoneChanges = 0;
-  // Validate the zone once, not once per job file (an IANA check through Intl costs ~50 µs).
-  const rewriteZone = rewrites.timeZone === undefined ? undefined : expressionTimeZoneRewriter(rewrites.timeZone);
-  for (const entry of source.entries) {
-    let bytes = entry.data;
-    if (rewriteZone !== undefined && entry.name.endsWith('.job')) {
-      const { text, changed } = rewriteZone(bytes.toString('utf8'));
-      if (changed > 0) bytes = Buffer.from(text, 'utf8');
-      timeZoneChanges += changed;
-    }
-    if (rewrites.rewriteEntry) bytes = rewrites.rewriteEntry(entry.rewriteAs ?? entry.name, bytes);
-    data.set(entry.name, bytes);
-  }
-  return { data, timeZoneChanges };
 }
 
 /** Zip bytes an entry adds: local header + name + deflated data, central header + name. */

@@ -11,11 +11,11 @@ import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
 import { JOURNAL_FORMAT, type ReleaseRecord } from './journal.js';
 import { IMPORT_READ_LIMITS } from './limits.js';
 import type { ImportRun } from './run.js';
-import { expectedDefinitions } from './verify.js';
+import { stagedFingerprints } from './verify.js';
 
 export async function initialRecord(run: ImportRun, rollback: string | undefined): Promise<ReleaseRecord> {
   const { settings, session } = run;
-  const staged = await expectedDefinitions(run);
+  const staged = await stagedFingerprints(run);
   const at = run.ctx.deps.now().toISOString();
   return {
     format: JOURNAL_FORMAT,
@@ -36,13 +36,13 @@ export async function initialRecord(run: ImportRun, rollback: string | undefined
       keepStaged: settings.keepStaged,
     },
     jobs: run.planned.jobs.map((p) => {
-      const json = p.action === 'create' || p.action === 'overwrite' ? staged.jobs.get(p.name)?.json : undefined;
+      const print = p.action === 'create' || p.action === 'overwrite' ? staged.get(p.name) : undefined;
       return {
         name: p.name,
         type: p.type,
         action: p.action,
         ...(p.existingStatus !== undefined ? { statusBefore: p.existingStatus } : {}),
-        ...(json ? { staged: jobFingerprint(json) } : {}),
+        ...(print ? { staged: print } : {}),
       };
     }),
     rollback: rollback ?? null,

@@ -14,6 +14,7 @@ import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
 import { backoff, sleep } from '../util/backoff.js';
 import { currentStatus, RUNNING_STATUSES as RUNNING } from '../scheduling/change.js';
 import type { ReleaseRecord, RestartResult, StoppedJob } from './journal.js';
+import { namedFew } from '../output/bounded.js';
 
 
 const PAUSED_REASON = 'it was PAUSED before the import, and the API cannot pause it again: resume or pause it in the console';
@@ -153,7 +154,7 @@ export async function restartStopped(env: RestartEnv, record: ReleaseRecord): Pr
   }
   let started: RestartResult[] = [];
   if (toStart.length > 0) {
-    env.ctx.ui.info(`Starting again ${toStart.length} job${toStart.length === 1 ? '' : 's'} that --stop-running stopped: ${toStart.map((j) => j.name).join(', ')}`);
+    env.ctx.ui.info(`Starting again ${toStart.length} job${toStart.length === 1 ? '' : 's'} that --stop-running stopped: ${namedFew(toStart.map((j) => j.name))}`);
     started = await startAndWait(env, toStart);
   }
   const byName = new Map([...left, ...started].map((r) => [r.name, r]));
@@ -164,7 +165,7 @@ export async function restartStopped(env: RestartEnv, record: ReleaseRecord): Pr
 
 function reportRestarts(ctx: CommandContext, results: RestartResult[]): void {
   const restarted = results.filter((r) => r.result === 'restarted').map((r) => r.name);
-  if (restarted.length > 0) ctx.ui.info(`Restarted: ${restarted.join(', ')}`);
+  if (restarted.length > 0) ctx.ui.info(`Restarted: ${namedFew(restarted)}`);
   const left = results.filter((r) => r.result === 'left stopped');
   if (left.length > 0) {
     // One job a line: reasons are long, and a line stays readable (≤ 200 characters) that way.

@@ -14,6 +14,8 @@ import type { JobParams } from './params.js';
 import type { PlannedJob, SameNamePolicy } from './plan.js';
 import type { Prepared } from './prepare.js';
 import type { StagingLocation } from './staging.js';
+import type { Comparison } from './change-only.js';
+import type { SavedPlan } from './saved-plan-format.js';
 
 /** The flags of `jobs import`, checked and in the service's terms. */
 export interface ImportSettings {
@@ -36,10 +38,18 @@ export interface ImportSettings {
   map: string[];
   /** Where to save the versions an overwrite replaces; false with --no-rollback; undefined = default name. */
   rollback?: string | false;
+  /** Also stage and overwrite jobs equal to the workspace's (--include-unchanged). */
+  includeUnchanged: boolean;
   /** Start again what --stop-running stopped (false with --no-restart). */
   restart: boolean;
   /** Read the imported jobs back and compare them with what was staged (false with --no-verify). */
   verify: boolean;
+  /** --plan-out PATH (absolute), with --dry-run: where to save the plan. */
+  planOut?: string;
+  /** The plan-deciding flags as given, saved with --plan-out. */
+  planOptions?: Record<string, unknown>;
+  /** --plan PLAN: the saved plan to apply exactly. */
+  savedPlan?: SavedPlan;
   /** --journal PATH (absolute); undefined = the default name beside the rollback archive. */
   journal?: string;
 }
@@ -64,6 +74,8 @@ export interface RunPlan {
   refusals: { subject: string; reason: string }[];
   /** The workspace's job list as planning read it. */
   existing: JobSummary[];
+  /** Every same-name job compared with the workspace's version (src/import/change-only.ts). */
+  comparisons: Map<string, Comparison>;
 }
 
 export class ImportRun {

@@ -5,7 +5,7 @@
  */
 import { RefusedError, ServiceError } from '../errors.js';
 import { ApiError } from '../api/errors.js';
-import { IMPORT_ALREADY_RUNNING_ERROR } from '../api/service-inferred.js';
+import { APPROVAL_REQUIRED_ERROR, IMPORT_ALREADY_RUNNING_ERROR } from '../api/service-inferred.js';
 import type { ImportJobsRequest } from '../api/dataarts.js';
 import type { PreparedPart } from './prepare.js';
 import type { StagedObject } from './staging.js';
@@ -62,6 +62,15 @@ export async function startImport(run: ImportRun, staged: StagedObject, part: Pr
   }
 }
 
+/**
+ * (inferred, reference §20 "Approval") The service's "approval required" answer: the code is not
+ * documented (the emulator's is DLF.0802), so its wording counts too. Only the import call tells;
+ * the dry run cannot know it before.
+ */
+function isApprovalRefusal(err: ApiError): boolean {
+  return err.errorCode === APPROVAL_REQUIRED_ERROR.errorCode || /approv/i.test(err.errorMsg ?? err.message);
+}
+
 /** What a failed import call means, as the error to report. */
 function sortStartFailure(run: ImportRun, staged: StagedObject, err: unknown): unknown {
   if (err instanceof ApiError) {
@@ -71,6 +80,14 @@ function sortStartFailure(run: ImportRun, staged: StagedObject, err: unknown): u
         `another import is already running in the workspace; nothing was imported (${err.errorMsg ?? err.message})`,
         [{ subject: run.workspaceLabel, reason: 'an import task is already running' }],
         { hint: 'Wait for it to finish, then run the command again.' },
+      );
+    }
+    if (isApprovalRefusal(err)) {
+      const missing = [run.settings.targetStatus === undefined ? '--target-status' : '', run.settings.approvers.length === 0 ? '--approver' : ''].filter(Boolean);
+      return new RefusedError(
+        `the workspace requires approval: the import needs ${missing.length > 0 ? missing.join(' and ') : '--target-status and --approver'}; nothing was imported (${err.errorMsg ?? err.message})`,
+        [{ subject: run.workspaceLabel, reason: 'job approval is on: targetStatus and approvers are required' }],
+        { hint: 'Run again with --target-status saved|submitted|production and --approver NAME (repeatable); production needs a workspace administrator.' },
       );
     }
     return err;
@@ -112,7 +129,9 @@ export async function waitWithProgress(run: ImportRun, taskId: string, label: st
       },
     });
     if (outcome.kind === 'timed-out') throw new TaskTimeoutError(taskId, run.settings.timeoutMs / 1000);
-    progress.stop(`Import${label} ${outcome.task.status.toLowerCase()}`);
+    // The task's status only (never "successful": the per-job results and the read-back decide).
+    const status = outcome.task.status === 'SUCCESSFUL' ? '' : ` (task status ${outcome.task.status})`;
+    progress.stop(`Import${label}: the task has ended${status}; checking each job`);
     return outcome.task;
   } catch (err) {
     progress.stop();

@@ -8,6 +8,11 @@ import { backoff, sleep } from '../util/backoff.js';
 import { isStopped } from './plan.js';
 import type { ImportRun } from './run.js';
 import type { StoppedJob } from './journal.js';
+import { namedFew } from '../output/bounded.js';
+import { mapLimit } from '../util/pool.js';
+
+/** Status reads in flight while waiting for STOPPED (60 stopped jobs are not 60 requests at once). */
+const STATUS_READS = 4;
 
 export interface StopServices {
   stopJob(name: string): Promise<void>;
@@ -27,7 +32,7 @@ export async function stopAndWait(jobs: { name: string; type: string }[], servic
   const delays = backoff(200, 2000);
   let pending = jobs;
   for (;;) {
-    const statuses = await Promise.all(pending.map((j) => services.currentStatus(j.name, j.type)));
+    const statuses = await mapLimit(pending, STATUS_READS, (j) => services.currentStatus(j.name, j.type));
     pending = pending.filter((_, i) => statuses[i] !== undefined && !isStopped(statuses[i]!));
     if (pending.length === 0) return jobs.map((j) => j.name);
     const remaining = deadline - options.now();
@@ -50,8 +55,9 @@ export async function stopRunningJobs(run: ImportRun, onStopping: (job: StoppedJ
   const { ctx, session } = run;
   const toStop = run.planned.jobs.filter((p) => p.stopFirst).map((p) => ({ name: p.name, type: p.type, statusBefore: p.existingStatus ?? 'UNKNOWN' }));
   if (toStop.length === 0) return [];
-  const names = toStop.map((j) => j.name).join(', ');
+  const names = namedFew(toStop.map((j) => j.name));
   ctx.ui.info(`Stopping ${toStop.length} running job${toStop.length === 1 ? '' : 's'} that the import overwrites: ${names}`);
+  ctx.ui.debug(`stopping: ${toStop.map((j) => j.name).join(', ')}`);
   const stopped: StoppedJob[] = [];
   await stopAndWait(
     toStop,
@@ -71,6 +77,6 @@ export async function stopRunningJobs(run: ImportRun, onStopping: (job: StoppedJ
     },
     { timeoutMs: run.settings.timeoutMs, signal: ctx.deps.signal, now: () => ctx.deps.now().getTime() },
   );
-  ctx.ui.info(`Stopped: ${stopped.map((j) => j.name).join(', ')}`);
+  ctx.ui.info(`Stopped: ${namedFew(stopped.map((j) => j.name))}`);
   return stopped;
 }

@@ -68,7 +68,8 @@ export function subtaskJobName(subtaskName: string): string | undefined {
   return SUBTASK_NAME.exec(name)?.[1] ?? (name === '' ? undefined : name);
 }
 
-export type JobResult = 'created' | 'overwritten' | 'skipped' | 'failed';
+/** `unchanged`: equal to the workspace's, so left out of the import (change-only overwrite). */
+export type JobResult = 'created' | 'overwritten' | 'skipped' | 'unchanged' | 'failed';
 
 export interface JobOutcome {
   name: string;

@@ -7,30 +7,34 @@
  * as staged is a success, absent is a failure.
  */
 import { readArchive } from '../archive/model.js';
-import { compareJob, definitionsOf, mergeDefinitions, type Change, type Definitions } from '../compare/definitions.js';
-import { jobAfterImportCall, scriptAfterImportCall, type ImportCallEffects } from '../compare/import-effects.js';
+import { compareJob, definitionsOf, type Definitions, type JobComparison } from '../compare/definitions.js';
+import { jobFingerprint } from '../compare/fingerprint.js';
+import type { PreparedPart } from './prepare.js';
+import { namedFew } from '../output/bounded.js';
+import { applyImportEffects, importEffectsOf } from './change-only.js';
+import { clip } from '../compare/show-change.js';
+import type { ReadAhead } from './read-ahead.js';
 import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
 import { IMPORT_READ_LIMITS } from './limits.js';
 import type { ImportRun, VerifyResult } from './run.js';
 import type { JobOutcome } from './task.js';
 
 const SUCCESS = new Set(['created', 'overwritten']);
+/** Jobs named one per line before the rest are counted. */
+const SHOWN = 10;
 
-/** What was staged, as the import call leaves it. */
-export async function expectedDefinitions(run: ImportRun): Promise<Definitions> {
-  const { settings } = run;
-  const sets: Definitions[] = [];
-  for (const part of run.planned.prepared.parts) sets.push(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)));
-  const staged = mergeDefinitions(sets);
-  const effects: ImportCallEffects = {
-    ...(settings.params ? { params: settings.params } : {}),
-    ...(settings.jobParams ? { jobParams: settings.jobParams } : {}),
-    ...(settings.executeUser !== undefined ? { executeUser: settings.executeUser } : {}),
-    resources: run.planned.refs.importResources,
-  };
-  for (const [name, job] of staged.jobs) staged.jobs.set(name, { ...job, json: jobAfterImportCall(name, job.json, effects) });
-  for (const [name, script] of staged.scripts) staged.scripts.set(name, scriptAfterImportCall(script, effects));
-  return staged;
+/** What one part staged, as the import call leaves it. */
+async function partDefinitions(run: ImportRun, part: PreparedPart): Promise<Definitions> {
+  return applyImportEffects(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)), importEffectsOf(run.settings, run.planned.refs.importResources));
+}
+
+/** The fingerprint of every staged job as the import call leaves it, read one part at a time. */
+export async function stagedFingerprints(run: ImportRun): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const part of run.planned.prepared.parts) {
+    for (const [name, job] of (await partDefinitions(run, part)).jobs) out.set(name, jobFingerprint(job.json));
+  }
+  return out;
 }
 
 /** The outcomes as read back (untold jobs decided) and one check per imported job. */
@@ -39,7 +43,23 @@ export interface Verified {
   verification: VerifyResult[];
 }
 
-export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[]; untold: string[] }): Promise<Verified> {
+/** One job read back: its comparison with what was staged, or undefined when it is not in the workspace. */
+export type ReadBack = Map<string, JobComparison | undefined>;
+
+/**
+ * Read back `names` (jobs of one part) and compare each with what that part staged. One part at a
+ * time keeps memory to one part's definitions, whatever the archive's size.
+ */
+export async function checkPartJobs(run: ImportRun, part: PreparedPart, names: string[], onRead?: (done: number) => void): Promise<ReadBack> {
+  const expected = await partDefinitions(run, part);
+  const current = await readWorkspaceDefinitions(run.session.dataarts, names, run.workDir, onRead && ((done) => onRead(done)));
+  const out: ReadBack = new Map();
+  // Under SKIP a same-name script already in the workspace is kept, so only the job is checked.
+  for (const name of names) out.set(name, current.jobs.has(name) ? compareJob(name, expected, current, { companions: run.settings.policy === 'OVERWRITE' }) : undefined);
+  return out;
+}
+
+export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[]; untold: string[] }, readAhead?: ReadAhead): Promise<Verified> {
   const { ctx, session, settings } = run;
   const untold = new Set(told.untold);
   const outcomes = told.outcomes.map((o) => ({ ...o }));
@@ -47,33 +67,42 @@ export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[
   // calls 'unknown') is decided by reading it back.
   const toCheck = outcomes.filter((o) => SUCCESS.has(o.result) || untold.has(o.name)).map((o) => o.name);
   if (!settings.verify) {
-    if (untold.size > 0) ctx.ui.warn(`the import task did not report on ${[...untold].join(', ')}; without the read-back check (--no-verify) their outcome is the task's`);
+    if (untold.size > 0) ctx.ui.warn(`the import task did not report on ${namedFew([...untold])}; without the read-back check (--no-verify) their outcome is the task's`);
     return { outcomes, verification: [] };
   }
   if (toCheck.length === 0) return { outcomes, verification: [] };
   const progress = await ctx.ui.progress('Reading the imported jobs back');
-  let current: Definitions;
-  let expected: Definitions;
+  const read: ReadBack = new Map();
   try {
+    // Parts read back while the next one imported (read-ahead.ts) are not read again.
+    if (readAhead) for (const [name, cmp] of await readAhead.collect()) read.set(name, cmp);
     const listed = new Set((await session.dataarts.listAllJobs()).map((j) => j.name));
-    current = await readWorkspaceDefinitions(session.dataarts, toCheck.filter((n) => listed.has(n)), run.workDir);
-    expected = await expectedDefinitions(run);
+    const wanted = new Set(toCheck.filter((n) => listed.has(n) && !read.has(n)));
+    const total = wanted.size + read.size;
+    progress.update(read.size, total);
+    for (const part of run.planned.prepared.parts) {
+      const names = part.jobs.filter((n) => wanted.has(n));
+      if (names.length === 0) continue;
+      const before = read.size;
+      for (const [name, cmp] of await checkPartJobs(run, part, names, (done) => progress.update(before + done, total))) read.set(name, cmp);
+    }
   } finally {
     progress.stop();
   }
   const results: VerifyResult[] = [];
+  const byName = new Map(outcomes.map((o) => [o.name, o]));
+  const planned = new Map(run.planned.jobs.map((p) => [p.name, p]));
   for (const name of toCheck) {
-    const outcome = outcomes.find((o) => o.name === name)!;
-    if (!current.jobs.has(name)) {
+    const outcome = byName.get(name)!;
+    const cmp = read.get(name);
+    if (!cmp) {
       outcome.result = 'failed';
       outcome.message = untold.has(name) ? 'no subtask reported on this job and it is not in the workspace after the import' : `reported ${outcome.message || 'imported'}, but it is not in the workspace after the import`;
       continue;
     }
-    // Under SKIP a same-name script already in the workspace is kept, so only the job is checked.
-    const cmp = compareJob(name, expected, current, { companions: settings.policy === 'OVERWRITE' });
     results.push({ name, state: cmp.state === 'same' ? 'verified' : 'differs', changes: cmp.changes });
     if (untold.has(name)) {
-      const plan = run.planned.jobs.find((p) => p.name === name);
+      const plan = planned.get(name);
       outcome.result = plan?.action === 'overwrite' ? 'overwritten' : 'created';
       outcome.message = 'no subtask reported on this job; decided by reading it back';
     }
@@ -89,25 +118,9 @@ export function reportVerification(ui: { info(line: string): void; warn(line: st
     if (results.length > 0) ui.info(`Read back: ${results.length} imported job${results.length === 1 ? '' : 's'} verified (as staged, apart from the fields the service sets itself)`);
     return;
   }
-  for (const d of differs) {
-    ui.warn(`${d.name} differs from what was staged: ${d.changes.slice(0, 5).map((c) => c.path).join(', ')}${d.changes.length > 5 ? ` and ${d.changes.length - 5} more` : ''}`);
+  // One bounded line per job for the first few, then a count (every path in --json).
+  for (const d of differs.slice(0, SHOWN)) {
+    ui.warn(clip(`${d.name} differs from what was staged: ${d.changes.slice(0, 5).map((c) => c.path).join(', ')}${d.changes.length > 5 ? ` and ${d.changes.length - 5} more` : ''}`));
   }
-}
-
-/**
- * For the dry run: what each overwrite would change in the workspace (the same comparison as the
- * read-back check, before instead of after), from one batch export of the jobs it replaces.
- */
-export async function plannedChanges(run: ImportRun): Promise<Map<string, Change[]>> {
-  const names = run.planned.jobs.filter((p) => p.action === 'overwrite').map((p) => p.name);
-  const out = new Map<string, Change[]>();
-  if (names.length === 0) return out;
-  const expected = await expectedDefinitions(run);
-  const present = names.filter((n) => expected.jobs.has(n));
-  if (present.length === 0) return out;
-  const current = await readWorkspaceDefinitions(run.session.dataarts, present, run.workDir);
-  for (const name of present) {
-    if (current.jobs.has(name)) out.set(name, compareJob(name, expected, current).changes);
-  }
-  return out;
+  if (differs.length > SHOWN) ui.warn(`and ${differs.length - SHOWN} more imported jobs differ from what was staged (all of them in --json)`);
 }

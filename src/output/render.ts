@@ -3,6 +3,7 @@
  * Every command prints its result through here, so `--json` never mixes with anything else.
  */
 import { writeOut } from './io.js';
+import { stringifyWithRaw } from '../util/raw-json.js';
 import type { Writable } from 'node:stream';
 
 /** Streams that already carry this run's JSON document (so an error does not add a second one). */
@@ -10,7 +11,8 @@ const documentWritten = new WeakSet<Writable>();
 
 export function printJson(stdout: Writable, value: unknown): Promise<void> {
   documentWritten.add(stdout);
-  return writeOut(stdout, `${JSON.stringify(value, null, 2)}\n`);
+  // Numbers read exactly (src/archive/json-exact.ts) are printed as written, never through a double.
+  return writeOut(stdout, `${stringifyWithRaw(value, 2)}\n`);
 }
 
 /** True once printJson wrote to this stream: `--json` promises exactly one document. */

@@ -15,6 +15,8 @@ import type { JobsTaskOptions } from '../../commands/jobs-task.js';
 import type { JobsStartStopOptions } from '../../commands/jobs-start-stop.js';
 import type { JobsUndoOptions } from '../../commands/jobs-undo.js';
 import { collect, collectGlob, contextFor, positiveInt, positiveSeconds, type RunState } from '../action.js';
+import { UsageError } from '../../errors.js';
+import { resolve as resolvePath } from 'node:path';
 
 function exportCommonOptions(cmd: Command): Command {
   return cmd
@@ -114,6 +116,9 @@ Examples:
     .option('--no-rollback', 'do not save the jobs an overwrite replaces')
     .option('--no-restart', 'leave the jobs --stop-running stopped stopped (default: start them again after a successful import)')
     .option('--no-verify', 'skip reading the imported jobs back and comparing them with what was staged')
+    .option('--include-unchanged', "under overwrite, also stage and overwrite jobs equal to the workspace's (default: left alone, 'unchanged')", false)
+    .option('--plan-out <path>', 'with --dry-run: save the plan (archive sha256, flags, per job the action and the workspace version planned against)')
+    .option('--plan <plan>', 'apply a saved plan exactly (no ARCHIVE); refused (exit 4, nothing changed) if the archive or a planned job changed')
     .option('--journal <path>', 'where the release journal goes (default dataarts-release-{workspace}-{UTC time}.json beside the rollback archive)')
     .option('--resume <journal>', 'finish a release that was interrupted: follow its task, read back, start again what it stopped, remove its staged objects')
     .option('--json', 'print one JSON document')
@@ -123,7 +128,7 @@ Examples:
   $ dataarts jobs import jobs.zip --duplicate-policy overwrite --stop-running --target-status submitted --approver alice
   $ dataarts jobs import jobs.zip --expression-time-zone Asia/Shanghai --env prod
   $ dataarts jobs import --resume dataarts-release-prod-20261202T101500Z.json`)
-    .action(async (archive: string | undefined, opts: Omit<JobsImportOptions, 'archive'> & { resume?: string }, cmd: Command) => {
+    .action(async (archive: string | undefined, opts: Omit<JobsImportOptions, 'archive'> & { resume?: string; plan?: string }, cmd: Command) => {
       const ctx = contextFor(cmd, deps, state);
       if (opts.resume !== undefined) {
         const { runJobsImportResume } = await import('../../commands/jobs-import-resume.js');
@@ -131,6 +136,17 @@ Examples:
         return;
       }
       const { runJobsImport } = await import('../../commands/jobs-import.js');
+      if (opts.plan !== undefined) {
+        // The plan fixes the archive and every flag that decides the plan; the rest (waiting,
+        // timeout, rollback, restart, verify, journal, output) is this run's.
+        if (archive !== undefined) throw new UsageError('--plan names the archive itself: give no ARCHIVE with it');
+        if (opts.planOut !== undefined) throw new UsageError('--plan-out makes a plan and --plan applies one: give one of them');
+        const { loadSavedPlan } = await import('../../import/saved-plan.js');
+        const explicit = Object.keys(opts).filter((k) => cmd.getOptionValueSource(k) === 'cli');
+        const savedPlan = await loadSavedPlan(resolvePath(ctx.deps.cwd, opts.plan), explicit);
+        state.exitCode = await runJobsImport(ctx, { ...opts, ...(savedPlan.options as Partial<JobsImportOptions>), archive: savedPlan.archive.path, savedPlan });
+        return;
+      }
       state.exitCode = await runJobsImport(ctx, { ...opts, archive });
     });
 
@@ -144,10 +160,14 @@ Examples:
     .option('--map <kind:old=new>', 'rebind a reference (repeatable; wins over --env)', collect, [])
     .option('--expression-time-zone <tz>', 'rewrite every expressionTimeZone, as the import would')
     .option('--exit-code', 'exit 8 when any job is new or changed', false)
+    .option('--unified', 'show changed script content as a unified diff', false)
+    .option('--all', "also list the workspace's jobs the archive lacks (only in workspace)", false)
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
   $ dataarts jobs diff release.zip --env prod
+  $ dataarts jobs diff release.zip daily_load --unified
+  $ dataarts jobs diff full-export.zip --all
   $ dataarts jobs diff release.zip daily_load --json | jq '.jobs[].changes[].path'
   $ dataarts jobs diff release.zip --exit-code || echo "the release changes prod"`)
     .action(async (archive: string, names: string[], opts: Omit<JobsDiffOptions, 'archive' | 'names'>, cmd: Command) => {

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { ArchiveFile, ArchiveModel } from '../archive/model.js';
-import type { PackSource } from './prepare.js';
+import type { PackSource } from './entries.js';
 
 const KIND_OF_EXTENSION: Record<string, 'job' | 'script' | 'resource'> = { '.job': 'job', '.script': 'script', '.resource': 'resource' };
 

@@ -1,0 +1,110 @@
+/**
+ * What an import would change, job by job, before anything is staged: every archive job that has
+ * a same-name job in the workspace is compared (after every rewrite, and with what the import call
+ * itself sets) with the workspace's current version and the scripts and resources it carries,
+ * read by batch export. Under `overwrite` the equal ones are `unchanged` and left alone (not
+ * staged, stopped or overwritten); under `skip` the different ones are counted in a warning.
+ * The same comparison (src/compare/definitions.ts) is the read-back check's, after instead of
+ * before. Each compared job also gets the sha256 of the workspace version it was compared with,
+ * so a saved plan can tell when the workspace moved (src/import/saved-plan.ts).
+ */
+import { createHash } from 'node:crypto';
+import { JsonNumber, numberKey } from '../archive/json-exact.js';
+import { buildModel } from '../archive/model.js';
+import { compareJob, definitionsOf, type Change, type Definitions } from '../compare/definitions.js';
+import { jobAfterImportCall, scriptAfterImportCall, type ImportCallEffects } from '../compare/import-effects.js';
+import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
+import type { CommandContext } from '../context.js';
+import type { BatchExporter } from '../export/batches.js';
+
+/** One compared job: its changes (empty = equal) and the fingerprint of the workspace version. */
+export interface Comparison {
+  changes: Change[];
+  /** sha256 of the workspace's job and the scripts and resources it carries, as compared. */
+  workspaceSha256: string;
+}
+
+/** What the import call itself sets in a job (params, executeUser, resources). */
+export function importEffectsOf(
+  settings: { params?: Record<string, string>; jobParams?: ImportCallEffects['jobParams']; executeUser?: string },
+  resources: ImportCallEffects['resources'],
+): ImportCallEffects {
+  return {
+    ...(settings.params ? { params: settings.params } : {}),
+    ...(settings.jobParams ? { jobParams: settings.jobParams } : {}),
+    ...(settings.executeUser !== undefined ? { executeUser: settings.executeUser } : {}),
+    resources,
+  };
+}
+
+/** Definitions as the import call leaves them (in place). */
+export function applyImportEffects(defs: Definitions, effects: ImportCallEffects): Definitions {
+  for (const [name, job] of defs.jobs) defs.jobs.set(name, { ...job, json: jobAfterImportCall(name, job.json, effects) });
+  for (const [name, script] of defs.scripts) defs.scripts.set(name, scriptAfterImportCall(script, effects));
+  return defs;
+}
+
+/** The definitions the rewritten entries would stage, as the import call leaves them. */
+export function wantedDefinitions(source: string, data: Map<string, Buffer>, effects: ImportCallEffects): Definitions {
+  if (data.size === 0) return { jobs: new Map(), scripts: new Map(), resources: new Map() };
+  const model = buildModel(source, [...data].map(([name, bytes]) => ({ name, data: bytes })));
+  return applyImportEffects(definitionsOf(model), effects);
+}
+
+/**
+ * A stable fingerprint of a job's workspace version with what it carries: the JSON of the job and
+ * of each script and resource it names (sorted keys, numbers as written), hashed together.
+ */
+export function workspaceFingerprint(name: string, current: Definitions): string {
+  const hash = createHash('sha256');
+  const job = current.jobs.get(name);
+  if (!job) return 'absent';
+  hash.update(canonical(job.json));
+  for (const s of job.scripts) hash.update(`\0script ${s}\0${canonical(current.scripts.get(s) ?? null)}`);
+  for (const r of job.resources) hash.update(`\0resource ${r}\0${canonical(current.resources.get(r) ?? null)}`);
+  return hash.digest('hex');
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  // Numbers by their exact decimal value, whichever way the parse kept them.
+  if (typeof value === 'number' || value instanceof JsonNumber) return `#${numberKey(value)}`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Start reading the workspace's current versions of `names` (batch export, with progress) at once,
+ * so the exports run while the archive is rewritten and parsed; `compareWith` then compares.
+ */
+export function readForComparison(env: { ctx: CommandContext; client: BatchExporter; workDir: string }, names: string[]): { compareWith(wanted: Definitions): Promise<Map<string, Comparison>> } {
+  const reading = (async () => {
+    if (names.length === 0) return undefined;
+    const progress = await env.ctx.ui.progress('Comparing with the workspace');
+    try {
+      return await readWorkspaceDefinitions(env.client, names, env.workDir, (done, total) => progress.update(done, total));
+    } finally {
+      progress.stop();
+    }
+  })();
+  // Awaited in compareWith; a failure before that must not be an unhandled rejection.
+  reading.catch(() => undefined);
+  return {
+    async compareWith(wanted) {
+      const out = new Map<string, Comparison>();
+      const current = await reading;
+      if (!current) return out;
+      for (const name of names) {
+        // A job gone between the list and the export is compared as absent (it will be created).
+        if (!current.jobs.has(name) || !wanted.jobs.has(name)) continue;
+        // Scripts and resources count under either policy: under skip, a job whose script differs
+        // is one that --duplicate-policy overwrite would change.
+        const cmp = compareJob(name, wanted, current);
+        out.set(name, { changes: cmp.changes, workspaceSha256: workspaceFingerprint(name, current) });
+      }
+      return out;
+    },
+  };
+}
