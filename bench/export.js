@@ -45,7 +45,7 @@ const RATE_BOUND_S = Math.ceil(JOBS / 100) / 10; // batch calls ÷ 10 calls per 
 const { startEmulator } = await import(dist('emulator/index.js'));
 const { connectionInfo } = await import(dist('emulator/cli.js'));
 const { run } = await import(dist('cli/main.js'));
-const { CleanupRegistry } = await import(dist('context.js'));
+const { CleanupRegistry } = await import(dist('util/cleanup.js'));
 const { Ui } = await import(dist('output/ui.js'));
 const { openSession } = await import(dist('api/session.js'));
 

@@ -1,7 +1,7 @@
 /** Like helpers/cli.ts runCli, with an injected clock (for the clock-skew test). */
 import { PassThrough, Readable } from 'node:stream';
 import { run } from '../../src/cli/main.js';
-import { CleanupRegistry } from '../../src/context.js';
+import { CleanupRegistry } from '../../src/util/cleanup.js';
 import type { CliResult } from '../helpers/cli.js';
 
 export async function runCliAt(argv: string[], opts: { env: Record<string, string>; cwd: string; now: () => Date }): Promise<CliResult> {

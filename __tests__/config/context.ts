@@ -1,6 +1,7 @@
 /** A CommandContext for calling loadConfig directly, with captured stderr. */
 import { PassThrough, Readable } from 'node:stream';
-import { CleanupRegistry, type CommandContext, type GlobalOptions } from '../../src/context.js';
+import type { CommandContext, GlobalOptions } from '../../src/context.js';
+import { CleanupRegistry } from '../../src/util/cleanup.js';
 import { Ui } from '../../src/output/ui.js';
 
 export function makeContext(opts: { env?: Record<string, string>; cwd: string; homedir?: string; globals?: Partial<GlobalOptions> }): CommandContext {

@@ -9,7 +9,7 @@ import { archiveOrder, fetchAndMerge, planBatches } from '../../src/export/batch
 import { DeterministicZipWriter } from '../../src/archive/zip-write.js';
 import { commitPath, createStagingDir } from '../../src/util/atomic.js';
 import { checkReplaceable } from '../../src/export/output-target.js';
-import { CleanupRegistry } from '../../src/context.js';
+import { CleanupRegistry } from '../../src/util/cleanup.js';
 import { summaryLine } from '../../src/export/report.js';
 import { makeTempDir } from './helpers.js';
 

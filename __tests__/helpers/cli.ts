@@ -5,7 +5,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import os from 'node:os';
 import { run } from '../../src/cli/main.js';
-import { CleanupRegistry } from '../../src/context.js';
+import { CleanupRegistry } from '../../src/util/cleanup.js';
 
 export interface CliResult {
   code: number;

@@ -116,6 +116,7 @@ function fill(text: string): string {
   const table: [string | RegExp, string][] = [
     ['/releases/prod-before-$(date -u +%Y%m%dT%H%M%SZ).zip', 'releases/prod-before.zip'],
     ['/releases/prod-before-….zip', 'releases/prod-before.zip'],
+    ['full-export.zip', 'jobs.zip'],
     ['/backups/state.json', 'backups/state.json'],
     [' -o /backups/', ' -o backups/'],
     [/obs:\/\/(?:my-)?bucket\/staging\//g, 'obs://dataarts-staging/staging/'],

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { CleanupRegistry } from '../context.js';
+import type { CleanupRegistry } from '../util/cleanup.js';
 import { LocalFileError, RefusedError } from '../errors.js';
 
 export interface LockInfo {

@@ -4,7 +4,8 @@
  */
 import os from 'node:os';
 import { CommanderError, type Command } from 'commander';
-import { CleanupRegistry, type Deps } from '../context.js';
+import type { Deps } from '../context.js';
+import { CleanupRegistry } from '../util/cleanup.js';
 import { createProgram } from './program.js';
 import type { RunState } from './action.js';
 import { processIO, type IO } from '../output/io.js';

@@ -15,7 +15,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { CleanupRegistry } from '../context.js';
+import type { CleanupRegistry } from '../util/cleanup.js';
 import { LocalFileError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { CleanupRegistry } from '../context.js';
+import type { CleanupRegistry } from '../util/cleanup.js';
 import type { ArchiveModel } from '../archive/model.js';
 import { LocalFileError, RefusedError, UsageError } from '../errors.js';
 import { pathExists, writeFileAtomic } from '../util/atomic.js';

@@ -3,7 +3,7 @@
  * action registered the moment the object exists so a failed or interrupted run removes it.
  */
 import { randomBytes } from 'node:crypto';
-import type { CleanupRegistry } from '../context.js';
+import type { CleanupRegistry } from '../util/cleanup.js';
 
 /** What `ObsClient` offers the import (src/api/obs.ts). */
 export interface ObsStore {

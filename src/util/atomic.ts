@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { CleanupRegistry } from '../context.js';
+import type { CleanupRegistry } from './cleanup.js';
 import { LocalFileError, RefusedError } from '../errors.js';
 
 /** True when something (file, directory, symlink) exists at `p`. */
