@@ -18,7 +18,7 @@ import { parseObsPath } from '../api/obs.js';
 import { checkJobParamsAgainstArchive, parseJobParams, parseParams } from '../import/params.js';
 import { IMPORT_READ_LIMITS } from '../import/limits.js';
 import { ImportRun, type ImportSettings } from '../import/run.js';
-import { planRun } from '../import/planning.js';
+import { planAgainstWorkspace } from '../import/planning.js';
 import { stopRunningJobs } from '../import/stop.js';
 import { importParts } from '../import/parts.js';
 import { logPlan, printDryRun, printNoWait, printNothingToImport, printResult } from '../import/render.js';
@@ -147,7 +147,7 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }):
       hint: 'Give --obs-path obs://BUCKET/PREFIX/ or set obsStagingPath in the profile of the config file.',
     });
   }
-  run.plan = await planRun(run);
+  run.plan = await planAgainstWorkspace(run);
   if (settings.savedPlan) checkPlanStillHolds(run, settings.savedPlan);
   if (settings.dryRun) {
     await checkStagingBucket(run);

@@ -25,7 +25,7 @@ async function referencesFromArchive(path: string): Promise<Reference[]> {
 }
 
 async function referencesFromWorkspace(ctx: CommandContext, match: string[]): Promise<Reference[]> {
-  const [{ openSession }, { globMatcher }, { readWorkspaceDefinitions }] = await Promise.all([
+  const [{ openSession }, { globMatcher }, { readWorkspaceReferenceSources }] = await Promise.all([
     import('../api/session.js'),
     import('../util/glob.js'),
     import('../refs/workspace-source.js'),
@@ -39,7 +39,7 @@ async function referencesFromWorkspace(ctx: CommandContext, match: string[]): Pr
       return [];
     }
     const progress = await ctx.ui.progress('Reading job definitions');
-    const read = await readWorkspaceDefinitions(session.dataarts, names, {
+    const read = await readWorkspaceReferenceSources(session.dataarts, names, {
       signal: ctx.deps.signal,
       onProgress: (done, total) => progress.update(done, total),
     });

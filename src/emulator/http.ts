@@ -79,6 +79,3 @@ export function jsonBody(ex: Exchange): Record<string, unknown> {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -14,7 +14,7 @@ import { importMayHaveRun, mergeRestarts, restartStopped } from './restart.js';
 import { isFinished } from './finished.js';
 import { resumeCommand, type ReleaseJournal } from './journal.js';
 import type { ImportRun } from './run.js';
-import { TaskTimeoutError } from './start.js';
+import { TaskTimeoutError } from './import-call.js';
 
 /** Started again within this long after an interrupt (a second Ctrl-C still exits at once). */
 const RESTART_AFTER_INTERRUPT_MS = 10_000;

@@ -13,7 +13,7 @@
  *   read-back of the job (the releases issue), never from the task's overall status.
  */
 import { importSubtaskOutcome } from '../api/service-inferred.js';
-import type { PlannedJob } from './plan.js';
+import type { PlannedJob } from './job-actions.js';
 import { subtaskJobName, type JobOutcome } from './task.js';
 
 export type TaskJobResult = 'created' | 'overwritten' | 'skipped' | 'failed' | 'unknown';

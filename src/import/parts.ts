@@ -14,7 +14,7 @@ import type { PreparedPart } from './prepare.js';
 import { stageArchive, stagingKey, newRunId, type StagedObject } from './staging.js';
 import type { JobOutcome, SystemTaskView } from './task.js';
 import { taskJobOutcomes, untoldOutcome } from './outcomes.js';
-import { ImportRefused, startImport, TaskTimeoutError, waitWithProgress } from './start.js';
+import { ImportRefused, startImport, TaskTimeoutError, waitWithProgress } from './import-call.js';
 import type { ImportRun, PartResult } from './run.js';
 import { checkStagedReading } from './staging-check.js';
 import { resumeCommand, type ReleaseJournal } from './journal.js';

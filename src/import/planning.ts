@@ -7,16 +7,16 @@ import type { Refusal } from '../errors.js';
 import { ApiError } from '../api/errors.js';
 import { listAllJobsShowingProgress } from '../api/listing.js';
 import { planReferences, resolveEnvironmentMap, type ReferencePlan } from '../refs/index.js';
-import { block, blockedJobs, planImport, type PlannedJob } from './plan.js';
+import { block, blockedJobs, planImport, type PlannedJob } from './job-actions.js';
 import { lockProblemOf, reportsLockState } from './locks.js';
 import { packSourceOf } from '../rewrite/pack-source.js';
 import { rewriteEntries, type PackSource } from '../rewrite/entries.js';
 import { importEffectsOf, readForComparison, wantedDefinitions, type Comparison } from './change-only.js';
 import type { Definitions } from '../compare/definitions.js';
 import { prepareParts } from './prepare.js';
-import type { ImportRun, RunPlan } from './run.js';
+import type { ImportRun, ImportPlan } from './run.js';
 
-export async function planRun(run: ImportRun): Promise<RunPlan> {
+export async function planAgainstWorkspace(run: ImportRun): Promise<ImportPlan> {
   const { dataarts } = run.session;
   const { settings, model } = run;
   const existing = await listAllJobsShowingProgress(run.ctx, dataarts);

@@ -4,7 +4,7 @@
  */
 import { ExitCode, PartialFailureError } from '../errors.js';
 import { formatTable, printJson, printLines } from '../output/render.js';
-import { countActions, type PlannedJob } from './plan.js';
+import { countActions, type PlannedJob } from './job-actions.js';
 import type { CommandContext } from '../context.js';
 import { resumeCommand, type ReleaseRecord } from './journal.js';
 import type { JobOutcome } from './task.js';

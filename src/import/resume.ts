@@ -13,7 +13,7 @@
 import type { CommandContext } from '../context.js';
 import type { Session } from '../api/session.js';
 import { taskJobOutcomes, untoldOutcome } from './outcomes.js';
-import { TaskTimeoutError } from './start.js';
+import { TaskTimeoutError } from './import-call.js';
 import { waitForTask } from './task.js';
 import type { JobOutcome } from './task.js';
 import { resumeCommand, type JournalPart, type ReleaseJournal, type VerifyResult } from './journal.js';

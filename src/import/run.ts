@@ -11,7 +11,7 @@ import type { JobSummary } from '../api/dataarts.js';
 import { parseObsPath } from '../api/obs.js';
 import type { ReferencePlan } from '../refs/index.js';
 import type { JobParams } from './params.js';
-import type { PlannedJob, SameNamePolicy } from './plan.js';
+import type { PlannedJob, SameNamePolicy } from './job-actions.js';
 import type { Prepared } from './prepare.js';
 import type { StagingLocation } from './staging.js';
 import type { Comparison } from './change-only.js';
@@ -66,7 +66,7 @@ export interface PartResult {
 }
 
 /** What planning produced: per-job actions, the environment map's plan and the staged parts. */
-export interface RunPlan {
+export interface ImportPlan {
   jobs: PlannedJob[];
   refs: ReferencePlan;
   prepared: Prepared;
@@ -87,7 +87,7 @@ export class ImportRun {
   readonly workDir: string;
   /** Where parts are staged; undefined only in a dry run without one. */
   readonly staging?: StagingLocation;
-  plan?: RunPlan;
+  plan?: ImportPlan;
 
   constructor(init: { ctx: CommandContext; settings: ImportSettings; model: ArchiveModel; session: Session; workDir: string }) {
     this.ctx = init.ctx;
@@ -104,7 +104,7 @@ export class ImportRun {
   }
 
   /** The plan; throws when a step runs before planning (a bug). */
-  get planned(): RunPlan {
+  get planned(): ImportPlan {
     if (!this.plan) throw new Error('import run used before it was planned');
     return this.plan;
   }

@@ -3,6 +3,7 @@
  * action registered the moment the object exists so a failed or interrupted run removes it.
  */
 import { randomBytes } from 'node:crypto';
+import { utcStamp } from '../export/output-path.js';
 import type { CleanupRegistry } from '../util/cleanup.js';
 
 /** What `ObsClient` offers the import (src/api/obs.ts). */
@@ -15,11 +16,6 @@ export interface StagingLocation {
   bucket: string;
   /** '' or ending in '/'. */
   prefix: string;
-}
-
-/** `YYYYMMDDTHHMMSSZ` in UTC: sorts by time and reads at a glance in an OBS listing. */
-export function utcStamp(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** A run id: the timestamp plus random hex, so two runs in the same second never share a key. */

@@ -5,7 +5,7 @@
  */
 import { ServiceError } from '../errors.js';
 import { backoff, sleep } from '../util/backoff.js';
-import { isStopped } from './plan.js';
+import { isStopped } from './job-actions.js';
 import type { ImportRun } from './run.js';
 import type { StoppedJob } from './journal.js';
 import { namedFew } from '../output/bounded.js';

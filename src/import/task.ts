@@ -3,7 +3,7 @@
  * per job.
  */
 import { backoff, sleep } from '../util/backoff.js';
-import type { PlannedJob } from './plan.js';
+import type { PlannedJob } from './job-actions.js';
 import { importSubtaskOutcome } from '../api/service-inferred.js';
 
 export interface SubtaskView {

@@ -26,7 +26,7 @@ export interface WorkspaceDefinitions extends ReferenceSource {
  */
 const CONCURRENCY = 4;
 
-export async function readWorkspaceDefinitions(
+export async function readWorkspaceReferenceSources(
   client: DefinitionReader,
   jobNames: readonly string[],
   options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
