@@ -1,85 +1,26 @@
 /**
- * Releases that can always be finished or undone (issue 18): the release journal, interrupts at
- * every step (SIGINT, SIGTERM, SIGKILL on a real child process) followed by at most one
- * `jobs import --resume`, --timeout then --resume, and the restart rule (a locked job whose import
- * failed, a 5xx on the status read).
+ * Releases that can always be finished or undone (issue 18): the release journal, --timeout then
+ * `jobs import --resume`, the restart rule (a locked job whose import failed, a 5xx on the status
+ * read) and `jobs undo`. Interrupts at every step are in release-interrupts.test.ts.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { readFile, writeFile } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.js';
 import { emulatorEnv } from '../helpers/emulator-env.js';
 import { clearWorkspace, importCli, importEnv, journalOf, removeDir, stagedKeys, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator } from './helpers.js';
+import { before, expectSettled, fx, releaseArchive, RELEASE_ARGS, RELEASED, RUNNING, seedProd, useReleaseFixture } from './release-fixture.js';
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dataarts.js');
-const RUNNING = new Set(['SCHEDULING', 'NORMAL']);
-const RELEASED = 'release 2 (issue 18 test)';
 
+useReleaseFixture();
 let emu: Emulator;
 let dir: string;
 let zip: string;
 let names: string[];
-/** Each job's description before the release. */
-const before = new Map<string, unknown>();
-
-/** prod: copies of the dev jobs, all running; the archive: the same jobs with a new description. */
-function seedProd(target: Emulator): void {
-  clearWorkspace(target, 'prod');
-  const prod = target.state.workspace('prod');
-  prod.runningImport = undefined;
-  prod.hardLock = false;
-  const dev = target.state.workspace('dev');
-  for (const job of dev.jobs.values()) target.state.putJob('prod', job.text, { status: job.jobType === 'REAL_TIME' ? 'NORMAL' : 'SCHEDULING', lockedBy: target.credentials.username });
-  for (const s of dev.scripts.values()) target.state.putScript('prod', s.text, { lockedBy: target.credentials.username });
-  for (const r of dev.resources.values()) target.state.putResource('prod', r.text, { lockedBy: target.credentials.username });
-  target.state.buckets.get('dataarts-staging')!.clear();
-  target.requests.length = 0;
-  target.state.importCalls.length = 0;
-}
-
-async function releaseArchive(target: Emulator, file: string): Promise<string> {
-  const entries = workspaceEntries(target, 'dev', [...target.state.workspace('dev').jobs.keys()].sort());
-  for (const [entry, data] of entries) {
-    if (!entry.endsWith('.job')) continue;
-    const json = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-    entries.set(entry, Buffer.from(JSON.stringify({ ...json, description: RELEASED }, null, 2)));
-  }
-  return writeZip(file, entries);
-}
-
-/** The issue's "Done when": every job runs again, holds the staged or the old definition, nothing staged is left. */
-function expectSettled(target: Emulator): void {
-  const prod = target.state.workspace('prod');
-  for (const name of names) {
-    const job = prod.jobs.get(name)!;
-    expect({ name, running: RUNNING.has(job.status) }).toEqual({ name, running: true });
-    const description = (JSON.parse(job.text) as Record<string, unknown>).description;
-    expect([RELEASED, before.get(name)]).toContainEqual(description);
-  }
-  expect(stagedKeys(target)).toEqual([]);
-}
-
-beforeAll(async () => {
-  emu = await startImportEmulator({ seedJobs: 4, importDelayMs: 60 });
-  dir = await tempDir('journal');
-  zip = await releaseArchive(emu, path.join(dir, 'release.zip'));
-  names = [...emu.state.workspace('dev').jobs.keys()].sort();
-  for (const [name, job] of emu.state.workspace('dev').jobs) before.set(name, (JSON.parse(job.text) as Record<string, unknown>).description);
+beforeAll(() => {
+  ({ emu, dir, zip, names } = fx);
 });
-afterAll(async () => {
-  await emu.close();
-  await removeDir(dir);
-});
-beforeEach(() => {
-  emu.setLatency(0);
-  emu.setFaults(undefined);
-  seedProd(emu);
-});
-
-const RELEASE_ARGS = ['--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--stop-running', '--no-progress'];
 
 describe('the release journal', () => {
   test('written before the first change, path printed first, always whole while it changes; done at the end; --resume then has nothing left to do', async () => {
@@ -208,79 +149,6 @@ describe('the restart rule', () => {
       expect(emu.state.workspace('prod').jobs.get(realTime)!.status).toBe('NORMAL');
     } finally {
       clearInterval(watcher);
-    }
-  });
-});
-
-type Step = 'stopping' | 'staging' | 'import call' | 'waiting' | 'restart';
-
-/** The request after whose answer the signal is sent (the next step is then under way). */
-function reached(step: Step, q: { method: string; path: string }): boolean {
-  switch (step) {
-    case 'stopping': return q.method === 'POST' && q.path.endsWith('/stop');
-    case 'staging': return q.method === 'PUT' && !q.path.startsWith('/v1/');
-    case 'import call': return q.method === 'POST' && q.path.endsWith('/jobs/import');
-    case 'waiting': return q.method === 'GET' && q.path.includes('/system-tasks/');
-    case 'restart': return q.method === 'POST' && q.path.endsWith('/start');
-  }
-}
-
-function release(cwd: string): { kill(signal: NodeJS.Signals): void; done: Promise<{ code: number | null; signal: string | null; stderr: string }> } {
-  const child = spawn(process.execPath, [bin, 'jobs', 'import', zip, ...RELEASE_ARGS], { cwd, env: { PATH: process.env.PATH, ...importEnv(emu) } });
-  let stderr = '';
-  child.stderr.on('data', (c) => (stderr += c));
-  child.stdout.resume();
-  return {
-    kill: (signal) => child.kill(signal),
-    done: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr }))),
-  };
-}
-
-describe('interrupted at every step, then at most one --resume', () => {
-  const steps: Step[] = ['stopping', 'staging', 'import call', 'waiting', 'restart'];
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
-  // Every step and every signal once; DATAARTS_TEST_ALL_INTERRUPTS=1 runs all 15 pairs.
-  const pairs: [Step, NodeJS.Signals][] = process.env.DATAARTS_TEST_ALL_INTERRUPTS
-    ? steps.flatMap((step) => signals.map((signal): [Step, NodeJS.Signals] => [step, signal]))
-    : [['stopping', 'SIGINT'], ['staging', 'SIGTERM'], ['import call', 'SIGKILL'], ['waiting', 'SIGKILL'], ['restart', 'SIGTERM']];
-  test.each(pairs)('%s, %s', async (step, signal) => {
-    // Every call answers 40 ms late, so the signal lands while that step is under way.
-    emu.setLatency(40);
-    const cwd = await tempDir('interrupt');
-    try {
-      const child = release(cwd);
-      const watcher = setInterval(() => {
-        if (emu.requests.some((q) => reached(step, q))) {
-          clearInterval(watcher);
-          child.kill(signal);
-        }
-      }, 2);
-      const r = await child.done;
-      clearInterval(watcher);
-      if (signal === 'SIGKILL') expect(r.signal).toBe('SIGKILL');
-      else expect(r.code).toBe(signal === 'SIGINT' ? 130 : 143);
-      emu.setLatency(0);
-      const journal = journalOf(r.stderr);
-      // Ctrl-C or SIGTERM before the import call: the process itself started again what it stopped
-      // and removed what it staged; --resume then has nothing left to do.
-      if (signal !== 'SIGKILL' && (step === 'stopping' || step === 'staging')) {
-        expect(emu.state.importCalls).toHaveLength(0);
-        expectSettled(emu);
-        expect(r.stderr).not.toMatch(/stay stopped/);
-      }
-      const imported = emu.state.importCalls.length;
-      const resumed = await runCli(['jobs', 'import', '--resume', journal], { env: importEnv(emu), cwd });
-      expect(resumed.stderr).not.toMatch(/Error: (?!.*(failed to import|not imported))/);
-      expect([0, 5]).toContain(resumed.code);
-      // The import call is never made again by --resume.
-      expect(emu.state.importCalls).toHaveLength(imported);
-      expectSettled(emu);
-      const after = await runCli(['jobs', 'import', '--resume', journal], { env: importEnv(emu), cwd });
-      expect(after.code).toBe(0);
-      expect(after.stderr).toMatch(/nothing left to do/);
-    } finally {
-      emu.setLatency(0);
-      await removeDir(cwd);
     }
   });
 });
