@@ -38,7 +38,7 @@ function simulate(jobs: number, nights: number, options: { keep?: number; fullEv
     const plan = planRun(state, { full: false, fullEveryMs: (options.fullEveryDays ?? 7) * DAY, now });
     const selected = selectJobs(listed, plan);
     const archive = { path: `/b/night-${n}.zip`, sha256: 'f'.repeat(64), layout: 'zip' as const, jobs: selected.length };
-    state = recordRun(state, { startedAt: now, finishedAt: new Date(now.getTime() + 60_000), plan, listed, archive }, { stateFile: '/b/state.json', workspace: 'default', keep: options.keep }).state;
+    state = recordRun(state, { startedAt: now, finishedAt: new Date(now.getTime() + 60_000), plan, listed, archive }, { stateFile: '/b/state.json', workspace: 'default', retention: options.keep === undefined ? undefined : { last: options.keep } }).state;
     // The state always knows the workspace's exact job list at this run.
     if (n % 61 === 0 || n === nights - 1) expect(jobListAt(state.runs, state.runs.length - 1)).toEqual(workspace);
   }

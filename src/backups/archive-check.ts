@@ -34,7 +34,7 @@ function stagedEntry(name: string, data: Buffer): StagedEntry {
 }
 
 /** Why the archive at `file` is not the recorded one ('missing', 'damaged: …'), or undefined when it is. */
-export async function archiveProblem(file: string, recorded: RunArchive): Promise<string | undefined> {
+export async function archiveProblem(file: string, recorded: Pick<RunArchive, 'sha256' | 'layout'>): Promise<string | undefined> {
   const st = await fs.stat(file).catch(() => undefined);
   if (!st) return 'missing';
   let actual: string;

@@ -10,7 +10,9 @@ import {
 } from '../export/state-file.js';
 import { manifestPathFor } from '../export/manifest.js';
 import { RefusedError } from '../errors.js';
-import { needsNewChain, pruneRuns, runsNeededBy } from './chain.js';
+import { filesNeededBy, needsNewChain, pruneRuns, type Pruned } from './chain.js';
+import type { RetentionPolicy } from './retention.js';
+import { scriptListAt, scriptListDelta, type ScriptHashes } from './script-list.js';
 
 export interface RunPlan {
   /** undefined: a full run (a new chain starts). */
@@ -27,8 +29,8 @@ export async function missingChainArchives(stateFile: string, state: ExportState
   const runs = state?.runs ?? [];
   if (runs.length === 0) return [];
   const missing: string[] = [];
-  for (const i of runsNeededBy(runs, runs.length - 1)) {
-    const file = archivePathFromState(stateFile, runs[i]!.archive!.path);
+  for (const f of filesNeededBy(runs, runs.length - 1)) {
+    const file = archivePathFromState(stateFile, f.path);
     if (!(await fs.stat(file).then(() => true, () => false))) missing.push(file);
   }
   return missing;
@@ -86,15 +88,24 @@ export interface NewRun {
   plan: RunPlan;
   listed: JobSummary[];
   archive?: { path: string; sha256: string; layout: 'zip' | 'dir'; jobs: number };
+  /** Tonight's script list (name → hash); undefined when the scripts were not listed. */
+  scripts?: ScriptHashes;
+  scriptArchive?: { path: string; sha256: string; scripts: number };
 }
 
-/** The state with this run appended and `--keep` applied, and the runs it dropped. */
+/** The script list at the last run recorded (empty for a first run or a state older than script capture). */
+export function lastScripts(state: ExportState | undefined): ScriptHashes {
+  const runs = state?.runs ?? [];
+  return runs.length === 0 ? new Map() : scriptListAt(runs, runs.length - 1);
+}
+
+/** The state with this run appended and the retention policy applied, the runs it dropped and why. */
 export function recordRun(
   previous: ExportState | undefined,
   run: NewRun,
-  where: { stateFile: string; workspace: string; keep: number | undefined },
-): { state: ExportState; dropped: RunRecord[] } {
-  const { stateFile, workspace, keep } = where;
+  where: { stateFile: string; workspace: string; retention: RetentionPolicy | undefined },
+): { state: ExportState } & Pruned {
+  const { stateFile, workspace, retention } = where;
   const runs = previous?.runs ?? [];
   // The first run stored carries the whole list; any other run a delta against the run before.
   const before: JobTimes = runs.length === 0 ? new Map() : run.plan.previousJobs ?? lastJobs(runs);
@@ -108,13 +119,22 @@ export function recordRun(
     cutoff: run.plan.cutoff === undefined ? 'full' : new Date(run.plan.cutoff).toISOString(),
     archive,
     ...delta,
+    ...(run.scripts ? scriptListDelta(runs.length === 0 ? new Map() : lastScripts(previous), run.scripts) : {}),
+    ...(run.scriptArchive ? { scriptArchive: { ...run.scriptArchive, path: archivePathForState(stateFile, run.scriptArchive.path) } } : {}),
   };
-  const { kept, dropped } = pruneRuns([...runs, record], keep);
-  return { state: { version: STATE_VERSION, workspace, runs: kept }, dropped };
+  const pruned = pruneRuns([...runs, record], retention);
+  // A successful run clears the failures before it (`backups status` reports the last run).
+  return { state: { version: STATE_VERSION, workspace, runs: pruned.kept }, ...pruned };
 }
 
 function lastJobs(runs: RunRecord[]): JobTimes {
   return jobListAt(runs, runs.length - 1);
+}
+
+/** The job list at the last run recorded (empty for a first run). */
+export function lastJobList(state: ExportState | undefined): JobTimes {
+  const runs = state?.runs ?? [];
+  return runs.length === 0 ? new Map() : lastJobs(runs);
 }
 
 /**
@@ -125,6 +145,13 @@ export async function removeUnneededArchives(stateFile: string, dropped: RunReco
   const stillNamed = new Set(kept.flatMap((r) => (r.archive ? [archivePathFromState(stateFile, r.archive.path)] : [])));
   const removed: string[] = [];
   for (const r of dropped) {
+    if (r.scriptArchive) {
+      const file = archivePathFromState(stateFile, r.scriptArchive.path);
+      if (await fs.lstat(file).then((st) => st.isFile(), () => false)) {
+        await fs.rm(file, { force: true });
+        removed.push(file);
+      }
+    }
     if (!r.archive) continue;
     const file = archivePathFromState(stateFile, r.archive.path);
     if (stillNamed.has(file)) continue;

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import type { CommandContext } from '../context.js';
 import { openBackupState } from '../backups/open-state.js';
-import { restorePoints, runsNeededBy } from '../backups/chain.js';
+import { filesNeededBy, restorePoints } from '../backups/chain.js';
 import { archivePathFromState, walkJobLists } from '../export/state-file.js';
 import { formatTable, printJson, printLines } from '../output/render.js';
 
@@ -22,8 +22,8 @@ export async function runBackupsList(ctx: CommandContext, opts: BackupsListOptio
   for (const i of restorePoints(state.runs)) {
     const run = state.runs[i]!;
     const archives = [];
-    for (const j of runsNeededBy(state.runs, i)) {
-      const p = archivePathFromState(file, state.runs[j]!.archive!.path);
+    for (const f of filesNeededBy(state.runs, i)) {
+      const p = archivePathFromState(file, f.path);
       archives.push({ path: p, present: await fs.stat(p).then(() => true, () => false) });
     }
     points.push({

@@ -18,11 +18,15 @@ export async function runBackupsVerify(ctx: CommandContext, opts: BackupsVerifyO
   const { file, state } = await openBackupState(ctx.deps.cwd, opts.stateFile);
   const results: { path: string; status: string }[] = [];
   const progress = await ctx.ui.progress('Verifying archives');
-  const withArchive = state.runs.filter((r) => r.archive);
-  for (const run of withArchive) {
-    const p = archivePathFromState(file, run.archive!.path);
-    results.push({ path: p, status: (await archiveProblem(p, run.archive!)) ?? 'ok' });
-    progress.update(results.length, withArchive.length);
+  // Job archives and the nights' script captures alike: a restore reads both.
+  const recorded = state.runs.flatMap((r) => [
+    ...(r.archive ? [r.archive] : []),
+    ...(r.scriptArchive ? [{ path: r.scriptArchive.path, sha256: r.scriptArchive.sha256, layout: 'zip' as const }] : []),
+  ]);
+  for (const rec of recorded) {
+    const p = archivePathFromState(file, rec.path);
+    results.push({ path: p, status: (await archiveProblem(p, rec)) ?? 'ok' });
+    progress.update(results.length, recorded.length);
   }
   progress.stop();
   const bad = results.filter((r) => r.status !== 'ok');

@@ -11,22 +11,25 @@ import { normalizeTimeZone } from '../archive/timezone.js';
 import { workspaceLabel } from '../export/output-path.js';
 import { resolveOutputTarget } from '../export/output-target.js';
 import { commonPlanOptions, exportToArchive, type ExportResult } from '../export/pipeline.js';
-import { printExportResult } from '../export/report.js';
-import { parseDuration, parseSince } from '../export/since.js';
+import { parseDuration, parsePastTime } from '../export/since.js';
 import { readState, writeState } from '../export/state-file.js';
 import { checkStateLocation } from '../backups/state-location.js';
 import { acquireLock, type HeldLock } from '../backups/lock.js';
-import { missingChainArchives, planRun, refuseRecordedArchive, recordRun, removeUnneededArchives, selectJobs, selectsChanged, type RunPlan } from '../backups/record-run.js';
+import {
+  lastJobList, lastScripts, missingChainArchives, planRun, refuseRecordedArchive, recordRun, removeUnneededArchives, selectJobs, selectsChanged, type RunPlan,
+} from '../backups/record-run.js';
+import { describePolicy, retentionFromFlags, type RetentionFlags } from '../backups/retention.js';
+import { scriptArchivePathFor, scriptChanges, writeScriptArchive } from '../backups/script-capture.js';
+import { failureOf, jobChanges, recordFailure } from '../backups/night.js';
+import { nightReport, printNightResult, type NightReport } from '../backups/night-report.js';
 import { rotateOutputs } from '../export/rotate.js';
-import { printJson, printLines } from '../output/render.js';
 import type { ExportCommonOptions } from '../export/options.js';
 import { streamJobs } from '../export/streamed-selection.js';
 
-export interface JobsExportWorkspaceOptions extends ExportCommonOptions {
+export interface JobsExportWorkspaceOptions extends ExportCommonOptions, RetentionFlags {
   since?: string;
   stateFile?: string;
   full: boolean;
-  keep?: number;
   /** Start a new chain when the current chain's full archive is older than this (default 7d). */
   fullEvery?: string;
 }
@@ -39,11 +42,15 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
   // The cutoff of the NEXT run: taken before listing, so changes made during this run are not missed.
   const startedAt = ctx.deps.now();
   const expressionTimeZone = opts.expressionTimeZone === undefined ? undefined : normalizeTimeZone(opts.expressionTimeZone);
-  const sinceMs = opts.since === undefined ? undefined : parseSince(opts.since, startedAt);
+  const sinceMs = opts.since === undefined ? undefined : parsePastTime(opts.since, startedAt, '--since');
   const fullEveryMs = parseDuration(opts.fullEvery ?? DEFAULT_FULL_EVERY, '--full-every');
+  const retention = retentionFromFlags(opts);
   if (!opts.full && opts.since === undefined && opts.stateFile === undefined) {
     // (inferred) No implicit default: a silent full export or "since forever" would surprise a cron job.
     throw new UsageError('say which jobs to export', { hint: 'Give --since TIME, --state-file PATH (incremental; the first run is full) or --full.' });
+  }
+  if (opts.stateFile === undefined && retention && Object.keys(retention).some((k) => k !== 'last')) {
+    throw new UsageError('--keep-daily, --keep-weekly, --keep-monthly and --keep-within need --state-file', { hint: 'They speak of restore points, which the state file records; without one only --keep N counts archives.' });
   }
   // Local checks first (state file, its directory, its lock, the output): nothing is requested before.
   const stateFile = opts.stateFile === undefined ? undefined : path.resolve(ctx.deps.cwd, opts.stateFile);
@@ -52,13 +59,14 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
     await checkStateLocation(stateFile);
     lock = await acquireLock(stateFile, { cleanup: ctx.deps.cleanup, now: startedAt, warn: (m) => ctx.ui.warn(m) });
   }
+  let workspace: string | undefined;
   try {
     // Read under the lock: the state a concurrent run just wrote.
     const previous = stateFile === undefined ? undefined : await readState(stateFile);
     const { openSession } = await import('../api/session.js');
     const session = await openSession(ctx);
     try {
-      const workspace = workspaceLabel(session.config.workspace);
+      workspace = workspaceLabel(session.config.workspace);
       if (previous && previous.workspace !== workspace) {
         throw new UsageError(`--state-file ${stateFile} belongs to workspace '${previous.workspace}', not '${workspace}'`, {
           hint: 'Use one state file per workspace.',
@@ -72,6 +80,10 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
       const target = await resolveOutputTarget(ctx, { typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-workspace', workspace, stamp: startedAt });
       if (stateFile !== undefined) refuseRecordedArchive(stateFile, previous, target.path);
 
+      // A night also reads the scripts (reference §20: the list carries their content), alongside
+      // the job listing; the promise is observed at once so a failure of either is reported once.
+      const scriptsListed = stateFile === undefined ? undefined : session.dataarts.listScripts();
+      scriptsListed?.catch(() => undefined);
       // The exports start while the list is still read (streamed-selection.ts); the cap is checked
       // on the complete selection, before anything is written.
       const streamed = await streamJobs(ctx, session.dataarts, {
@@ -109,30 +121,28 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
       // Only now, with the archive in place, does the state advance (also when nothing changed: the
       // run is a restore point of its own, and the chain goes on).
       let removed: string[] = [];
+      let night: NightReport | undefined;
       if (stateFile !== undefined) {
+        const scripts = scriptChanges(await scriptsListed!, lastScripts(previous), plan.cutoff === undefined);
+        const scriptArchive = scripts.capture.length === 0 ? undefined : await writeScriptArchive(scriptArchivePathFor(target.path), scripts.capture, ctx.deps.cleanup);
         const archive = result && { path: result.path, sha256: result.sha256, layout: result.layout, jobs: result.jobs };
-        const next = recordRun(previous, { startedAt, finishedAt: ctx.deps.now(), plan, listed, archive }, { stateFile, workspace, keep: opts.keep });
+        const next = recordRun(previous, { startedAt, finishedAt: ctx.deps.now(), plan, listed, archive, scripts: scripts.listed, scriptArchive }, { stateFile, workspace, retention });
         await writeState(stateFile, next.state, ctx.deps.cleanup);
         removed = await removeUnneededArchives(stateFile, next.dropped, next.state.runs);
-      } else if (result && opts.keep !== undefined) {
-        removed = await rotateOutputs(target.dir, workspace, opts.layout, opts.keep);
+        night = nightReport({ full: plan.cutoff === undefined, jobs: jobChanges(plan.previousJobs ?? lastJobList(previous), listed), scripts, scriptArchive, startedAt, now: ctx.deps.now() });
+      } else if (result && retention?.last !== undefined) {
+        removed = await rotateOutputs(target.dir, workspace, opts.layout, retention.last);
       }
-      for (const r of removed) ctx.ui.info(`removed ${r}: no kept restore point needs it (--keep ${opts.keep})`);
-
-      if (result) {
-        await printExportResult(ctx, result, { since, removed });
-      } else if (ctx.globals.json) {
-        await printJson(ctx.deps.io.stdout, {
-          path: null, layout: opts.layout, workspace, jobs: 0, scripts: 0, resources: 0, bytes: 0, sha256: null, manifest: null, since, removed, jobList: [],
-        });
-      } else if (!ctx.globals.quiet) {
-        // A quiet night prints nothing at all (cron mails any output).
-        await printLines(ctx.deps.io.stdout, ['-  0 jobs  0 scripts  0 resources  0 bytes  (nothing changed; no archive written)']);
-      }
+      for (const r of removed) ctx.ui.info(`removed ${r}: no kept restore point needs it${retention ? ` (${describePolicy(retention, opts.keepWithin)})` : ''}`);
+      await printNightResult(ctx, { result, night, since, removed, layout: opts.layout, workspace });
       return 0;
     } finally {
       await session.close();
     }
+  } catch (err) {
+    // A failed night is remembered (under the lock, so no other run's state is touched) for `backups status`.
+    if (stateFile !== undefined) await recordFailure(stateFile, failureOf(err, startedAt), { workspace, cleanup: ctx.deps.cleanup });
+    throw err;
   } finally {
     await lock?.release();
   }

@@ -2,7 +2,7 @@
  * DataArts Factory v1 handlers: jobs (list, show, status, start, stop, create, update, delete,
  * export, batch-export), scripts, resources and connections. Import lives in import.ts.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { exportFileName, LOCK_FIELDS, notSubmittedMessage, REAL_TIME_TRANSITION_MS, type OffsetReading } from '../api/service-inferred.js';
 import { dlfError, jsonBody, sendEmpty, sendJson, type Exchange } from './http.js';
 import { parseLossless, stringifyLossless } from './json-text.js';
@@ -319,10 +319,16 @@ export function getScript(ctx: DlfContext, name: string): void {
   sendText(ctx.ex, scriptView(ctx, name));
 }
 
+/** A stable 32-hex id per script name (the service's ids look like `8abfd8a49035cf8a019035d37b550000`). */
+function scriptId(name: string): string {
+  return createHash('sha256').update(`script:${name}`).digest('hex').slice(0, 32);
+}
+
 export function listScripts(ctx: DlfContext): void {
   const filter = ctx.ex.query.get('scriptName') ?? '';
   const all = [...ctx.ws.scripts.values()].filter((s) => s.name.includes(filter)).sort((a, b) => (a.name < b.name ? -1 : 1));
-  sendJson(ctx.ex, 200, { total: all.length, scripts: page(ctx, all, 10, 1000).map((s) => s.json) });
+  // Reference §20: 1–100 a page, each item the whole definition (content included) plus the script's id.
+  sendJson(ctx.ex, 200, { total: all.length, scripts: page(ctx, all, 10, 100).map((s) => ({ id: scriptId(s.name), ...s.json })) });
 }
 
 export function createScript(ctx: DlfContext): void {

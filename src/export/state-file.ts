@@ -42,12 +42,34 @@ export interface RunRecord {
   set?: Record<string, number>;
   /** Jobs gone since the run before. */
   del?: string[];
+  /** Scripts added or changed since the run before (the first run stored: every script) → content hash (backups/script-list.ts). */
+  sset?: Record<string, string>;
+  /** Scripts gone since the run before. */
+  sdel?: string[];
+  /** The scripts this run captured (added or changed ones; all on a full run): a single-layout zip beside the archive. */
+  scriptArchive?: ScriptArchive;
+}
+
+export interface ScriptArchive {
+  /** Relative to the state file's directory, as RunArchive.path. */
+  path: string;
+  sha256: string;
+  scripts: number;
+}
+
+/** A run that failed: when, how it ended, and the message (never a secret: messages name no credential). */
+export interface FailedRun {
+  at: string;
+  exitCode: number;
+  message: string;
 }
 
 export interface ExportState {
   version: typeof STATE_VERSION;
   workspace: string;
   runs: RunRecord[];
+  /** Runs that failed since the last successful one, oldest first (a success clears them; at most 20 kept). */
+  failures?: FailedRun[];
   /** Read from a version-1 file: what it said about its last run (nothing to restore from). */
   legacy?: { lastExportStartedAt: string; lastArchive?: string };
 }
@@ -90,7 +112,11 @@ export async function readState(file: string): Promise<ExportState | undefined> 
     const problem = runProblem(r, i === 0);
     if (problem) throw bad(file, `run ${i + 1}: ${problem}`);
   });
-  return { version: STATE_VERSION, workspace: parsed.workspace, runs };
+  const failures = parsed.failures;
+  if (failures !== undefined && (!Array.isArray(failures) || failures.some((f: FailedRun) => typeof f?.at !== 'string' || typeof f.exitCode !== 'number' || typeof f.message !== 'string'))) {
+    throw bad(file, 'bad failures list');
+  }
+  return { version: STATE_VERSION, workspace: parsed.workspace, runs, ...(failures && failures.length > 0 ? { failures: failures as FailedRun[] } : {}) };
 }
 
 function runProblem(r: RunRecord, first: boolean): string | undefined {
@@ -101,6 +127,9 @@ function runProblem(r: RunRecord, first: boolean): string | undefined {
   if (r.archive !== null && (typeof r.archive !== 'object' || typeof r.archive.path !== 'string' || typeof r.archive.sha256 !== 'string')) return 'bad archive';
   if (r.set !== undefined && (typeof r.set !== 'object' || r.set === null)) return 'bad set';
   if (r.del !== undefined && !Array.isArray(r.del)) return 'bad del';
+  if (r.sset !== undefined && (typeof r.sset !== 'object' || r.sset === null)) return 'bad sset';
+  if (r.sdel !== undefined && !Array.isArray(r.sdel)) return 'bad sdel';
+  if (r.scriptArchive !== undefined && (typeof r.scriptArchive?.path !== 'string' || typeof r.scriptArchive.sha256 !== 'string')) return 'bad scriptArchive';
   return undefined;
 }
 
@@ -109,7 +138,7 @@ function runProblem(r: RunRecord, first: boolean): string | undefined {
  * old state whole.
  */
 export function serializeState(state: ExportState): string {
-  const head = JSON.stringify({ version: state.version, workspace: state.workspace });
+  const head = JSON.stringify({ version: state.version, workspace: state.workspace, ...(state.failures?.length ? { failures: state.failures } : {}) });
   const runs = state.runs.map((r) => JSON.stringify(r)).join(',\n');
   return `${head.slice(0, -1)},"runs":[\n${runs}\n]}\n`;
 }

@@ -1,0 +1,75 @@
+/**
+ * A night's scripts: which changed since the run before (by content hash, script-list.ts), and the
+ * captured ones written as a single-layout zip (`scripts/{name}.script`, the layout `jobs import`
+ * reads) beside the run's archive: `{archive}.scripts.zip`. A batch-layout archive cannot hold a
+ * script without its job (reference §3), so a script that changed alone needs a file of its own.
+ * Deterministic (sorted entries, fixed times), staged and committed like every output.
+ */
+import path from 'node:path';
+import type { CleanupRegistry } from '../context.js';
+import { LocalFileError } from '../errors.js';
+import { compareEntryNames } from '../archive/zip-write.js';
+import { zipOutput } from '../export/archive-output.js';
+import { commitPath, createStagingDir } from '../util/atomic.js';
+import { scriptHash, withoutId, type ScriptHashes } from './script-list.js';
+
+export interface ScriptChanges {
+  /** Every script listed tonight → hash. */
+  listed: ScriptHashes;
+  /** Definitions to capture (added or changed; all of them on a full run), by name. */
+  capture: Record<string, unknown>[];
+  added: string[];
+  changed: string[];
+  deleted: string[];
+}
+
+/** Compare tonight's list with the list at the run before (`full`: capture every script). */
+export function scriptChanges(definitions: Record<string, unknown>[], before: ScriptHashes, full: boolean): ScriptChanges {
+  const listed: ScriptHashes = new Map();
+  const capture: Record<string, unknown>[] = [];
+  const added: string[] = [];
+  const changed: string[] = [];
+  for (const d of definitions) {
+    const name = String(d.name);
+    const hash = scriptHash(d);
+    listed.set(name, hash);
+    const old = before.get(name);
+    if (old === undefined) added.push(name);
+    else if (old !== hash) changed.push(name);
+    if (full || old !== hash) capture.push(d);
+  }
+  const deleted = [...before.keys()].filter((n) => !listed.has(n)).sort();
+  return { listed, capture, added: added.sort(), changed: changed.sort(), deleted };
+}
+
+/** `b/x.zip` → `b/x.scripts.zip`; a `--layout dir` tree `b/x` → `b/x.scripts.zip`. */
+export function scriptArchivePathFor(archive: string): string {
+  return `${archive.replace(/\.zip$/i, '')}.scripts.zip`;
+}
+
+/** The bytes of a captured `.script` file (the definition as listed, less the service's id). */
+export function scriptFileText(definition: Record<string, unknown>): Buffer {
+  return Buffer.from(`${JSON.stringify(withoutId(definition), null, 2)}\n`, 'utf8');
+}
+
+export async function writeScriptArchive(
+  file: string,
+  definitions: Record<string, unknown>[],
+  cleanup: CleanupRegistry,
+): Promise<{ path: string; sha256: string; bytes: number; scripts: number }> {
+  const entries = definitions
+    .map((d) => ({ name: `scripts/${String(d.name)}.script`, data: scriptFileText(d) }))
+    .sort((a, b) => compareEntryNames(a.name, b.name));
+  const staging = await createStagingDir(file, cleanup);
+  try {
+    const builder = zipOutput(staging.path('scripts.zip'), `dataarts backup scripts: ${entries.length}`);
+    for (const e of entries) await builder.sink.add(e.name, e.data);
+    const written = await builder.finish([]);
+    await commitPath(staging.path('scripts.zip'), file, { force: false });
+    return { path: file, sha256: written.sha256, bytes: written.bytes, scripts: entries.length };
+  } catch (err) {
+    throw LocalFileError.from(err, 'write', path.resolve(file));
+  } finally {
+    await staging.dispose();
+  }
+}
