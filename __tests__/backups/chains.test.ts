@@ -121,7 +121,9 @@ describe('backup chains with --keep 2', () => {
     const n6 = await cli(emu, ['jobs', 'export-workspace', '--state-file', 'b/state.json', '-o', 'b/', '--keep', '2', '--json'], dir);
     expect(n6.code).toBe(0);
     const removed = JSON.parse(n6.stdout).removed as string[];
-    const chain1 = state5.runs.slice(0, -1).filter((r: { archive: unknown }) => r.archive).map((r: { archive: { path: string } }) => path.join(dir, 'b', r.archive.path));
+    // Chain 1's job archives and its nights' script captures alike.
+    type Run = { archive: { path: string } | null; scriptArchive?: { path: string } };
+    const chain1 = (state5.runs.slice(0, -1) as Run[]).flatMap((r) => [r.archive?.path, r.scriptArchive?.path]).filter((p): p is string => p !== undefined).map((p) => path.join(dir, 'b', p));
     expect(removed.sort()).toEqual(chain1.sort());
     for (const f of chain1) expect(existsSync(f)).toBe(false);
     await restoreAndCompare('r6');
@@ -140,7 +142,7 @@ describe('backup chains with --keep 2', () => {
       expect(r.stderr).toBe('');
     }
     expect(existsSync(fullPath)).toBe(true);
-    const zips = (await fs.readdir(path.join(dir, 'cron'))).filter((f) => f.endsWith('.zip'));
+    const zips = (await fs.readdir(path.join(dir, 'cron'))).filter((f) => f.endsWith('.zip') && !f.endsWith('.scripts.zip'));
     expect(zips).toHaveLength(4);
     const r = await cli(emu, ['backups', 'restore', '--state-file', 'cron/state.json', '-o', 'cron-restore.zip'], dir);
     expect(r.code).toBe(0);

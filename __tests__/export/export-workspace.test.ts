@@ -64,7 +64,7 @@ describe('jobs export-workspace', () => {
     const third = await cli(['--state-file', 'state.json', '-o', 'backups/', '--json']);
     expect(third.code).toBe(0);
     expect(JSON.parse(third.stdout)).toMatchObject({ jobs: 0, path: null });
-    expect((await fs.readdir(path.join(dir, 'backups'))).filter((n) => n.endsWith('.zip')).length).toBe(2);
+    expect((await fs.readdir(path.join(dir, 'backups'))).filter((n) => n.endsWith('.zip') && !n.endsWith('.scripts.zip')).length).toBe(2);
     const last = JSON.parse(await fs.readFile(state, 'utf8')).runs.at(-1);
     expect(last.archive).toBeNull();
     expect(last.set).toBeUndefined();

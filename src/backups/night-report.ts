@@ -54,11 +54,12 @@ export async function printNightResult(
     await printJson(ctx.deps.io.stdout, doc);
     return;
   }
-  // A night under --quiet prints nothing at all when it succeeds (cron mails any output; the state
-  // file and `backups list|show` keep what it did).
-  if (ctx.globals.quiet) return;
+  // The result is data: on stdout even under --quiet (the README's cron line sends stdout to a log,
+  // so cron mails only stderr, which a successful --quiet night leaves empty). A quiet night with
+  // nothing changed prints nothing at all, as before.
+  if (!result && ctx.globals.quiet) return;
   const lines = [result ? summaryLine(result) : '-  0 jobs  0 scripts  0 resources  0 bytes  (no job changed; no job archive written)'];
-  if (night) {
+  if (night && !ctx.globals.quiet) {
     const scripts = night.scriptArchive ? `  ${night.scriptArchive.path}  ${count(night.scriptArchive.scripts, 'script')} captured` : '';
     lines.push(`${night.kind}  ${changeWords('jobs', night.jobs)}  ${changeWords('scripts', night.scripts)}  ${(night.durationMs / 1000).toFixed(1)} s${scripts}`);
   }
