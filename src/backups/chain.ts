@@ -5,7 +5,7 @@
  * runs leave the state (their job-list deltas folded into the first run kept) and only their
  * archives, which no kept point needs, may be deleted.
  */
-import { jobListAt, type RunRecord } from '../export/state-file.js';
+import { jobListAt, type RunRecord } from './state-file.js';
 
 /** Index of the full run that starts the chain of run `i`. */
 export function chainStart(runs: RunRecord[], i: number): number {

@@ -13,9 +13,12 @@ import { readZipEntries } from '../archive/zip-read.js';
 import { EXPORT_BATCH_LIMITS } from '../archive/limits.js';
 import { RefusedError } from '../errors.js';
 import { archiveOrder } from '../export/batches.js';
-import { archivePathFromState, jobListAt, type ExportState } from '../export/state-file.js';
+import { jobListAt, type ExportState } from './state-file.js';
 import { manifestPathFor } from '../export/manifest.js';
-import { archiveProblem, readTreeFiles } from './archive-check.js';
+import { fetchCheckedArchive, readTreeFiles } from './archive-check.js';
+import { locationFromRecord, type Location } from './location.js';
+import type { Repository } from './repository.js';
+import type { Scratch } from './scratch.js';
 import { runsNeededBy } from './chain.js';
 
 export interface ComposedEntry {
@@ -28,27 +31,39 @@ export interface Composed {
   entries: ComposedEntry[];
   /** Job name → job type (from the archives' manifests; 'BATCH' when unknown). */
   jobTypes: Map<string, string>;
-  /** Absolute paths of the archives read, oldest first. */
+  /** The archives read (locations), oldest first. */
   archives: string[];
 }
 
-/** Check every archive restoring `point` reads; exit 4 naming each missing or damaged one. */
-export async function checkChainArchives(stateFile: string, state: ExportState, point: number): Promise<string[]> {
+/** Where the chain is and how to reach it: the repository, the state file, scratch space for OBS. */
+export interface ChainAccess {
+  repo: Repository;
+  stateFile: Location;
+  scratch: () => Promise<Scratch>;
+}
+
+/**
+ * Check every archive restoring `point` reads (hashed whole; OBS ones downloaded first); exit 4
+ * naming each missing or damaged one. Returns their locations and the local files to read.
+ */
+export async function checkChainArchives(access: ChainAccess, state: ExportState, point: number): Promise<{ archives: Location[]; files: string[] }> {
+  const archives: Location[] = [];
   const files: string[] = [];
   const refusals: { subject: string; reason: string }[] = [];
   for (const i of runsNeededBy(state.runs, point)) {
-    const rec = state.runs[i]!.archive!;
-    const file = archivePathFromState(stateFile, rec.path);
-    files.push(file);
-    const problem = await archiveProblem(file, rec);
-    if (problem) refusals.push({ subject: file, reason: problem });
+    const recorded = state.runs[i]!.archive!;
+    const loc = locationFromRecord(access.stateFile, recorded.path);
+    archives.push(loc);
+    const checked = await fetchCheckedArchive(access.repo, loc, { recorded, scratch: access.scratch });
+    if ('problem' in checked) refusals.push({ subject: loc, reason: checked.problem });
+    else files.push(checked.file);
   }
   if (refusals.length > 0) {
     throw new RefusedError(`cannot restore: ${refusals.map((r) => `${r.subject} is ${r.reason}`).join('; ')}`, refusals, {
       hint: 'Restore an older or newer point whose archives are intact (`dataarts backups list`).',
     });
   }
-  return files;
+  return { archives, files };
 }
 
 async function readArchiveFiles(file: string, layout: 'zip' | 'dir'): Promise<{ name: string; data: Buffer }[]> {
@@ -65,8 +80,8 @@ async function jobTypesFromManifest(file: string, into: Map<string, string>): Pr
 }
 
 /** Compose the restore of `wanted` (names that existed at `point`). */
-export async function composeRestore(stateFile: string, state: ExportState, point: number, wanted: string[]): Promise<Composed> {
-  const archives = await checkChainArchives(stateFile, state, point);
+export async function composeRestore(access: ChainAccess, state: ExportState, point: number, wanted: string[]): Promise<Composed> {
+  const { archives, files } = await checkChainArchives(access, state, point);
   const needed = runsNeededBy(state.runs, point);
   const want = new Set(wanted);
   /** job → its files (name within the folder → bytes), from the newest archive holding its .job */
@@ -76,7 +91,7 @@ export async function composeRestore(stateFile: string, state: ExportState, poin
   const jobTypes = new Map<string, string>();
   for (let k = needed.length - 1; k >= 0; k--) {
     const rec = state.runs[needed[k]!]!.archive!;
-    const file = archives[k]!;
+    const file = files[k]!;
     await jobTypesFromManifest(file, jobTypes);
     const byJob = new Map<string, Map<string, Buffer>>();
     for (const e of await readArchiveFiles(file, rec.layout)) {

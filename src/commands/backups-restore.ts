@@ -6,7 +6,7 @@
  */
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { openBackupState } from '../backups/open-state.js';
+import { openBackupAccess, openBackupState, type BackupAccess } from '../backups/open-state.js';
 import { pointAt, restorePoints } from '../backups/chain.js';
 import { composeRestore, jobsAtPoint } from '../backups/compose.js';
 import { writeRestore } from '../backups/write-restore.js';
@@ -28,7 +28,17 @@ export interface BackupsRestoreOptions {
 export async function runBackupsRestore(ctx: CommandContext, opts: BackupsRestoreOptions): Promise<number> {
   if (opts.output === undefined) throw new UsageError('say where the restore goes', { hint: 'Give -o OUT (a .zip, a directory with --layout dir, or DIR/ for a default name inside it).' });
   const at = opts.at === undefined ? undefined : parseSince(opts.at, ctx.deps.now(), '--at');
-  const { file, state } = await openBackupState(ctx.deps.cwd, opts.stateFile);
+  const access = openBackupAccess(ctx);
+  try {
+    return await restore(ctx, opts, { access, at });
+  } finally {
+    await access.close();
+  }
+}
+
+async function restore(ctx: CommandContext, opts: BackupsRestoreOptions, run0: { access: BackupAccess; at: number | undefined }): Promise<number> {
+  const { access, at } = run0;
+  const { file, state } = await openBackupState(ctx, access, opts.stateFile);
   const point = pointAt(state.runs, at);
   if (point === undefined) {
     const oldest = restorePoints(state.runs)[0];
@@ -48,7 +58,7 @@ export async function runBackupsRestore(ctx: CommandContext, opts: BackupsRestor
   const target = await resolveOutputTarget(ctx, {
     typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-restore', workspace: state.workspace, stamp: new Date(run.startedAt),
   });
-  const composed = await composeRestore(file, state, point, wanted);
+  const composed = await composeRestore({ repo: access.repo, stateFile: file, scratch: access.scratch }, state, point, wanted);
   const written = await writeRestore(ctx, composed, {
     path: target.path,
     layout: opts.layout,
