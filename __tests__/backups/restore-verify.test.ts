@@ -122,8 +122,14 @@ describe('backups verify and list', () => {
     expect(list.code).toBe(0);
     const points = JSON.parse(list.stdout).points;
     expect(points).toHaveLength(2);
-    expect(points[0]).toMatchObject({ at: nightA, kind: 'full', jobs: 20, complete: true });
+    // The damaged full archive is shown as such (not just "present"), the missing increment too.
+    expect(points[0]).toMatchObject({ at: nightA, kind: 'full', jobs: 20, complete: false, archives: [{ path: full, present: true, intact: false }] });
+    expect(points[0].archives[0].problem).toMatch(/^damaged/);
     expect(points[1]).toMatchObject({ at: nightB, kind: 'incremental', jobs: 20, complete: false });
+    expect(points[1].archives[1]).toMatchObject({ path: incr, present: false, intact: false, problem: 'missing' });
+    const table = await cli(emu, ['backups', 'list', '--state-file', 'c/state.json'], dir);
+    expect(table.stdout).toContain('DAMAGED');
+    expect(table.stdout).toContain('MISSING');
 
     await fs.writeFile(full, fullBytes);
     await fs.writeFile(incr, incrBytes);

@@ -6,7 +6,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { applyRetention, isoWeekOf, retentionFromFlags } from '../../src/backups/retention.js';
 import { pruneRuns } from '../../src/backups/chain.js';
-import type { RunRecord } from '../../src/export/state-file.js';
+import type { RunRecord } from '../../src/backups/state-file.js';
 import { UsageError } from '../../src/errors.js';
 
 const at = (iso: string) => new Date(iso);

@@ -10,8 +10,10 @@ import path from 'node:path';
 import type { JobSummary } from '../../src/api/dataarts.js';
 import { planRun, recordRun, selectJobs } from '../../src/backups/record-run.js';
 import { pointAt, restorePoints, runsNeededBy } from '../../src/backups/chain.js';
-import { jobListAt, readState, serializeState, type ExportState } from '../../src/export/state-file.js';
+import { jobListAt, readState, serializeState, type ExportState } from '../../src/backups/state-file.js';
 import { commitPath } from '../../src/util/atomic.js';
+import { Repository } from '../../src/backups/repository.js';
+import { CleanupRegistry } from '../../src/context.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-01-01T01:00:00Z');
@@ -37,7 +39,7 @@ function simulate(jobs: number, nights: number, options: { keep?: number; fullEv
     const listed = [...workspace].map(([name, t]) => job(name, t));
     const plan = planRun(state, { full: false, fullEveryMs: (options.fullEveryDays ?? 7) * DAY, now });
     const selected = selectJobs(listed, plan);
-    const archive = { path: `/b/night-${n}.zip`, sha256: 'f'.repeat(64), layout: 'zip' as const, jobs: selected.length };
+    const archive = { path: `/b/night-${n}.zip`, sha256: 'f'.repeat(64), layout: 'zip' as const, jobs: selected.length, bytes: 1000 + n };
     state = recordRun(state, { startedAt: now, finishedAt: new Date(now.getTime() + 60_000), plan, listed, archive }, { stateFile: '/b/state.json', workspace: 'default', retention: options.keep === undefined ? undefined : { last: options.keep } }).state;
     // The state always knows the workspace's exact job list at this run.
     if (n % 61 === 0 || n === nights - 1) expect(jobListAt(state.runs, state.runs.length - 1)).toEqual(workspace);
@@ -86,7 +88,7 @@ describe('state file', () => {
     const d = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-state-'));
     try {
       await fs.writeFile(path.join(d, 's.json'), serializeState(state));
-      expect(await readState(path.join(d, 's.json'))).toEqual(state);
+      expect(await readState(new Repository({ cleanup: new CleanupRegistry() }), path.join(d, 's.json'))).toEqual(state);
     } finally {
       await fs.rm(d, { recursive: true, force: true });
     }

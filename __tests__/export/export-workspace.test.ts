@@ -93,13 +93,14 @@ describe('jobs export-workspace', () => {
     expect(none.code).toBe(2);
   });
 
-  test('--keep 2 leaves the two newest archives this command wrote and touches nothing else', async () => {
+  test('--keep 2 leaves the two newest complete archives this command wrote and touches nothing else', async () => {
     const rot = path.join(dir, 'rot');
     await fs.mkdir(rot);
     const foreign = ['notes.txt', 'dataarts-workspace-other-20200101T000000Z.zip', 'dataarts-jobs-default-20200101T000000Z.zip'];
     for (const f of foreign) await fs.writeFile(path.join(rot, f), 'not ours');
-    // An old archive of ours, by name, from an earlier day.
-    await fs.writeFile(path.join(rot, 'dataarts-workspace-default-20200101T000000Z.zip'), 'old');
+    // A file with our default name but no manifest (what a killed run leaves): neither counted as a
+    // backup nor deleted by --keep (issue 19: it used to count, and a good backup went).
+    await fs.writeFile(path.join(rot, 'dataarts-workspace-default-20200101T000000Z.zip'), '');
     const written: string[] = [];
     for (let i = 0; i < 3; i++) {
       const r = await cli(['--full', '--jobs-only', '-o', 'rot/', '--keep', '2', '--json']);
@@ -108,7 +109,7 @@ describe('jobs export-workspace', () => {
     }
     const left = (await fs.readdir(rot)).sort();
     const ours = left.filter((n) => /^dataarts-workspace-default-.*\.zip$/.test(n));
-    expect(ours.map((n) => path.join(rot, n)).sort()).toEqual(written.slice(1).sort());
+    expect(ours.map((n) => path.join(rot, n)).sort()).toEqual([path.join(rot, 'dataarts-workspace-default-20200101T000000Z.zip'), ...written.slice(1)].sort());
     for (const f of foreign) expect(left).toContain(f);
     for (const w of written.slice(1)) expect(left).toContain(`${path.basename(w)}.manifest.json`);
     expect(left).not.toContain(`${path.basename(written[0]!)}.manifest.json`);

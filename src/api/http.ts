@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
-import { ConfigError, DataartsError, ServiceError } from '../errors.js';
+import { ConfigError, DataartsError, LocalFileError, ServiceError } from '../errors.js';
 import { redactText } from '../auth/redact.js';
 import type { RetryPolicy } from '../config/types.js';
 import { errorFromResponse, parseErrorBody, type ErrorContext, type ParsedErrorBody } from './errors.js';
@@ -39,6 +39,8 @@ export interface HttpRequest extends OutgoingRequest {
   onUnauthorized?: () => Promise<boolean>;
   /** Error body parser (OBS answers XML). */
   parseError?: (text: string) => ParsedErrorBody;
+  /** A streamed body instead of `body`: a fresh stream for each attempt (Content-Length set by the caller). */
+  stream?: () => Readable;
 }
 
 export interface HttpResponse {
@@ -173,9 +175,15 @@ export class HttpClient {
           cb(null, chunk);
         },
       });
+      const file = createWriteStream(destFile, { flags: 'w', mode: 0o600 });
+      let fileFailure: unknown;
+      file.on('error', (err) => (fileFailure ??= err));
       try {
-        await pipeline(body, counter, createWriteStream(destFile, { flags: 'w' }));
+        await pipeline(body, counter, file);
       } catch (err) {
+        // The local file failing (disk full, permission, read-only) is not the network's fault:
+        // exit 7 naming the path at once, not retries and "the service kept failing".
+        if (fileFailure !== undefined) throw new LocalFileError('write', destFile, fileFailure);
         throw new WireFailure(`download interrupted: ${describeWireError(err)}`);
       }
       checkLength(headers, bytes);
@@ -239,7 +247,7 @@ export class HttpClient {
       const headers = req.authorize ? await req.authorize(req) : req.headers;
       let res;
       try {
-        res = await transport.request(req.url, { method: req.method, headers, body: req.body, dispatcher: transport.dispatcher, signal });
+        res = await transport.request(req.url, { method: req.method, headers, body: req.stream ? req.stream() : req.body, dispatcher: transport.dispatcher, signal });
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         const reason = describeWireError(err);

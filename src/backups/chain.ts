@@ -5,7 +5,7 @@
  * runs leave the state (their job-list deltas folded into the first run kept) and only their
  * archives, which no kept point needs, may be deleted.
  */
-import { jobListAt, type RunRecord } from '../export/state-file.js';
+import { jobListAt, type RunRecord } from './state-file.js';
 import { scriptListAt } from './script-list.js';
 import { applyRetention, type RetentionPolicy } from './retention.js';
 
@@ -31,10 +31,12 @@ export function runsNeededBy(runs: RunRecord[], i: number): number[] {
 export interface ChainFile {
   run: number;
   kind: 'jobs' | 'scripts';
-  /** As recorded (relative to the state file's directory). */
+  /** As recorded (relative to the state file's directory, or a full location). */
   path: string;
   sha256: string;
   layout: 'zip' | 'dir';
+  bytes?: number;
+  md5?: string;
 }
 
 /** Every file restoring run `i` reads, oldest run first: job archives and script captures of its chain. */
@@ -42,8 +44,8 @@ export function filesNeededBy(runs: RunRecord[], i: number): ChainFile[] {
   const out: ChainFile[] = [];
   for (let j = chainStart(runs, i); j <= i; j++) {
     const r = runs[j]!;
-    if (r.archive) out.push({ run: j, kind: 'jobs', path: r.archive.path, sha256: r.archive.sha256, layout: r.archive.layout });
-    if (r.scriptArchive) out.push({ run: j, kind: 'scripts', path: r.scriptArchive.path, sha256: r.scriptArchive.sha256, layout: 'zip' });
+    if (r.archive) out.push({ run: j, kind: 'jobs', ...r.archive });
+    if (r.scriptArchive) out.push({ run: j, kind: 'scripts', ...r.scriptArchive, layout: 'zip' });
   }
   return out;
 }

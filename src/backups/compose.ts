@@ -16,9 +16,12 @@ import { readZipEntries } from '../archive/zip-read.js';
 import { EXPORT_BATCH_LIMITS } from '../archive/limits.js';
 import { RefusedError } from '../errors.js';
 import { archiveOrder } from '../export/batches.js';
-import { archivePathFromState, jobListAt, type ExportState } from '../export/state-file.js';
+import { jobListAt, type ExportState } from './state-file.js';
 import { manifestPathFor } from '../export/manifest.js';
-import { archiveProblem, readTreeFiles } from './archive-check.js';
+import { fetchCheckedArchive, readTreeFiles } from './archive-check.js';
+import { locationFromRecord, type Location } from './location.js';
+import type { Repository } from './repository.js';
+import type { Scratch } from './scratch.js';
 import { filesNeededBy, type ChainFile } from './chain.js';
 
 export interface ComposedEntry {
@@ -31,28 +34,41 @@ export interface Composed {
   entries: ComposedEntry[];
   /** Job name → job type (from the archives' manifests; 'BATCH' when unknown). */
   jobTypes: Map<string, string>;
-  /** Absolute paths of the archives read, oldest first. */
+  /** The archives read (locations), oldest first. */
   archives: string[];
   /** Every script the chain holds as of the point (job folders and night captures): name → `.script` bytes. */
   scripts: Map<string, Buffer>;
 }
 
-/** Check every archive restoring `point` reads; exit 4 naming each missing or damaged one. */
-export async function checkChainArchives(stateFile: string, state: ExportState, point: number): Promise<string[]> {
-  const files: string[] = [];
+/** Where the chain is and how to reach it: the repository, the state file, scratch space for OBS. */
+export interface ChainAccess {
+  repo: Repository;
+  stateFile: Location;
+  scratch: () => Promise<Scratch>;
+}
+
+/**
+ * Check every archive restoring `point` reads (hashed whole; OBS ones downloaded first); exit 4
+ * naming each missing or damaged one. Returns their locations and the local files to read.
+ */
+export async function checkChainArchives(access: ChainAccess, state: ExportState, point: number): Promise<{ archives: Location[]; files: Map<ChainFile, string> }> {
+  const archives: Location[] = [];
+  const files = new Map<ChainFile, string>();
   const refusals: { subject: string; reason: string }[] = [];
+  // Job archives and the nights' script captures: both are read, so both are checked.
   for (const f of filesNeededBy(state.runs, point)) {
-    const file = archivePathFromState(stateFile, f.path);
-    files.push(file);
-    const problem = await archiveProblem(file, f);
-    if (problem) refusals.push({ subject: file, reason: problem });
+    const loc = locationFromRecord(access.stateFile, f.path);
+    archives.push(loc);
+    const checked = await fetchCheckedArchive(access.repo, loc, { recorded: f, scratch: access.scratch });
+    if ('problem' in checked) refusals.push({ subject: loc, reason: checked.problem });
+    else files.set(f, checked.file);
   }
   if (refusals.length > 0) {
     throw new RefusedError(`cannot restore: ${refusals.map((r) => `${r.subject} is ${r.reason}`).join('; ')}`, refusals, {
       hint: 'Restore an older or newer point whose archives are intact (`dataarts backups list`).',
     });
   }
-  return files;
+  return { archives, files };
 }
 
 async function readArchiveFiles(file: string, layout: 'zip' | 'dir'): Promise<{ name: string; data: Buffer }[]> {
@@ -69,16 +85,15 @@ async function jobTypesFromManifest(file: string, into: Map<string, string>): Pr
 }
 
 /** Compose the restore of `wanted` (names that existed at `point`). */
-export async function composeRestore(stateFile: string, state: ExportState, point: number, wanted: string[]): Promise<Composed> {
-  const archives = await checkChainArchives(stateFile, state, point);
+export async function composeRestore(access: ChainAccess, state: ExportState, point: number, wanted: string[]): Promise<Composed> {
+  const { archives, files } = await checkChainArchives(access, state, point);
   const want = new Set(wanted);
   /** job → its files (name within the folder → bytes), from the newest archive holding its .job */
   const jobFiles = new Map<string, Map<string, Buffer>>();
   /** `S.script` / `R.resource` → newest bytes */
   const shared = new Map<string, Buffer>();
   const jobTypes = new Map<string, string>();
-  for (const f of newestFirst(filesNeededBy(state.runs, point))) {
-    const file = archivePathFromState(stateFile, f.path);
+  for (const [f, file] of newestFirst([...files])) {
     if (f.kind === 'scripts') {
       for (const e of await readZipEntries(file, EXPORT_BATCH_LIMITS)) {
         const leaf = e.name.startsWith('scripts/') ? e.name.slice('scripts/'.length) : undefined;
@@ -127,6 +142,6 @@ export function jobsAtPoint(state: ExportState, point: number): string[] {
 
 
 /** Newest night first; within a night its job archive before its script capture. */
-function newestFirst(files: ChainFile[]): ChainFile[] {
-  return [...files].sort((a, b) => b.run - a.run || (a.kind === b.kind ? 0 : a.kind === 'jobs' ? -1 : 1));
+function newestFirst(files: [ChainFile, string][]): [ChainFile, string][] {
+  return [...files].sort(([a], [b]) => b.run - a.run || (a.kind === b.kind ? 0 : a.kind === 'jobs' ? -1 : 1));
 }

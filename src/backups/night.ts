@@ -4,9 +4,11 @@
  * (`backups status` reports it).
  */
 import type { JobSummary } from '../api/dataarts.js';
-import type { CleanupRegistry } from '../context.js';
 import { DataartsError, ExitCode, exitCodeFor } from '../errors.js';
-import { STATE_VERSION, readState, writeState, type FailedRun, type JobTimes } from '../export/state-file.js';
+import { STATE_VERSION, readState, writeState, type FailedRun, type JobTimes } from './state-file.js';
+import type { HeldLock } from './lock.js';
+import type { Location } from './location.js';
+import type { Repository } from './repository.js';
 
 export interface NameChanges {
   added: string[];
@@ -48,13 +50,15 @@ export function failureOf(err: unknown, at: Date): FailedRun {
  * Append a failed night to the state (under the run's lock). Best effort: when the state cannot be
  * read or written, the run's own error is what the user must see, so this one is only returned.
  */
-export async function recordFailure(stateFile: string, failure: FailedRun, where: { workspace?: string; cleanup: CleanupRegistry }): Promise<unknown> {
+export async function recordFailure(repo: Repository, stateFile: Location, failure: FailedRun, where: { workspace?: string; lock: HeldLock }): Promise<unknown> {
   try {
-    const state = await readState(stateFile);
+    // Only while the lock is still this run's: never over a state another run now owns.
+    await where.lock.check();
+    const state = await readState(repo, stateFile);
     const workspace = state?.workspace ?? where.workspace;
     if (workspace === undefined) return undefined;
     const failures = [...(state?.failures ?? []), failure].slice(-MAX_FAILURES);
-    await writeState(stateFile, { version: STATE_VERSION, workspace, runs: state?.runs ?? [], failures }, where.cleanup);
+    await writeState(repo, stateFile, { version: STATE_VERSION, workspace, runs: state?.runs ?? [], failures });
     return undefined;
   } catch (err) {
     return err;

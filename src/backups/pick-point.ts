@@ -1,7 +1,7 @@
 /** A restore point named by a time (`--at`, `backups diff A B`): the newest at or before it. */
 import { UsageError } from '../errors.js';
 import { parseSince } from '../export/since.js';
-import type { ExportState } from '../export/state-file.js';
+import type { ExportState } from './state-file.js';
 import { pointAt, restorePoints } from './chain.js';
 
 /** The index of the point; a usage error saying what the state holds when there is none. */

@@ -6,8 +6,8 @@
  */
 import { compareJob, type Change, type Definitions } from '../compare/definitions.js';
 import { diffJson } from '../compare/json-diff.js';
-import { jobListAt, type ExportState } from '../export/state-file.js';
-import { composeRestore, type Composed } from './compose.js';
+import { jobListAt, type ExportState } from './state-file.js';
+import { composeRestore, type ChainAccess, type Composed } from './compose.js';
 import { scriptListAt } from './script-list.js';
 
 export interface ListDiff {
@@ -46,13 +46,13 @@ function definitionsOfComposed(composed: Composed): Definitions {
 
 /** Changed paths of each changed job (its own fields only) and each changed script, `from` A `to` B. */
 export async function detailChanges(
-  stateFile: string,
+  access: ChainAccess,
   state: ExportState,
   points: { a: number; b: number; diff: { jobs: ListDiff; scripts: ListDiff } },
 ): Promise<{ jobs: Map<string, Change[]>; scripts: Map<string, Change[]> }> {
   const names = points.diff.jobs.changed;
-  const before = definitionsOfComposed(await composeRestore(stateFile, state, points.a, names));
-  const after = definitionsOfComposed(await composeRestore(stateFile, state, points.b, names));
+  const before = definitionsOfComposed(await composeRestore(access, state, points.a, names));
+  const after = definitionsOfComposed(await composeRestore(access, state, points.b, names));
   const jobs = new Map(names.map((n) => [n, compareJob(n, after, before, { companions: false }).changes]));
   const scripts = new Map(points.diff.scripts.changed.map((s) => [s, diffJson(before.scripts.get(s), after.scripts.get(s))]));
   return { jobs, scripts };

@@ -5,14 +5,17 @@
 import { promises as fs } from 'node:fs';
 import type { JobSummary } from '../api/dataarts.js';
 import {
-  STATE_VERSION, archivePathForState, archivePathFromState, jobListAt, jobListDelta,
+  STATE_VERSION, jobListAt, jobListDelta,
   type ExportState, type JobTimes, type RunArchive, type RunRecord,
-} from '../export/state-file.js';
+} from './state-file.js';
 import { manifestPathFor } from '../export/manifest.js';
 import { RefusedError } from '../errors.js';
 import { filesNeededBy, needsNewChain, pruneRuns, type Pruned } from './chain.js';
 import type { RetentionPolicy } from './retention.js';
 import { scriptListAt, scriptListDelta, type ScriptHashes } from './script-list.js';
+import { storedArchiveProblem } from './archive-check.js';
+import { isObsLocation, locationFromRecord, recordedLocation, type Location } from './location.js';
+import type { Repository } from './repository.js';
 
 export interface RunPlan {
   /** undefined: a full run (a new chain starts). */
@@ -22,26 +25,29 @@ export interface RunPlan {
 }
 
 /**
- * Archives of the current chain that are no longer there (presence only, cheap): an increment on a
- * broken chain could never be restored, so the run then starts a new chain instead.
+ * Archives of the current chain that are missing or damaged (present, size and sha256 as recorded;
+ * in OBS size, ETag and the sha256 in the metadata, without a download): an increment on a broken
+ * chain could never be restored, so the run then starts a new chain instead.
  */
-export async function missingChainArchives(stateFile: string, state: ExportState | undefined): Promise<string[]> {
+export async function brokenChainArchives(repo: Repository, stateFile: Location, state: ExportState | undefined): Promise<{ location: Location; problem: string }[]> {
   const runs = state?.runs ?? [];
   if (runs.length === 0) return [];
-  const missing: string[] = [];
+  const broken: { location: Location; problem: string }[] = [];
+  // Job archives and script captures alike: a restore of the chain reads both.
   for (const f of filesNeededBy(runs, runs.length - 1)) {
-    const file = archivePathFromState(stateFile, f.path);
-    if (!(await fs.stat(file).then(() => true, () => false))) missing.push(file);
+    const location = locationFromRecord(stateFile, f.path);
+    const problem = await storedArchiveProblem(repo, location, f);
+    if (problem) broken.push({ location, problem });
   }
-  return missing;
+  return broken;
 }
 
 /**
  * Refuse an output that is an archive the state still records: replacing it (`-o same.zip --force`
  * every night) would destroy a restore point's chain.
  */
-export function refuseRecordedArchive(stateFile: string, state: ExportState | undefined, output: string): void {
-  const run = state?.runs.find((r) => r.archive && archivePathFromState(stateFile, r.archive.path) === output);
+export function refuseRecordedArchive(stateFile: Location, state: ExportState | undefined, output: Location): void {
+  const run = state?.runs.find((r) => r.archive && locationFromRecord(stateFile, r.archive.path) === output);
   if (!run) return;
   throw new RefusedError(`${output} is the archive of the backup run of ${run.startedAt}, which ${stateFile} still needs; it was left untouched`, [{ subject: output, reason: 'an archive a restore point needs' }], {
     hint: 'Give each run its own archive: -o DIR/ (a default name per run inside DIR).',
@@ -87,10 +93,10 @@ export interface NewRun {
   finishedAt: Date;
   plan: RunPlan;
   listed: JobSummary[];
-  archive?: { path: string; sha256: string; layout: 'zip' | 'dir'; jobs: number };
+  archive?: { path: Location; sha256: string; layout: 'zip' | 'dir'; jobs: number; bytes: number; md5?: string };
   /** Tonight's script list (name → hash); undefined when the scripts were not listed. */
   scripts?: ScriptHashes;
-  scriptArchive?: { path: string; sha256: string; scripts: number };
+  scriptArchive?: { path: Location; sha256: string; scripts: number; bytes: number; md5?: string };
 }
 
 /** The script list at the last run recorded (empty for a first run or a state older than script capture). */
@@ -103,7 +109,7 @@ export function lastScripts(state: ExportState | undefined): ScriptHashes {
 export function recordRun(
   previous: ExportState | undefined,
   run: NewRun,
-  where: { stateFile: string; workspace: string; retention: RetentionPolicy | undefined },
+  where: { stateFile: Location; workspace: string; retention: RetentionPolicy | undefined },
 ): { state: ExportState } & Pruned {
   const { stateFile, workspace, retention } = where;
   const runs = previous?.runs ?? [];
@@ -111,7 +117,7 @@ export function recordRun(
   const before: JobTimes = runs.length === 0 ? new Map() : run.plan.previousJobs ?? lastJobs(runs);
   const delta = jobListDelta(before, jobTimes(run.listed));
   const archive: RunArchive | null = run.archive
-    ? { path: archivePathForState(stateFile, run.archive.path), sha256: run.archive.sha256, layout: run.archive.layout, jobs: run.archive.jobs }
+    ? { ...run.archive, path: recordedLocation(stateFile, run.archive.path), ...(run.archive.layout === 'zip' ? {} : { bytes: undefined }) }
     : null;
   const record: RunRecord = {
     startedAt: run.startedAt.toISOString(),
@@ -120,7 +126,7 @@ export function recordRun(
     archive,
     ...delta,
     ...(run.scripts ? scriptListDelta(runs.length === 0 ? new Map() : lastScripts(previous), run.scripts) : {}),
-    ...(run.scriptArchive ? { scriptArchive: { ...run.scriptArchive, path: archivePathForState(stateFile, run.scriptArchive.path) } } : {}),
+    ...(run.scriptArchive ? { scriptArchive: { ...run.scriptArchive, path: recordedLocation(stateFile, run.scriptArchive.path) } } : {}),
   };
   const pruned = pruneRuns([...runs, record], retention);
   // A successful run clears the failures before it (`backups status` reports the last run).
@@ -141,26 +147,32 @@ export function lastJobList(state: ExportState | undefined): JobTimes {
  * Delete the archives (and their manifests) of runs no kept restore point needs. Only archives the
  * state recorded as written by this tool, never one a kept run also names.
  */
-export async function removeUnneededArchives(stateFile: string, dropped: RunRecord[], kept: RunRecord[]): Promise<string[]> {
-  const stillNamed = new Set(kept.flatMap((r) => (r.archive ? [archivePathFromState(stateFile, r.archive.path)] : [])));
-  const removed: string[] = [];
+export async function removeUnneededArchives(repo: Repository, where: { stateFile: Location; dropped: RunRecord[]; kept: RunRecord[] }): Promise<Location[]> {
+  const { stateFile, dropped, kept } = where;
+  const stillNamed = new Set(kept.flatMap((r) => (r.archive ? [locationFromRecord(stateFile, r.archive.path)] : [])));
+  const removed: Location[] = [];
   for (const r of dropped) {
     if (r.scriptArchive) {
-      const file = archivePathFromState(stateFile, r.scriptArchive.path);
-      if (await fs.lstat(file).then((st) => st.isFile(), () => false)) {
-        await fs.rm(file, { force: true });
-        removed.push(file);
+      const captured = locationFromRecord(stateFile, r.scriptArchive.path);
+      if (isObsLocation(captured) ? await repo.head(captured) : await ownLocalOutput(captured, 'zip')) {
+        await repo.remove(captured);
+        removed.push(captured);
       }
     }
     if (!r.archive) continue;
-    const file = archivePathFromState(stateFile, r.archive.path);
+    const file = locationFromRecord(stateFile, r.archive.path);
     if (stillNamed.has(file)) continue;
-    const st = await fs.lstat(file).catch(() => undefined);
-    if (st && (r.archive.layout === 'dir' ? st.isDirectory() : st.isFile())) {
-      await fs.rm(file, { recursive: r.archive.layout === 'dir', force: true });
+    if (isObsLocation(file) ? await repo.head(file) : await ownLocalOutput(file, r.archive.layout)) {
+      await repo.remove(file);
       removed.push(file);
     }
-    await fs.rm(manifestPathFor(file), { force: true });
+    await repo.remove(manifestPathFor(file));
   }
   return removed;
+}
+
+/** What this tool would have written there: a regular zip file, or a directory tree. */
+async function ownLocalOutput(file: string, layout: 'zip' | 'dir'): Promise<boolean> {
+  const st = await fs.lstat(file).catch(() => undefined);
+  return st !== undefined && (layout === 'dir' ? st.isDirectory() : st.isFile());
 }

@@ -5,13 +5,16 @@
  * script without its job (reference §3), so a script that changed alone needs a file of its own.
  * Deterministic (sorted entries, fixed times), staged and committed like every output.
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { CleanupRegistry } from '../context.js';
+import type { CleanupRegistry, CommandContext } from '../context.js';
 import { LocalFileError } from '../errors.js';
 import { compareEntryNames } from '../archive/zip-write.js';
 import { zipOutput } from '../export/archive-output.js';
 import { commitPath, createStagingDir } from '../util/atomic.js';
 import { scriptHash, withoutId, type ScriptHashes } from './script-list.js';
+import { baseName, isObsLocation, type Location } from './location.js';
+import type { BackupAccess } from './open-state.js';
 
 export interface ScriptChanges {
   /** Every script listed tonight → hash. */
@@ -42,8 +45,8 @@ export function scriptChanges(definitions: Record<string, unknown>[], before: Sc
   return { listed, capture, added: added.sort(), changed: changed.sort(), deleted };
 }
 
-/** `b/x.zip` → `b/x.scripts.zip`; a `--layout dir` tree `b/x` → `b/x.scripts.zip`. */
-export function scriptArchivePathFor(archive: string): string {
+/** `b/x.zip` → `b/x.scripts.zip`; a `--layout dir` tree `b/x` → `b/x.scripts.zip` (also for obs:// locations). */
+export function scriptArchivePathFor(archive: Location): Location {
   return `${archive.replace(/\.zip$/i, '')}.scripts.zip`;
 }
 
@@ -52,7 +55,40 @@ export function scriptFileText(definition: Record<string, unknown>): Buffer {
   return Buffer.from(`${JSON.stringify(withoutId(definition), null, 2)}\n`, 'utf8');
 }
 
-export async function writeScriptArchive(
+export interface CapturedScripts {
+  changes: ScriptChanges;
+  /** The capture written tonight, if any script changed. */
+  written?: { path: Location; sha256: string; bytes: number; scripts: number; md5?: string };
+  /** The run is recorded: the capture stays (until then a failure or interrupt removes it). */
+  keep(): void;
+}
+
+/**
+ * Tonight's changed scripts written beside the run's archive location (`archive` is where the job
+ * archive is or would be): a local file, or in OBS built in scratch space and streamed up with its
+ * sha256 in the object's metadata (as the archives are, so the same checks apply).
+ */
+export async function captureScripts(
+  ctx: CommandContext,
+  access: BackupAccess,
+  req: { definitions: Record<string, unknown>[]; before: ScriptHashes; full: boolean; archive: Location },
+): Promise<CapturedScripts> {
+  const changes = scriptChanges(req.definitions, req.before, req.full);
+  if (changes.capture.length === 0) return { changes, keep: () => undefined };
+  const location = scriptArchivePathFor(req.archive);
+  if (!isObsLocation(location)) {
+    const written = await writeScriptArchive(location, changes.capture, ctx.deps.cleanup);
+    const keep = ctx.deps.cleanup.add(() => fs.rm(location, { force: true }));
+    return { changes, written, keep };
+  }
+  const scratch = await access.scratch();
+  const local = await writeScriptArchive(scratch.path(baseName(location)), changes.capture, ctx.deps.cleanup);
+  const keep = ctx.deps.cleanup.add(() => access.repo.remove(location, { duringCleanup: true }));
+  const { md5 } = await access.repo.upload(location, local.path, { contentType: 'application/zip', meta: { sha256: local.sha256, writer: 'dataarts' } });
+  return { changes, written: { ...local, path: location, md5 }, keep };
+}
+
+async function writeScriptArchive(
   file: string,
   definitions: Record<string, unknown>[],
   cleanup: CleanupRegistry,

@@ -6,7 +6,7 @@
  * sorted (the service's key order is not a change), without the `id` (not part of a `.script` file).
  */
 import { createHash } from 'node:crypto';
-import type { RunRecord } from '../export/state-file.js';
+import type { RunRecord } from './state-file.js';
 
 /** Script name → content hash. */
 export type ScriptHashes = Map<string, string>;

@@ -4,7 +4,7 @@
  * given). From the state alone; `--detail` reads the chains' archives for the changed paths.
  */
 import type { CommandContext } from '../context.js';
-import { openBackupState } from '../backups/open-state.js';
+import { openBackupAccess, openBackupState, type BackupAccess } from '../backups/open-state.js';
 import { pickPoint } from '../backups/pick-point.js';
 import { detailChanges, diffPoints, type ListDiff } from '../backups/point-diff.js';
 import type { Change } from '../compare/definitions.js';
@@ -39,12 +39,21 @@ function lines(kind: 'job' | 'script', d: ListDiff, detail: Map<string, Change[]
 }
 
 export async function runBackupsDiff(ctx: CommandContext, opts: BackupsDiffOptions): Promise<number> {
-  const { file, state } = await openBackupState(ctx.deps.cwd, opts.stateFile);
+  const access = openBackupAccess(ctx);
+  try {
+    return await diff(ctx, opts, access);
+  } finally {
+    await access.close();
+  }
+}
+
+async function diff(ctx: CommandContext, opts: BackupsDiffOptions, access: BackupAccess): Promise<number> {
+  const { file, state } = await openBackupState(ctx, access, opts.stateFile);
   const now = ctx.deps.now();
   const a = pickPoint(state, file, { value: opts.a, flag: 'A', now });
   const b = pickPoint(state, file, { value: opts.b, flag: 'B', now });
-  const diff = diffPoints(state, a, b);
-  const detail = opts.detail ? await detailChanges(file, state, { a, b, diff }) : undefined;
+  const changes = diffPoints(state, a, b);
+  const detail = opts.detail ? await detailChanges({ repo: access.repo, stateFile: file, scratch: access.scratch }, state, { a, b, diff: changes }) : undefined;
   const from = state.runs[a]!.startedAt;
   const to = state.runs[b]!.startedAt;
   if (ctx.globals.json) {
@@ -52,12 +61,12 @@ export async function runBackupsDiff(ctx: CommandContext, opts: BackupsDiffOptio
       ...d,
       ...(m ? { changes: Object.fromEntries([...m].map(([n, cs]) => [n, cs.map(wire)])) } : {}),
     });
-    await printJson(ctx.deps.io.stdout, { stateFile: file, from, to, jobs: withDetail(diff.jobs, detail?.jobs), scripts: withDetail(diff.scripts, detail?.scripts) });
+    await printJson(ctx.deps.io.stdout, { stateFile: file, from, to, jobs: withDetail(changes.jobs, detail?.jobs), scripts: withDetail(changes.scripts, detail?.scripts) });
     return 0;
   }
   const count = (d: ListDiff) => `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed`;
-  ctx.ui.info(`from ${from} to ${to}: jobs ${count(diff.jobs)}; scripts ${count(diff.scripts)}`);
-  const all = [...lines('job', diff.jobs, detail?.jobs), ...lines('script', diff.scripts, detail?.scripts)];
+  ctx.ui.info(`from ${from} to ${to}: jobs ${count(changes.jobs)}; scripts ${count(changes.scripts)}`);
+  const all = [...lines('job', changes.jobs, detail?.jobs), ...lines('script', changes.scripts, detail?.scripts)];
   await printLines(ctx.deps.io.stdout, all.map((l) => (l.length > 200 ? `${l.slice(0, 199)}…` : l)));
   return 0;
 }

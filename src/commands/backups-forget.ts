@@ -6,12 +6,13 @@
  */
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { openBackupState } from '../backups/open-state.js';
+import { openBackupAccess, openBackupState, type BackupAccess } from '../backups/open-state.js';
 import { acquireLock } from '../backups/lock.js';
 import { pruneRuns } from '../backups/chain.js';
+import { locationFromRecord } from '../backups/location.js';
 import { removeUnneededArchives } from '../backups/record-run.js';
-import { describePolicy, retentionFromFlags, type RetentionFlags } from '../backups/retention.js';
-import { archivePathFromState, writeState } from '../export/state-file.js';
+import { describePolicy, retentionFromFlags, type RetentionFlags, type RetentionPolicy } from '../backups/retention.js';
+import { writeState } from '../backups/state-file.js';
 import { formatTable, printJson, printLines } from '../output/render.js';
 
 export interface BackupsForgetOptions extends RetentionFlags {
@@ -24,17 +25,28 @@ export async function runBackupsForget(ctx: CommandContext, opts: BackupsForgetO
   if (policy === undefined) {
     throw new UsageError('say which restore points to keep', { hint: 'Give at least one of --keep-last N, --keep-daily N, --keep-weekly N, --keep-monthly N, --keep-within DURATION.' });
   }
-  const { file } = await openBackupState(ctx.deps.cwd, opts.stateFile);
-  const lock = opts.dryRun ? undefined : await acquireLock(file, { cleanup: ctx.deps.cleanup, now: ctx.deps.now(), warn: (m) => ctx.ui.warn(m) });
+  const access = openBackupAccess(ctx);
+  try {
+    return await forget(ctx, opts, { access, policy });
+  } finally {
+    await access.close();
+  }
+}
+
+async function forget(ctx: CommandContext, opts: BackupsForgetOptions, with_: { access: BackupAccess; policy: RetentionPolicy }): Promise<number> {
+  const { access, policy } = with_;
+  const { file } = await openBackupState(ctx, access, opts.stateFile);
+  const lock = opts.dryRun ? undefined : await acquireLock(access.repo, file, { cleanup: ctx.deps.cleanup, now: ctx.deps.now, warn: (m) => ctx.ui.warn(m) });
   try {
     // Read (again) under the lock: the state a run that just finished wrote.
-    const { state } = await openBackupState(ctx.deps.cwd, opts.stateFile);
+    const { state } = await openBackupState(ctx, access, opts.stateFile);
     const pruned = pruneRuns(state.runs, policy);
-    const doomed = pruned.dropped.flatMap((r) => [r.archive?.path, r.scriptArchive?.path].flatMap((p) => (p ? [archivePathFromState(file, p)] : [])));
+    const doomed = pruned.dropped.flatMap((r) => [r.archive?.path, r.scriptArchive?.path].flatMap((p) => (p ? [locationFromRecord(file, p)] : [])));
     let removed: string[] = [];
-    if (!opts.dryRun) {
-      await writeState(file, { ...state, runs: pruned.kept }, ctx.deps.cleanup);
-      removed = await removeUnneededArchives(file, pruned.dropped, pruned.kept);
+    if (lock) {
+      await lock.check();
+      await writeState(access.repo, file, { ...state, runs: pruned.kept });
+      removed = await removeUnneededArchives(access.repo, { stateFile: file, dropped: pruned.dropped, kept: pruned.kept });
     }
     const points = pruned.decisions.map((d) => ({ at: d.run.startedAt, keep: d.keep, reasons: d.reasons }));
     const rules = describePolicy(policy, opts.keepWithin);

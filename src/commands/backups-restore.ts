@@ -6,11 +6,12 @@
  */
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { openBackupState } from '../backups/open-state.js';
+import { openBackupAccess, openBackupState, type BackupAccess } from '../backups/open-state.js';
 import { pickPoint } from '../backups/pick-point.js';
 import { composeRestore, jobsAtPoint } from '../backups/compose.js';
 import { writeRestore } from '../backups/write-restore.js';
 import { resolveOutputTarget } from '../export/output-target.js';
+import { parseSince } from '../export/since.js';
 import { globToRegExp } from '../util/glob.js';
 import { printJson, printLines } from '../output/render.js';
 
@@ -26,7 +27,19 @@ export interface BackupsRestoreOptions {
 
 export async function runBackupsRestore(ctx: CommandContext, opts: BackupsRestoreOptions): Promise<number> {
   if (opts.output === undefined) throw new UsageError('say where the restore goes', { hint: 'Give -o OUT (a .zip, a directory with --layout dir, or DIR/ for a default name inside it).' });
-  const { file, state } = await openBackupState(ctx.deps.cwd, opts.stateFile);
+  // An unreadable --at is a usage error before anything is read.
+  if (opts.at !== undefined) parseSince(opts.at, ctx.deps.now(), '--at');
+  const access = openBackupAccess(ctx);
+  try {
+    return await restore(ctx, opts, { access });
+  } finally {
+    await access.close();
+  }
+}
+
+async function restore(ctx: CommandContext, opts: BackupsRestoreOptions, run0: { access: BackupAccess }): Promise<number> {
+  const { access } = run0;
+  const { file, state } = await openBackupState(ctx, access, opts.stateFile);
   const point = pickPoint(state, file, { value: opts.at, flag: '--at', now: ctx.deps.now() });
   const run = state.runs[point]!;
   const existing = jobsAtPoint(state, point);
@@ -39,7 +52,7 @@ export async function runBackupsRestore(ctx: CommandContext, opts: BackupsRestor
   const target = await resolveOutputTarget(ctx, {
     typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-restore', workspace: state.workspace, stamp: new Date(run.startedAt),
   });
-  const composed = await composeRestore(file, state, point, wanted);
+  const composed = await composeRestore({ repo: access.repo, stateFile: file, scratch: access.scratch }, state, point, wanted);
   const written = await writeRestore(ctx, composed, {
     path: target.path,
     layout: opts.layout,

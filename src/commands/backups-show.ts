@@ -3,10 +3,10 @@
  * listed) and the scripts of one restore point (default: the newest), from the state alone.
  */
 import type { CommandContext } from '../context.js';
-import { openBackupState } from '../backups/open-state.js';
+import { openBackupAccess, openBackupState } from '../backups/open-state.js';
 import { pickPoint } from '../backups/pick-point.js';
 import { scriptListAt } from '../backups/script-list.js';
-import { jobListAt } from '../export/state-file.js';
+import { jobListAt } from '../backups/state-file.js';
 import { formatTable, printJson, printLines } from '../output/render.js';
 
 export interface BackupsShowOptions {
@@ -17,7 +17,8 @@ export interface BackupsShowOptions {
 const timeText = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : '-');
 
 export async function runBackupsShow(ctx: CommandContext, opts: BackupsShowOptions): Promise<number> {
-  const { file, state } = await openBackupState(ctx.deps.cwd, opts.stateFile);
+  const access = openBackupAccess(ctx);
+  const { file, state } = await openBackupState(ctx, access, opts.stateFile).finally(() => access.close());
   const point = pickPoint(state, file, { value: opts.at, flag: '--at', now: ctx.deps.now() });
   const run = state.runs[point]!;
   const jobs = [...jobListAt(state.runs, point)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

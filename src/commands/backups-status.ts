@@ -5,7 +5,7 @@
  */
 import type { CommandContext } from '../context.js';
 import { BackupsUnhealthyError } from '../errors.js';
-import { openBackupState } from '../backups/open-state.js';
+import { openBackupAccess, openBackupState } from '../backups/open-state.js';
 import { restorePoints } from '../backups/chain.js';
 import { parseDuration } from '../export/since.js';
 import { printJson, printLines } from '../output/render.js';
@@ -22,7 +22,8 @@ function ago(ms: number): string {
 
 export async function runBackupsStatus(ctx: CommandContext, opts: BackupsStatusOptions): Promise<number> {
   const maxAgeMs = parseDuration(opts.maxAge, '--max-age');
-  const { file, state } = await openBackupState(ctx.deps.cwd, opts.stateFile);
+  const access = openBackupAccess(ctx);
+  const { file, state } = await openBackupState(ctx, access, opts.stateFile).finally(() => access.close());
   const now = ctx.deps.now();
   const points = restorePoints(state.runs);
   const newest = points.length === 0 ? undefined : state.runs[points[points.length - 1]!]!;

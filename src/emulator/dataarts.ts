@@ -262,7 +262,7 @@ async function sendZip(ctx: DlfContext, entries: [string, string][], fileName: s
     if (!m) throw dlfError('DLF.0803', 'The OBS path is invalid.');
     if (!ctx.state.buckets.has(m[1]!)) throw dlfError('DLF.1242', 'The OBS bucket does not exist.');
     const prefix = m[2]! === '' || m[2]!.endsWith('/') ? m[2]! : `${m[2]!}/`;
-    ctx.state.putObsObject(m[1]!, `${prefix}${fileName}`, zip, 'application/zip');
+    ctx.state.putObsObject(m[1]!, `${prefix}${fileName}`, zip, { contentType: 'application/zip' });
     // (inferred) 200 with an empty body when the zip went to OBS.
     return sendEmpty(ctx.ex, 200);
   }

@@ -96,7 +96,7 @@ async function claimDefault(ctx: CommandContext, dir: string, req: TargetRequest
     const candidate = path.join(dir, defaultOutputName({ prefix: req.prefix, workspace: req.workspace, stamp, layout: req.layout, n }));
     if (await pathExists(manifestPathFor(candidate))) continue;
     try {
-      if (req.layout === 'zip') await (await fs.open(candidate, 'wx')).close();
+      if (req.layout === 'zip') await (await fs.open(candidate, 'wx', 0o600)).close();
       else await fs.mkdir(candidate);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;

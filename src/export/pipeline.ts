@@ -9,7 +9,8 @@ import type { JobSummary } from '../api/dataarts.js';
 import { commitPath, createStagingDir } from '../util/atomic.js';
 import { archiveOrder, fetchAndMerge, planBatches, type BatchExporter, type BatchSource } from './batches.js';
 import { directoryOutput, zipOutput } from './archive-output.js';
-import { buildJobList, manifestPathFor, writeManifest, zipComment, type JobListItem } from './manifest.js';
+import { buildJobList, manifestPathFor, writeManifestNamed, zipComment, type JobListItem } from './manifest.js';
+import { LocalFileError } from '../errors.js';
 import type { ExportCommonOptions } from './options.js';
 import { DEFAULT_CONCURRENCY } from './batches.js';
 
@@ -86,7 +87,7 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
     const jobs = plan.feed ? await plan.feed.jobs() : plan.jobs;
     const summary = await builder.finish(merged.entries);
     const jobList = buildJobList(merged.entries, new Map(jobs.map((j) => [j.name, j.jobType])));
-    await writeManifest(staging.path('manifest.json'), {
+    await writeManifestNamed(manifestPath, staging.path('manifest.json'), {
       command: plan.command,
       workspace: plan.workspace,
       layout: plan.layout,
@@ -118,7 +119,9 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
   } catch (err) {
     progress.stop();
     await builder.abort().catch(() => undefined);
-    throw err;
+    // A local write error (disk full while a batch is unpacked or the zip grows) is exit 7 naming
+    // the path (the file's own, else the output's), never "a bug".
+    throw LocalFileError.from(err, 'write', plan.output);
   } finally {
     await staging.dispose();
   }

@@ -125,7 +125,7 @@ export async function writeFileAtomic(
   const staging = await createStagingDir(target, options.cleanup);
   try {
     const staged = staging.path(path.basename(target));
-    await fs.writeFile(staged, data);
+    await fs.writeFile(staged, data, { mode: 0o600 });
     await commitPath(staged, target, { force: options.force });
   } finally {
     await staging.dispose();

@@ -12,22 +12,30 @@
  * Version 1 files (one record of the last run, no job list) are read as a state with no runs: the
  * next run starts a new chain with a full archive, since nothing before it can be restored.
  * Written atomically, and only after the run's archive is safely in place.
+ *
+ * Self-checking: each run line carries the sha256 of the line before it (`prev`), the file the
+ * sha256 of its last line (`hash`); a removed, edited, reordered or cut-off record is refused
+ * (exit 4) naming the first one that is wrong. Files written before the chain (no `prev`, no
+ * `hash`) are accepted and chained by the next write.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import type { CleanupRegistry } from '../context.js';
-import { LocalFileError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { createHash } from 'node:crypto';
+import { LocalFileError, RefusedError } from '../errors.js';
+import type { Location } from './location.js';
+import type { Repository } from './repository.js';
 
 export const STATE_VERSION = 2;
 
 export interface RunArchive {
-  /** Relative to the state file's directory (absolute if on another drive). */
+  /** Relative to the state file's directory, or a full location (location.ts recordedLocation). */
   path: string;
   sha256: string;
   layout: 'zip' | 'dir';
   /** Jobs in the archive. */
   jobs: number;
+  /** Size in bytes (a zip; recorded since the states chain their records). */
+  bytes?: number;
+  /** MD5 (hex) of an archive in OBS: its ETag, checked by a HEAD without a download. */
+  md5?: string;
 }
 
 export interface RunRecord {
@@ -51,10 +59,13 @@ export interface RunRecord {
 }
 
 export interface ScriptArchive {
-  /** Relative to the state file's directory, as RunArchive.path. */
+  /** Relative to the state file's directory, or a full location, as RunArchive.path. */
   path: string;
   sha256: string;
   scripts: number;
+  bytes?: number;
+  /** MD5 (hex) of a capture in OBS (its ETag). */
+  md5?: string;
 }
 
 /** A run that failed: when, how it ended, and the message (never a secret: messages name no credential). */
@@ -72,6 +83,8 @@ export interface ExportState {
   failures?: FailedRun[];
   /** Read from a version-1 file: what it said about its last run (nothing to restore from). */
   legacy?: { lastExportStartedAt: string; lastArchive?: string };
+  /** Read from a version-2 file written before states chained their records (accepted; the next write chains it). */
+  unchained?: true;
 }
 
 /** A job list: name → lastUpdateTime (0 when the service gave none). */
@@ -82,19 +95,32 @@ const bad = (file: string, why: string) =>
     hint: 'Fix it, or move it away (the next run then starts a new chain with a full export).',
   });
 
+/** An edited, reordered or truncated state: refused (exit 4), naming the first record that is wrong. */
+const tampered = (file: string, why: string) =>
+  new RefusedError(`${file} was changed outside dataarts: ${why}`, [{ subject: file, reason: why }], {
+    hint: 'Put back the file dataarts wrote (a copy, or your backup of it), or move it away: the next run then starts a new chain with a full export.',
+  });
+
+/** sha256 (hex) of a text. */
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 /** The state, or undefined when the file does not exist yet (first run: full export). */
-export async function readState(file: string): Promise<ExportState | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new LocalFileError('read', file, err);
-  }
+export async function readState(repo: Repository, file: Location): Promise<ExportState | undefined> {
+  const bytes = await repo.read(file);
+  if (bytes === undefined) return undefined;
+  return parseState(file, bytes.toString('utf8'));
+}
+
+/** Parse and check a state file's text (see readState). */
+export function parseState(file: string, text: string): ExportState {
   let parsed: Record<string, unknown>;
   try {
     parsed = JSON.parse(text) as Record<string, unknown>;
   } catch {
+    // A chained state cut short (a truncated copy, a half-written edit): name the first bad record.
+    if (text.startsWith('{"version":2,') && text.includes('"prev":"')) throw tampered(file, firstUnreadableRecord(text));
     throw bad(file, 'invalid JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad(file, 'not a JSON object');
@@ -107,16 +133,66 @@ export async function readState(file: string): Promise<ExportState | undefined> 
   }
   if (parsed.version !== STATE_VERSION) throw bad(file, `version ${JSON.stringify(parsed.version)}; this dataarts reads versions 1 and 2`);
   if (!Array.isArray(parsed.runs)) throw bad(file, 'no runs list');
-  const runs = parsed.runs as RunRecord[];
+  const runs = parsed.runs as (RunRecord & { prev?: unknown })[];
+  const chained = typeof parsed.hash === 'string' || runs.some((r) => typeof r === 'object' && r !== null && 'prev' in r);
   runs.forEach((r, i) => {
     const problem = runProblem(r, i === 0);
-    if (problem) throw bad(file, `run ${i + 1}: ${problem}`);
+    if (problem) throw (chained ? tampered : bad)(file, `run ${i + 1}: ${problem}`);
   });
   const failures = parsed.failures;
   if (failures !== undefined && (!Array.isArray(failures) || failures.some((f: FailedRun) => typeof f?.at !== 'string' || typeof f.exitCode !== 'number' || typeof f.message !== 'string'))) {
-    throw bad(file, 'bad failures list');
+    throw (chained ? tampered : bad)(file, 'bad failures list');
   }
-  return { version: STATE_VERSION, workspace: parsed.workspace, runs, ...(failures && failures.length > 0 ? { failures: failures as FailedRun[] } : {}) };
+  if (chained) checkChain(file, { workspace: parsed.workspace, runs, failures: failures as FailedRun[] | undefined, hash: parsed.hash });
+  // Records carry their chain only on disk.
+  const plain = runs.map(({ prev: _prev, ...r }) => r as RunRecord);
+  return {
+    version: STATE_VERSION, workspace: parsed.workspace, runs: plain,
+    ...(failures && (failures as FailedRun[]).length > 0 ? { failures: failures as FailedRun[] } : {}),
+    ...(chained ? {} : { unchained: true }),
+  };
+}
+
+/** The head line every chain starts from (binds the workspace to the runs). */
+function headLine(workspace: string): string {
+  return JSON.stringify({ version: STATE_VERSION, workspace });
+}
+
+/** Each run's `prev` must be the hash of the line before it, and the file's `hash` that of the last. */
+function checkChain(file: string, doc: { workspace: string; runs: (RunRecord & { prev?: unknown })[]; failures?: FailedRun[]; hash: unknown }): void {
+  let before = digest(headLine(doc.workspace));
+  for (const [i, r] of doc.runs.entries()) {
+    if (r.prev !== before) {
+      throw tampered(file, `run ${i + 1} (started ${r.startedAt}) does not follow the record before it (edited, removed or reordered at or before it)`);
+    }
+    before = digest(JSON.stringify(r));
+  }
+  if (doc.hash !== fileHash(before, doc.failures)) {
+    if (doc.failures?.length && doc.hash === before) throw tampered(file, 'its failed runs were edited');
+    throw tampered(file, doc.runs.length === 0 ? 'its hash does not match (edited)' : `the records after run ${doc.runs.length} (started ${doc.runs[doc.runs.length - 1]!.startedAt}) were removed, or its hash was edited`);
+  }
+}
+
+/**
+ * The file's own hash: that of its last run line, and of the failed runs after it when there are
+ * any (so `backups status` cannot be silenced by removing a failure by hand).
+ */
+function fileHash(lastLine: string, failures: FailedRun[] | undefined): string {
+  return failures?.length ? digest(`${lastLine}\n${JSON.stringify(failures)}`) : lastLine;
+}
+
+/** For a chained file that is not JSON any more: the first run line that does not parse. */
+function firstUnreadableRecord(text: string): string {
+  const lines = text.split('\n').slice(1);
+  for (const [i, line] of lines.entries()) {
+    if (line.startsWith(']')) return `it ends after run ${i} in the middle of its last line`;
+    try {
+      JSON.parse(line.replace(/,$/, ''));
+    } catch {
+      return `run ${i + 1} is cut short or unreadable (the file was truncated or edited)`;
+    }
+  }
+  return `it ends after run ${lines.length} without its closing hash (the file was truncated)`;
 }
 
 function runProblem(r: RunRecord, first: boolean): string | undefined {
@@ -134,21 +210,25 @@ function runProblem(r: RunRecord, first: boolean): string | undefined {
 }
 
 /**
- * Compact JSON, one run a line (readable, diffable, small). Written atomically: a crash leaves the
- * old state whole.
+ * Compact JSON, one run a line (readable, diffable, small), each run carrying the hash of the line
+ * before it (`prev`; the first: of the head), the file the hash of its last line (`hash`).
  */
 export function serializeState(state: ExportState): string {
-  const head = JSON.stringify({ version: state.version, workspace: state.workspace, ...(state.failures?.length ? { failures: state.failures } : {}) });
-  const runs = state.runs.map((r) => JSON.stringify(r)).join(',\n');
-  return `${head.slice(0, -1)},"runs":[\n${runs}\n]}\n`;
+  const head = headLine(state.workspace);
+  let before = digest(head);
+  const lines = state.runs.map((r) => {
+    const line = JSON.stringify({ ...r, prev: before });
+    before = digest(line);
+    return line;
+  });
+  const failures = state.failures?.length ? `,"failures":${JSON.stringify(state.failures)}` : '';
+  return `${head.slice(0, -1)},"runs":[\n${lines.join(',\n')}\n]${failures},"hash":"${fileHash(before, state.failures)}"}\n`;
 }
 
-export async function writeState(file: string, state: ExportState, cleanup: CleanupRegistry): Promise<void> {
-  try {
-    await writeFileAtomic(file, serializeState(state), { force: true, cleanup });
-  } catch (err) {
-    throw LocalFileError.from(err, 'write', file);
-  }
+/** Written whole: a crash leaves the old state whole (repository.ts). */
+export async function writeState(repo: Repository, file: Location, state: ExportState): Promise<void> {
+  const { unchained: _u, ...rest } = state;
+  await repo.write(file, serializeState(rest));
 }
 
 /** Calls `visit(i, jobs)` with the complete job list at every run, oldest first (one pass over the deltas). */
@@ -179,15 +259,4 @@ export function jobListDelta(before: JobTimes, after: JobTimes): Pick<RunRecord,
   for (const [name, t] of after) if (before.get(name) !== t) set[name] = t;
   for (const name of before.keys()) if (!after.has(name)) del.push(name);
   return { ...(Object.keys(set).length ? { set } : {}), ...(del.length ? { del } : {}) };
-}
-
-/** Record a path relative to the state file's directory (so a backup folder can be moved with its state). */
-export function archivePathForState(stateFile: string, archive: string): string {
-  const rel = path.relative(path.dirname(stateFile), archive);
-  return path.isAbsolute(rel) ? archive : rel.split(path.sep).join('/');
-}
-
-/** The absolute path of a recorded archive. */
-export function archivePathFromState(stateFile: string, recorded: string): string {
-  return path.resolve(path.dirname(stateFile), recorded);
 }
