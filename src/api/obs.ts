@@ -105,7 +105,7 @@ export class ObsClient {
         const date = this.deps.now().toUTCString();
         const all = { ...req.headers, Date: date };
         const authorization = obsAuthorization(
-          { method, contentMd5, contentType: body ? contentType : '', date, headers: all, resource },
+          { method, contentMd5, contentType: content ? contentType : '', date, headers: all, resource },
           creds.ak,
           creds.sk,
         );
@@ -167,7 +167,11 @@ export class ObsClient {
   /** Size, ETag (the MD5 of a single-PUT object, hex) and user metadata; undefined when absent. */
   async head(bucket: string, key: string): Promise<ObjectHead | undefined> {
     return absentAsUndefined(async () => {
-      const res = await this.deps.http.send(this.request('HEAD', { bucket, key }));
+      // A HEAD answer has no body, whatever its Content-Length says (the object's size).
+      const res = await this.deps.http.execute(this.request('HEAD', { bucket, key }), async (_status, headers, body) => {
+        body.resume();
+        return { headers };
+      });
       const meta: Record<string, string> = {};
       for (const [name, value] of Object.entries(res.headers)) if (name.startsWith('x-obs-meta-')) meta[name.slice('x-obs-meta-'.length)] = value;
       return { size: Number(res.headers['content-length'] ?? 0), etag: (res.headers['etag'] ?? '').replace(/"/g, ''), meta };

@@ -149,7 +149,10 @@ export async function acquireLock(repo: Repository, stateFile: Location, options
       const holder = live.find((e) => e.info.held) ?? (attempt >= ATTEMPTS ? live[0] : undefined);
       if (holder) throw refusal(stateFile, holder);
       // Others are trying at the same moment: back off a random while, so one of us goes first.
-      await sleep(randomInt(20, 200));
+      // The run with the lowest token waits least, the others long enough for it to get through
+      // (only the wait depends on this; safety never does).
+      const first = live.every((e) => e.info.token > token);
+      await sleep(first ? randomInt(0, 20) : randomInt(100, 300) * Math.min(attempt, 4));
     }
   } catch (err) {
     unregister();
