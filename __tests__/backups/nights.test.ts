@@ -18,6 +18,7 @@ import { emulatorEnv } from '../helpers/emulator-env.js';
 let emu: Emulator;
 let dir: string;
 const HOUR = 3_600_000;
+const BUCKET = 'dataarts-staging';
 
 beforeAll(async () => {
   emu = await startBackupEmulator(12, ['r1']);
@@ -115,6 +116,34 @@ describe('scripts in the nights', () => {
   }, 60_000);
 });
 
+describe('an obs:// repository', () => {
+  test('a script-only change, show, diff --detail, status and forget work on OBS as locally, and nothing local appears', async () => {
+    const base = `obs://${BUCKET}/nights/`;
+    const { job, script } = jobWithScript(emu, new Set(['x']));
+    const before = await fs.readdir(dir);
+    const n1 = await night(base.slice(0, -1));
+    expect(n1.scriptArchive.path).toMatch(/^obs:\/\/.*\.scripts\.zip$/);
+    changeScriptOnly(script, '-- changed alone on OBS\nSELECT 7;\n');
+    const n2 = await night(base.slice(0, -1));
+    expect(n2.changes.scripts.changed).toEqual([script]);
+    const r = await cli(emu, ['backups', 'restore', '--state-file', `${base}state.json`, '-o', 'restore-obs.zip'], dir);
+    expect(r.code).toBe(0);
+    const restored = new Map((await readZipEntries(path.join(dir, 'restore-obs.zip'), EXPORT_BATCH_LIMITS)).map((e) => [e.name, e.data.toString('utf8')]));
+    expect(JSON.parse(restored.get(`jobs/${job}/${script}.script`)!).content).toBe('-- changed alone on OBS\nSELECT 7;\n');
+    const shown = json((await cli(emu, ['backups', 'show', '--state-file', `${base}state.json`, '--json'], dir)).stdout);
+    expect(shown.scripts.length).toBe(source().scripts.size);
+    const state = JSON.parse(emu.state.obsObject(BUCKET, 'nights/state.json')!.toString('utf8'));
+    const d = json((await cli(emu, ['backups', 'diff', '--state-file', `${base}state.json`, state.runs[0].startedAt, state.runs[1].startedAt, '--detail', '--json'], dir)).stdout);
+    expect(d.scripts.changes[script]).toEqual([expect.objectContaining({ path: 'content' })]);
+    expect((await cli(emu, ['backups', 'status', '--state-file', `${base}state.json`, '--max-age', '1h'], dir)).code).toBe(0);
+    expect((await cli(emu, ['backups', 'verify', '--state-file', `${base}state.json`], dir)).code).toBe(0);
+    const forget = json((await cli(emu, ['backups', 'forget', '--state-file', `${base}state.json`, '--keep-last', '1', '--dry-run', '--json'], dir)).stdout);
+    expect(forget.points.map((p: { keep: boolean }) => p.keep)).toEqual([false, true]);
+    // Only the restore the user named appeared locally.
+    expect((await fs.readdir(dir)).filter((n) => !before.includes(n)).sort()).toEqual(['restore-obs.zip', 'restore-obs.zip.manifest.json']);
+  }, 60_000);
+});
+
 describe('monitoring', () => {
   test('status exit 0 after a good night, 9 when stale or when the last night failed (recorded with its exit code, no secret), 0 again after a good one', async () => {
     await fs.mkdir(path.join(dir, 'm'));
@@ -143,6 +172,14 @@ describe('monitoring', () => {
     expect(doc).toMatchObject({ ok: false, lastRunFailed: true });
     expect(bad.stderr).toContain('the last run failed');
     expect(bad.stderr).toContain('exit 7');
+
+    // The failure is covered by the state's own hash: removing it by hand is refused, not believed.
+    const text = await fs.readFile(path.join(dir, 'm/state.json'), 'utf8');
+    await fs.writeFile(path.join(dir, 'm/edited.json'), text.replace(/,"failures":\[.*?\]/, ''));
+    expect(text).toContain('"failures":[');
+    const edited = await cli(emu, ['backups', 'status', '--state-file', 'm/edited.json', '--max-age', '1h'], dir);
+    expect(edited.code).toBe(4);
+    expect(edited.stderr).toContain('changed outside dataarts');
 
     await night('m');
     expect((await cli(emu, ['backups', 'status', '--state-file', 'm/state.json', '--max-age', '1h'], dir)).code).toBe(0);
