@@ -130,11 +130,11 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
   let removed: string[] = [];
   if (stateFile !== undefined && backup !== undefined) {
     const archive = result && { path: result.path, sha256: result.sha256, layout: result.layout, jobs: result.jobs, bytes: result.bytes, ...(md5 ? { md5 } : {}) };
-    removed = await finishBackupRun(access, { ...backup, stateFile, workspace, keep: opts.keep }, { startedAt, finishedAt: ctx.deps.now(), plan, listed, archive });
-  } else if (result && opts.keep !== undefined) {
-    removed = await rotateOutputs(access.repo, { dir: target.dir, workspace, layout: opts.layout, keep: opts.keep });
+    removed = await finishBackupRun(access, { ...backup, stateFile, workspace, keep: opts.keep, onRecorded: () => target.keep() }, { startedAt, finishedAt: ctx.deps.now(), plan, listed, archive });
+  } else {
+    target.keep();
+    if (result && opts.keep !== undefined) removed = await rotateOutputs(access.repo, { dir: target.dir, workspace, layout: opts.layout, keep: opts.keep });
   }
-  target.keep();
   reportRemoved(ctx.ui, removed, opts.keep);
 
   if (result) {
