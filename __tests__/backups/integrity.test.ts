@@ -15,6 +15,8 @@ import { makeContext } from '../config/context.js';
 import { emulatorEnv } from '../helpers/emulator-env.js';
 import { openBackupAccess } from '../../src/backups/open-state.js';
 import { acquireLock } from '../../src/backups/lock.js';
+import { DeterministicZipWriter } from '../../src/archive/zip-write.js';
+import { writeManifestNamed } from '../../src/export/manifest.js';
 
 const BUCKET = 'dataarts-staging';
 let emu: Emulator;
@@ -162,4 +164,71 @@ test('-o obs://… without a state file writes the archive to OBS and no local f
   expect(emu.state.obsObject(BUCKET, out.path.slice(`obs://${BUCKET}/`.length))).toBeDefined();
   expect(existsSync(path.join(dir, 'obs:'))).toBe(false);
   expect((await fs.readdir(os.tmpdir())).filter((n) => n.startsWith(`dataarts-scratch-${process.pid}-`))).toEqual([]);
+});
+
+describe('local files', () => {
+  test('--force replaces only a zip this tool wrote: a zip made by another program is refused (exit 4) and left alone', async () => {
+    const photos = path.join(dir, 'family-photos.zip');
+    const writer = DeterministicZipWriter.open(photos);
+    writer.add('a.jpg', Buffer.from('jpeg bytes'));
+    await writer.finish('my holiday pictures');
+    const before = await fs.readFile(photos);
+    const r = await cli(emu, ['jobs', 'export-workspace', '--full', '-o', 'family-photos.zip', '--force'], dir);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('not an output of dataarts');
+    expect(await fs.readFile(photos)).toEqual(before);
+    // One of ours (its comment says so) is replaced.
+    expect((await cli(emu, ['jobs', 'export-workspace', '--full', '-o', 'ours.zip'], dir)).code).toBe(0);
+    expect((await cli(emu, ['jobs', 'export-workspace', '--full', '-o', 'ours.zip', '--force'], dir)).code).toBe(0);
+  });
+
+  test('what a killed run left (its placeholder, its staging directory) is removed by the next run; --keep counts only complete archives', async () => {
+    const d = path.join(dir, 'killed');
+    await fs.mkdir(d);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const mark = JSON.stringify({ pid: dead, host: os.hostname() });
+    const placeholder = path.join(d, 'dataarts-workspace-default-20200101T000000Z.zip');
+    await fs.writeFile(placeholder, `dataarts placeholder ${mark}\n`);
+    const staging = path.join(d, '.dataarts-workspace-default-20200101T000000Z.zip.tmp-AbC123');
+    await fs.mkdir(staging);
+    await fs.writeFile(path.join(staging, '.dataarts-owner'), mark);
+    await fs.writeFile(path.join(staging, 'archive.zip'), Buffer.alloc(1000));
+    // A live run's placeholder (this process) stays.
+    const live = path.join(d, 'dataarts-workspace-default-20200101T000001Z.zip');
+    await fs.writeFile(live, `dataarts placeholder ${JSON.stringify({ pid: process.pid, host: os.hostname() })}\n`);
+    const written: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      const r = await cli(emu, ['jobs', 'export-workspace', '--full', '-o', 'killed/', '--keep', '2', '--json'], dir);
+      expect(r.code).toBe(0);
+      written.push(JSON.parse(r.stdout).path);
+      if (n === 0) expect(r.stderr).toContain('left by a run that was killed');
+    }
+    const left = (await fs.readdir(d)).sort();
+    expect(left).toEqual([path.basename(live), ...written.slice(1).flatMap((w) => [path.basename(w), `${path.basename(w)}.manifest.json`])].sort());
+    for (const w of written.slice(1)) expect((await fs.stat(w)).mode & 0o777).toBe(0o600);
+  });
+
+  test('a local write error while a download streams is exit 7 naming the path at once (not retried as a network failure)', async () => {
+    emu.state.putObsObject(BUCKET, 'dl/blob', Buffer.alloc(200_000, 7));
+    const ctx = makeContext({ cwd: dir, env: emulatorEnv(emu) });
+    const access = openBackupAccess(ctx);
+    try {
+      const before = emu.requests.length;
+      const err = (await access.repo.download(`obs://${BUCKET}/dl/blob`, '/dev/full').catch((e: unknown) => e)) as { exitCode?: number; message?: string };
+      expect(err.exitCode).toBe(7);
+      expect(err.message).toBe('cannot write /dev/full: no space left on device');
+      expect(emu.requests.length - before).toBe(1);
+    } finally {
+      await access.close();
+    }
+  });
+
+  test('a manifest that cannot be written is exit 7 naming the manifest', async () => {
+    const err = (await writeManifestNamed('/backups/x.zip.manifest.json', '/dev/full', {
+      command: 'jobs export-workspace', workspace: 'w', layout: 'zip', archiveName: 'x.zip', selection: {}, generatedAt: new Date(), jobList: [],
+      entries: [{ name: 'jobs/a/a.job', job: 'a', size: 1, sha256: 'f'.repeat(64) }], bytes: 1, sha256: 'f'.repeat(64),
+    }).catch((e: unknown) => e)) as { exitCode?: number; message?: string };
+    expect(err.exitCode).toBe(7);
+    expect(err.message).toBe('cannot write /backups/x.zip.manifest.json: no space left on device');
+  });
 });

@@ -4,7 +4,9 @@
  * in local scratch space by the same pipeline, then streamed up (archive, then manifest); until the
  * run is recorded, an interrupt or failure deletes what was uploaded.
  */
+import { promises as fs } from 'node:fs';
 import type { CommandContext } from '../context.js';
+import { removeLeftovers } from '../export/leftovers.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { resolveOutputTarget } from '../export/output-target.js';
 import { defaultOutputName, utcStamp } from '../export/output-path.js';
@@ -38,10 +40,7 @@ export interface DestinationRequest {
 }
 
 export async function resolveDestination(ctx: CommandContext, access: BackupAccess, req: DestinationRequest): Promise<Destination> {
-  if (req.typed === undefined || !isObsLocation(req.typed)) {
-    const target = await resolveOutputTarget(ctx, { ...req, prefix: 'dataarts-workspace' });
-    return { location: target.path, dir: target.dir, localPath: target.path, replace: target.replace, publish: async () => ({}), keep: () => target.keep(), discard: () => target.discard() };
-  }
+  if (req.typed === undefined || !isObsLocation(req.typed)) return localDestination(ctx, req);
   if (req.layout !== 'zip') throw new UsageError('--layout dir cannot go to OBS (an unpacked tree is many objects)', { hint: 'Use the default --layout zip with an obs:// output.' });
   const directory = req.typed.endsWith('/') || !/\.zip$/i.test(req.typed);
   const given = resolveLocation(ctx.deps.cwd, req.typed, { flag: '-o', directory });
@@ -95,4 +94,33 @@ async function checkReplaceableObject(access: BackupAccess, location: Location, 
     });
   }
   if (!force) throw new RefusedError(`output already exists: ${location}`, [{ subject: location, reason: 'already exists' }], { hint: 'Use --force to replace it, or choose another location with -o.' });
+}
+
+/**
+ * A local output: what killed runs left there is removed first; once the archive is committed, a
+ * failure before the run is recorded removes it again (no archive the state does not know).
+ */
+async function localDestination(ctx: CommandContext, req: DestinationRequest): Promise<Destination> {
+  const target = await resolveOutputTarget(ctx, { ...req, prefix: 'dataarts-workspace' });
+  for (const p of await removeLeftovers(target.dir)) ctx.ui.info(`removed ${p}, left by a run that was killed`);
+  let unregisterUndo = () => {};
+  return {
+    location: target.path,
+    dir: target.dir,
+    localPath: target.path,
+    replace: target.replace,
+    publish: async () => {
+      target.keep();
+      unregisterUndo = ctx.deps.cleanup.add(async () => {
+        await fs.rm(target.path, { recursive: true, force: true });
+        await fs.rm(manifestPathFor(target.path), { force: true });
+      });
+      return {};
+    },
+    keep: () => {
+      target.keep();
+      unregisterUndo();
+    },
+    discard: () => target.discard(),
+  };
 }

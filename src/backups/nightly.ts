@@ -4,7 +4,9 @@
  * the run (only with its archive in place, and only while the lock is still this run's) and apply
  * `--keep`.
  */
+import path from 'node:path';
 import type { CommandContext } from '../context.js';
+import { removeLeftovers } from '../export/leftovers.js';
 import type { Ui } from '../output/ui.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { isObsLocation, type Location } from './location.js';
@@ -25,6 +27,7 @@ export async function beginBackupRun(ctx: CommandContext, access: BackupAccess, 
   try {
     // Read under the lock: the state a run before this one just wrote.
     const previous = await readState(access.repo, stateFile);
+    if (!isObsLocation(stateFile)) for (const p of await removeLeftovers(path.dirname(stateFile))) ctx.ui.info(`removed ${p}, left by a run that was killed`);
     if (previous?.unchained) ctx.ui.info(`${stateFile} was written by an older dataarts: this run adds the records' checksums`);
     return { lock, previous };
   } catch (err) {
@@ -36,13 +39,15 @@ export async function beginBackupRun(ctx: CommandContext, access: BackupAccess, 
 /** Record the run and apply the retention rules; returns the archives removed. */
 export async function finishBackupRun(
   access: BackupAccess,
-  run: BackupRun & { stateFile: Location; workspace: string; retention: RetentionPolicy | undefined },
+  run: BackupRun & { stateFile: Location; workspace: string; retention: RetentionPolicy | undefined; onRecorded: () => void },
   newRun: NewRun,
 ): Promise<Location[]> {
   const { stateFile, workspace, retention } = run;
   const next = recordRun(run.previous, newRun, { stateFile, workspace, retention });
   await run.lock.check();
   await writeState(access.repo, stateFile, next.state);
+  // From here the archive is the state's: a later failure must not remove it.
+  run.onRecorded();
   return removeUnneededArchives(access.repo, { stateFile, dropped: next.dropped, kept: next.state.runs });
 }
 

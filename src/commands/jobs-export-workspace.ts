@@ -149,15 +149,19 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
   if (stateFile !== undefined && backup !== undefined) {
     const archive = result && { path: result.path, sha256: result.sha256, layout: result.layout, jobs: result.jobs, bytes: result.bytes, ...(md5 ? { md5 } : {}) };
     const scripts = await captureScripts(ctx, access, { definitions: await scriptsListed!, before: lastScripts(previous), full: plan.cutoff === undefined, archive: target.location });
-    removed = await finishBackupRun(access, { ...backup, stateFile, workspace, retention }, {
-      startedAt, finishedAt: ctx.deps.now(), plan, listed, archive, scripts: scripts.changes.listed, scriptArchive: scripts.written,
-    });
-    scripts.keep();
+    removed = await finishBackupRun(access, {
+      ...backup, stateFile, workspace, retention,
+      // From the state's write on, the archive and the script capture are the state's.
+      onRecorded: () => {
+        target.keep();
+        scripts.keep();
+      },
+    }, { startedAt, finishedAt: ctx.deps.now(), plan, listed, archive, scripts: scripts.changes.listed, scriptArchive: scripts.written });
     night = nightReport({ full: plan.cutoff === undefined, jobs: jobChanges(plan.previousJobs ?? lastJobList(previous), listed), scripts: scripts.changes, scriptArchive: scripts.written, startedAt, now: ctx.deps.now() });
-  } else if (result && retention?.last !== undefined) {
-    removed = await rotateOutputs(access.repo, { dir: target.dir, workspace, layout: opts.layout, keep: retention.last });
+  } else {
+    target.keep();
+    if (result && retention?.last !== undefined) removed = await rotateOutputs(access.repo, { dir: target.dir, workspace, layout: opts.layout, keep: retention.last });
   }
-  target.keep();
   if (retention) reportRemoved(ctx.ui, removed, describePolicy(retention, opts.keepWithin));
   await printNightResult(ctx, { result, night, since, removed, layout: opts.layout, workspace });
   return 0;
