@@ -113,6 +113,22 @@ describe('scripts in the nights', () => {
     const unknown = await cli(emu, ['backups', 'restore', '--state-file', 's/state.json', 'no_such_job', '-o', 'x.zip'], dir);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('backups show');
+
+    // The captures are part of the chain: listed, verified, checked before a night extends it.
+    const listed = json((await cli(emu, ['backups', 'list', '--state-file', 's/state.json', '--json'], dir)).stdout);
+    const newest = listed.points.at(-1);
+    expect(newest.archives.map((a: { path: string }) => path.basename(a.path))).toEqual(expect.arrayContaining([path.basename(n1.scriptArchive.path), path.basename(n2.scriptArchive.path)]));
+    const capture = n2.scriptArchive.path as string;
+    const bytes = await fs.readFile(capture);
+    bytes[40] = bytes[40]! ^ 0xff;
+    await fs.writeFile(capture, bytes);
+    const verify = await cli(emu, ['backups', 'verify', '--state-file', 's/state.json'], dir);
+    expect(verify.code).toBe(4);
+    expect(verify.stderr).toContain(capture);
+    const afterDamage = await cli(emu, ['jobs', 'export-workspace', '--state-file', 's/state.json', '-o', 's/', '--json'], dir);
+    expect(afterDamage.code).toBe(0);
+    expect(afterDamage.stderr).toContain(`${capture} is damaged`);
+    expect(json(afterDamage.stdout).kind).toBe('full');
   }, 60_000);
 });
 

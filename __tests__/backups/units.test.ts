@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { JobSummary } from '../../src/api/dataarts.js';
 import { planRun, recordRun, selectJobs } from '../../src/backups/record-run.js';
-import { pointAt, restorePoints, runsNeededBy } from '../../src/backups/chain.js';
+import { filesNeededBy, pointAt, restorePoints } from '../../src/backups/chain.js';
 import { jobListAt, readState, serializeState, type ExportState } from '../../src/backups/state-file.js';
 import { commitPath } from '../../src/util/atomic.js';
 import { Repository } from '../../src/backups/repository.js';
@@ -63,7 +63,7 @@ describe('state file', () => {
     expect(restorePoints(state.runs)).toHaveLength(14);
     // The oldest kept point's chain starts at the first run stored.
     const oldest = restorePoints(state.runs)[0]!;
-    expect(runsNeededBy(state.runs, oldest)[0]).toBe(0);
+    expect(filesNeededBy(state.runs, oldest)[0]!.run).toBe(0);
     expect(state.runs[0]!.cutoff).toBe('full');
     expect(state.runs.length).toBeLessThanOrEqual(14 + 6);
     expect(Buffer.byteLength(serializeState(state))).toBeLessThan(600 * 1024);
@@ -73,7 +73,7 @@ describe('state file', () => {
     const state = simulate(250, 4, { keep: 2 });
     expect(state.runs).toHaveLength(4);
     expect(state.runs.map((r) => r.point !== false)).toEqual([false, false, true, true]);
-    expect(runsNeededBy(state.runs, 3).map((i) => state.runs[i]!.archive!.path)).toEqual(['night-0.zip', 'night-1.zip', 'night-2.zip', 'night-3.zip']);
+    expect(filesNeededBy(state.runs, 3).map((f) => f.path)).toEqual(['night-0.zip', 'night-1.zip', 'night-2.zip', 'night-3.zip']);
   });
 
   test('pointAt: the newest point at or before a time', () => {

@@ -20,13 +20,6 @@ export function restorePoints(runs: RunRecord[]): number[] {
   return runs.flatMap((r, i) => (r.point === false ? [] : [i]));
 }
 
-/** The runs (indices, oldest first) whose archives restoring run `i` reads: its chain up to it. */
-export function runsNeededBy(runs: RunRecord[], i: number): number[] {
-  const out: number[] = [];
-  for (let j = chainStart(runs, i); j <= i; j++) if (runs[j]!.archive) out.push(j);
-  return out;
-}
-
 /** A file restoring a run reads: a run's job archive or its captured scripts. */
 export interface ChainFile {
   run: number;

@@ -77,12 +77,17 @@ export async function captureScripts(
   if (changes.capture.length === 0) return { changes, keep: () => undefined };
   const location = scriptArchivePathFor(req.archive);
   if (!isObsLocation(location)) {
-    const written = await writeScriptArchive(location, changes.capture, ctx.deps.cleanup);
-    const keep = ctx.deps.cleanup.add(() => fs.rm(location, { force: true }));
-    return { changes, written, keep };
+    let keep = () => undefined as void;
+    const written = await writeScriptArchive(location, changes.capture, {
+      cleanup: ctx.deps.cleanup,
+      // Registered before the commit: an interrupt right after it still removes the capture.
+      beforeCommit: () => (keep = ctx.deps.cleanup.add(() => fs.rm(location, { force: true }))),
+      commitRefused: () => keep(),
+    });
+    return { changes, written, keep: () => keep() };
   }
   const scratch = await access.scratch();
-  const local = await writeScriptArchive(scratch.path(baseName(location)), changes.capture, ctx.deps.cleanup);
+  const local = await writeScriptArchive(scratch.path(baseName(location)), changes.capture, { cleanup: ctx.deps.cleanup });
   const keep = ctx.deps.cleanup.add(() => access.repo.remove(location, { duringCleanup: true }));
   const { md5 } = await access.repo.upload(location, local.path, { contentType: 'application/zip', meta: { sha256: local.sha256, writer: 'dataarts' } });
   return { changes, written: { ...local, path: location, md5 }, keep };
@@ -91,8 +96,9 @@ export async function captureScripts(
 async function writeScriptArchive(
   file: string,
   definitions: Record<string, unknown>[],
-  cleanup: CleanupRegistry,
+  hooks: { cleanup: CleanupRegistry; beforeCommit?: () => void; commitRefused?: () => void },
 ): Promise<{ path: string; sha256: string; bytes: number; scripts: number }> {
+  const { cleanup } = hooks;
   const entries = definitions
     .map((d) => ({ name: `scripts/${String(d.name)}.script`, data: scriptFileText(d) }))
     .sort((a, b) => compareEntryNames(a.name, b.name));
@@ -101,7 +107,12 @@ async function writeScriptArchive(
     const builder = zipOutput(staging.path('scripts.zip'), `dataarts backup scripts: ${entries.length}`);
     for (const e of entries) await builder.sink.add(e.name, e.data);
     const written = await builder.finish([]);
-    await commitPath(staging.path('scripts.zip'), file, { force: false });
+    hooks.beforeCommit?.();
+    // Never over an existing file: one that was there is not ours to remove either.
+    await commitPath(staging.path('scripts.zip'), file, { force: false }).catch((err: unknown) => {
+      hooks.commitRefused?.();
+      throw err;
+    });
     return { path: file, sha256: written.sha256, bytes: written.bytes, scripts: entries.length };
   } catch (err) {
     throw LocalFileError.from(err, 'write', path.resolve(file));

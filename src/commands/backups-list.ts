@@ -6,7 +6,7 @@
  */
 import type { CommandContext } from '../context.js';
 import { openBackupAccess, openBackupState } from '../backups/open-state.js';
-import { restorePoints, runsNeededBy } from '../backups/chain.js';
+import { filesNeededBy, restorePoints, type ChainFile } from '../backups/chain.js';
 import { storedArchiveProblem } from '../backups/archive-check.js';
 import { locationFromRecord } from '../backups/location.js';
 import { walkJobLists } from '../backups/state-file.js';
@@ -32,18 +32,20 @@ export async function runBackupsList(ctx: CommandContext, opts: BackupsListOptio
     const counts = new Map<number, number>();
     walkJobLists(state.runs, (i, jobs) => counts.set(i, jobs.size));
     // Each archive is checked once, however many restore points need it.
-    const problems = new Map<number, string | undefined>();
-    const problemOf = async (j: number) => {
-      if (!problems.has(j)) problems.set(j, await storedArchiveProblem(access.repo, locationFromRecord(file, state.runs[j]!.archive!.path), state.runs[j]!.archive!));
-      return problems.get(j);
+    // (job archives and the nights' script captures: a restore reads both)
+    const problems = new Map<string, string | undefined>();
+    const problemOf = async (f: ChainFile) => {
+      const loc = locationFromRecord(file, f.path);
+      if (!problems.has(loc)) problems.set(loc, await storedArchiveProblem(access.repo, loc, f));
+      return problems.get(loc);
     };
     const points: RestorePointRow[] = [];
     for (const i of restorePoints(state.runs)) {
       const run = state.runs[i]!;
       const archives = [];
-      for (const j of runsNeededBy(state.runs, i)) {
-        const problem = await problemOf(j);
-        archives.push({ path: locationFromRecord(file, state.runs[j]!.archive!.path), present: problem !== 'missing', intact: problem === undefined, ...(problem ? { problem } : {}) });
+      for (const f of filesNeededBy(state.runs, i)) {
+        const problem = await problemOf(f);
+        archives.push({ path: locationFromRecord(file, f.path), present: problem !== 'missing', intact: problem === undefined, ...(problem ? { problem } : {}) });
       }
       points.push({
         at: run.startedAt,
@@ -66,7 +68,7 @@ export async function runBackupsList(ctx: CommandContext, opts: BackupsListOptio
     const status = (p: RestorePointRow) => (p.complete ? 'yes' : p.archives.some((a) => !a.present) ? 'MISSING' : 'DAMAGED');
     const rows = points.map((p) => [p.at, p.kind, String(p.jobs), String(p.archives.length), status(p), p.archive ?? '-']);
     await printLines(ctx.deps.io.stdout, formatTable(['RESTORE POINT', 'KIND', 'JOBS', 'ARCHIVES', 'INTACT', 'ARCHIVE'], rows));
-    for (const [j, problem] of problems) if (problem) ctx.ui.warn(`${locationFromRecord(file, state.runs[j]!.archive!.path)} is ${problem}`);
+    for (const [loc, problem] of problems) if (problem) ctx.ui.warn(`${loc} is ${problem}`);
     return 0;
   } finally {
     await access.close();

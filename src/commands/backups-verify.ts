@@ -21,14 +21,15 @@ export async function runBackupsVerify(ctx: CommandContext, opts: BackupsVerifyO
     const { file, state } = await openBackupState(ctx, access, opts.stateFile);
     const results: { path: string; status: string }[] = [];
     const progress = await ctx.ui.progress('Verifying archives');
-    const withArchive = state.runs.filter((r) => r.archive);
-    for (const run of withArchive) {
-      const p = locationFromRecord(file, run.archive!.path);
-      const checked = await fetchCheckedArchive(access.repo, p, { recorded: run.archive!, scratch: access.scratch });
+    // Job archives and the nights' script captures alike: a restore reads both.
+    const recorded = state.runs.flatMap((r) => [...(r.archive ? [r.archive] : []), ...(r.scriptArchive ? [{ ...r.scriptArchive, layout: 'zip' as const }] : [])]);
+    for (const rec of recorded) {
+      const p = locationFromRecord(file, rec.path);
+      const checked = await fetchCheckedArchive(access.repo, p, { recorded: rec, scratch: access.scratch });
       // A downloaded copy is not kept longer than its check.
       if ('file' in checked && checked.file !== p) await fs.rm(checked.file, { force: true });
       results.push({ path: p, status: 'problem' in checked ? checked.problem : 'ok' });
-      progress.update(results.length, withArchive.length);
+      progress.update(results.length, recorded.length);
     }
     progress.stop();
     const bad = results.filter((r) => r.status !== 'ok');
