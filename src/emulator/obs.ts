@@ -33,12 +33,18 @@ function header(ex: Exchange, name: string): string {
   return Array.isArray(v) ? v.join(',') : (v ?? '');
 }
 
-/** Returns false (and answers) when the signature or the date is not acceptable. */
-function verify(ex: Exchange, cfg: ObsConfig, now: number, resource: string): boolean {
+/**
+ * The signature kind ('OBS' or 'AWS'), or undefined (having answered) when the signature or the
+ * date is not acceptable. Headers in the answer use the kind's prefix (`x-obs-` or `x-amz-`).
+ */
+function verify(ex: Exchange, cfg: ObsConfig, now: number, resource: string): 'OBS' | 'AWS' | undefined {
   ex.log.authKind = 'obs';
   const result = verifyObsRequest({ method: ex.method, headers: ex.req.headers, resource, query: ex.query }, cfg, now);
-  if (!result.ok) obsError(ex, result.status, result.code, result.message);
-  return result.ok;
+  if (!result.ok) {
+    obsError(ex, result.status, result.code, result.message);
+    return undefined;
+  }
+  return result.kind;
 }
 
 /**
@@ -60,7 +66,9 @@ function address(ex: Exchange, state: EmulatorState): { bucket: string; key: str
 
 export function handleObs(ex: Exchange, state: EmulatorState, cfg: ObsConfig, now: number): void {
   const { bucket, key, resource } = address(ex, state);
-  if (!verify(ex, cfg, now, resource)) return;
+  const kind = verify(ex, cfg, now, resource);
+  if (!kind) return;
+  const metaPrefix = kind === 'OBS' ? 'x-obs-meta-' : 'x-amz-meta-';
   const objects = state.buckets.get(bucket);
   if (!objects) return obsError(ex, 404, 'NoSuchBucket', 'The specified bucket does not exist');
   // HEAD Bucket: the bucket exists and the signature is good (the import's dry run asks this).
@@ -85,7 +93,7 @@ export function handleObs(ex: Exchange, state: EmulatorState, cfg: ObsConfig, no
         'Content-Length': String(object.data.length),
         'Last-Modified': new Date(object.lastModified).toUTCString(),
         'X-Request-Id': ex.requestId,
-        ...Object.fromEntries(Object.entries(object.meta ?? {}).map(([k, v]) => [`x-obs-meta-${k}`, v])),
+        ...Object.fromEntries(Object.entries(object.meta ?? {}).map(([k, v]) => [`${metaPrefix}${k}`, v])),
       });
       return void ex.res.end(ex.method === 'HEAD' ? undefined : object.data);
     }
