@@ -33,12 +33,16 @@ function runChild(argv) {
     const child = spawn(process.execPath, [path.join(root, 'bin/dataarts.js'), ...argv], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let hwmKb = 0;
+    let peakAt = 0;
     child.stdout.resume();
     child.stderr.on('data', (c) => (stderr += c));
     const timer = setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
+        if (m && Number(m[1]) > hwmKb) {
+          hwmKb = Number(m[1]);
+          peakAt = performance.now();
+        }
       } catch {
         // The process has exited.
       }
@@ -46,6 +50,8 @@ function runChild(argv) {
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(timer);
+      // When the peak was reached, in seconds before the end (diagnostics: BENCH_SHOW_PEAK=1).
+      if (process.env.BENCH_SHOW_PEAK) console.log(`${argv.join(' ')}: peak ${(hwmKb / 1024).toFixed(1)} MB reached ${((performance.now() - peakAt) / 1000).toFixed(2)} s before the end`);
       resolve({ code, stderr, seconds: (performance.now() - started) / 1000, peakRssMb: hwmKb / 1024 });
     });
   });
