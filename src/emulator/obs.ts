@@ -80,7 +80,7 @@ export function handleObs(ex: Exchange, state: EmulatorState, cfg: ObsConfig, no
       const md5 = header(ex, 'content-md5');
       if (md5 && md5 !== createHash('md5').update(ex.body).digest('base64')) return obsError(ex, 400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
       const object = state.putObsObject(bucket, key, ex.body, { contentType: header(ex, 'content-type') || 'application/octet-stream', meta: userMetadata(ex) });
-      ex.res.writeHead(200, { ETag: object.etag, 'X-Request-Id': ex.requestId, 'Content-Length': '0' });
+      ex.res.writeHead(200, { ETag: etagOf(object), 'X-Request-Id': ex.requestId, 'Content-Length': '0' });
       return void ex.res.end();
     }
     case 'GET':
@@ -88,7 +88,7 @@ export function handleObs(ex: Exchange, state: EmulatorState, cfg: ObsConfig, no
       const object = objects.get(key);
       if (!object) return obsError(ex, 404, 'NoSuchKey', 'The specified key does not exist.');
       ex.res.writeHead(200, {
-        ETag: object.etag,
+        ETag: etagOf(object),
         'Content-Type': object.contentType,
         'Content-Length': String(object.data.length),
         'Last-Modified': new Date(object.lastModified).toUTCString(),
@@ -133,7 +133,7 @@ function listObjects(ex: Exchange, bucket: string, objects: Map<string, ObsObjec
   const truncated = keys.length > page.length;
   const contents = page.map((k) => {
     const o = objects.get(k)!;
-    return `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${new Date(o.lastModified).toISOString()}</LastModified><ETag>${xmlEscape(o.etag)}</ETag><Size>${o.data.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+    return `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${new Date(o.lastModified).toISOString()}</LastModified><ETag>${xmlEscape(etagOf(o))}</ETag><Size>${o.data.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
   });
   const body = Buffer.from(
     `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://obs.myhwclouds.com/doc/2015-06-30/"><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><Marker>${xmlEscape(marker)}</Marker>` +
@@ -141,4 +141,13 @@ function listObjects(ex: Exchange, bucket: string, objects: Map<string, ObsObjec
   );
   ex.res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': String(body.length), 'X-Request-Id': ex.requestId });
   ex.res.end(body);
+}
+
+/**
+ * The ETag of a stored object: the MD5 of the bytes stored now (a single-PUT object's ETag is its
+ * MD5), so bytes changed in place (a test's bit rot) show in HEAD and in the listing, as a
+ * checksum of the stored bytes would.
+ */
+function etagOf(object: ObsObject): string {
+  return `"${createHash('md5').update(object.data).digest('hex')}"`;
 }
