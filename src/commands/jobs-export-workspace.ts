@@ -12,6 +12,7 @@ import { commonPlanOptions, exportToArchive, type ExportResult } from '../export
 import { printExportResult } from '../export/report.js';
 import { parseDuration, parseSince } from '../export/since.js';
 import { brokenChainArchives, planRun, refuseRecordedArchive, selectJobs, selectsChanged, type RunPlan } from '../backups/record-run.js';
+import { removeUnrecorded } from '../backups/unrecorded.js';
 import { beginBackupRun, finishBackupRun, reportRemoved, type BackupRun } from '../backups/nightly.js';
 import { openBackupAccess, type BackupAccess } from '../backups/open-state.js';
 import { resolveDestination } from '../backups/destination.js';
@@ -87,6 +88,9 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
   const full = opts.full || broken.length > 0;
   const plan: RunPlan = stateFile === undefined ? { cutoff: full ? undefined : sinceMs } : planRun(previous, { full, sinceMs, fullEveryMs, now: startedAt });
   const target = await resolveDestination(ctx, access, { typed: opts.output, layout: opts.layout, force: opts.force, workspace, stamp: startedAt });
+  if (stateFile !== undefined) {
+    for (const p of await removeUnrecorded(access.repo, { stateFile, state: previous, dir: target.dir, workspace })) ctx.ui.info(`removed ${p}: a run on this state file wrote it and died before recording it`);
+  }
   if (stateFile !== undefined) refuseRecordedArchive(stateFile, previous, target.location);
 
   // The exports start while the list is still read (streamed-selection.ts); the cap is checked
@@ -118,7 +122,8 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
       force: target.replace,
       expressionTimeZone,
       workspace,
-      selection: { mode: since === null ? 'full' : 'since', since, jobsOnly: opts.jobsOnly, status: opts.status, expressionTimeZone: expressionTimeZone ?? null },
+      // stateFile: a later run on this state removes the archive if this run dies before recording it.
+      selection: { mode: since === null ? 'full' : 'since', since, jobsOnly: opts.jobsOnly, status: opts.status, expressionTimeZone: expressionTimeZone ?? null, ...(stateFile ? { stateFile } : {}) },
     });
     md5 = (await target.publish(written.sha256)).md5;
     result = { ...written, path: target.location, manifest: manifestPathFor(target.location) };
