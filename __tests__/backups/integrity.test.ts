@@ -159,7 +159,7 @@ describe.each([LOCAL, OBS])('$kind repository', (repo) => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     const staleLock = JSON.stringify({ pid: dead, host: os.hostname(), startedAt: '2026-11-01T00:00:00.000Z', token: 'dead' });
     try {
-      for (let round = 0; round < 8; round++) {
+      for (let round = 0; round < 6; round++) {
         await repo.write(`${name}/state.json.lock`, staleLock);
         const warnings: string[] = [];
         const options = { cleanup: ctx.deps.cleanup, now: () => new Date(), warn: (m: string) => warnings.push(m), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms / 20)) };
