@@ -128,6 +128,29 @@ describe.each([LOCAL, OBS])('$kind repository', (repo) => {
     expect((await repo.read(`${name}/state.json`))!.toString('utf8')).toMatch(/"hash":"[0-9a-f]{64}"/);
   });
 
+  test('a run that died after putting its archive in place but before recording it: the next run removes that archive (and only it)', async () => {
+    const name = `died-${repo.kind}`;
+    if (repo.kind === 'local') await fs.mkdir(path.join(dir, name));
+    expect((await night(name)).code).toBe(0);
+    const recordedBefore = (await repo.read(`${name}/state.json`))!;
+    changeJob(emu, names()[3]!, `died ${repo.kind}`);
+    const died = await night(name, ['--json']);
+    expect(died.code).toBe(0);
+    const orphan = JSON.parse(died.stdout).path as string;
+    // As if the process had died before the state write: the state does not know the archive.
+    await repo.write(`${name}/state.json`, recordedBefore);
+    const next = await night(name);
+    expect(next.code).toBe(0);
+    expect(next.stderr).toContain(`removed ${orphan}: a run on this state file wrote it and died before recording it`);
+    const st = await state(name);
+    // (job archives and the nights' script captures)
+    const recorded = st.runs.flatMap((r: { archive: { path: string } | null; scriptArchive?: { path: string } }) => [r.archive?.path, r.scriptArchive?.path]).filter(Boolean);
+    const zips = repo.kind === 'local'
+      ? (await fs.readdir(path.join(dir, name))).filter((n) => n.endsWith('.zip'))
+      : emu.state.obsKeys(BUCKET).filter((k) => k.startsWith(`${name}/`) && k.endsWith('.zip')).map((k) => k.slice(name.length + 1));
+    expect(zips.sort()).toEqual(recorded.sort());
+  });
+
   test('two lock takeovers at once, many times: never both hold the lock; a stale lock is removed with a warning', async () => {
     const name = `locks-${repo.kind}`;
     if (repo.kind === 'local') await fs.mkdir(path.join(dir, name));
@@ -137,10 +160,10 @@ describe.each([LOCAL, OBS])('$kind repository', (repo) => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     const staleLock = JSON.stringify({ pid: dead, host: os.hostname(), startedAt: '2026-11-01T00:00:00.000Z', token: 'dead' });
     try {
-      for (let round = 0; round < 10; round++) {
+      for (let round = 0; round < 6; round++) {
         await repo.write(`${name}/state.json.lock`, staleLock);
         const warnings: string[] = [];
-        const options = { cleanup: ctx.deps.cleanup, now: () => new Date(), warn: (m: string) => warnings.push(m), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms / 10)) };
+        const options = { cleanup: ctx.deps.cleanup, now: () => new Date(), warn: (m: string) => warnings.push(m), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms / 20)) };
         const attempts = await Promise.allSettled([acquireLock(access.repo, stateFile, options), acquireLock(access.repo, stateFile, options)]);
         const held = attempts.filter((a) => a.status === 'fulfilled');
         expect(held.length).toBeLessThanOrEqual(1);

@@ -132,6 +132,30 @@ describe('scripts in the nights', () => {
   }, 60_000);
 });
 
+describe('a night that died before recording its script capture', () => {
+  test('the next night on the state removes that capture (its zip comment names the state) and captures the change again', async () => {
+    await fs.mkdir(path.join(dir, 'k'));
+    await night('k');
+    const recordedBefore = await fs.readFile(path.join(dir, 'k/state.json'));
+    const { script } = jobWithScript(emu);
+    changeScriptOnly(script, '-- changed before a crash\nSELECT 3;\n');
+    const died = await night('k');
+    const orphan = died.scriptArchive.path as string;
+    // As if the process had died before the state write: the state does not know the capture.
+    await fs.writeFile(path.join(dir, 'k/state.json'), recordedBefore);
+    const next = await cli(emu, ['jobs', 'export-workspace', '--state-file', 'k/state.json', '-o', 'k/', '--json'], dir);
+    expect(next.code).toBe(0);
+    expect(next.stderr).toContain(`removed ${orphan}: a run on this state file wrote it and died before recording it`);
+    // (The new capture may take the same name within the same second: what counts is that every
+    // capture left is one the state records.)
+    const doc = json(next.stdout);
+    expect(doc.changes.scripts.changed).toEqual([script]);
+    const state = json(await fs.readFile(path.join(dir, 'k/state.json'), 'utf8'));
+    const captures = (await fs.readdir(path.join(dir, 'k'))).filter((n) => n.endsWith('.scripts.zip')).map((n) => path.join(dir, 'k', n)).sort();
+    expect(captures).toEqual(state.runs.map((r: { scriptArchive?: { path: string } }) => r.scriptArchive?.path).filter(Boolean).map((p: string) => path.join(dir, 'k', p)).sort());
+  }, 60_000);
+});
+
 describe('an obs:// repository', () => {
   test('a script-only change, show, diff --detail, status and forget work on OBS as locally, and nothing local appears', async () => {
     const base = `obs://${BUCKET}/nights/`;

@@ -45,6 +45,24 @@ export function scriptChanges(definitions: Record<string, unknown>[], before: Sc
   return { listed, capture, added: added.sort(), changed: changed.sort(), deleted };
 }
 
+/**
+ * The zip comment of a capture names the state file of its run: a run that dies between writing
+ * the capture and recording it leaves a capture the next run on that state removes (unrecorded.ts).
+ */
+const COMMENT_PREFIX = 'dataarts backup scripts of the state ';
+
+/** The state file a capture's bytes name in their zip comment, if it is one of ours. */
+export function captureStateFile(zip: Buffer): string | undefined {
+  // End of central directory: signature, …, comment length at +20, the comment at +22 (the comment
+  // is at most 65,535 bytes, so the record is in the last 65,557).
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65_557); i--) {
+    if (zip.readUInt32LE(i) !== 0x06054b50) continue;
+    const text = zip.subarray(i + 22, i + 22 + zip.readUInt16LE(i + 20)).toString('utf8');
+    return text.startsWith(COMMENT_PREFIX) ? text.slice(COMMENT_PREFIX.length) : undefined;
+  }
+  return undefined;
+}
+
 /** `b/x.zip` → `b/x.scripts.zip`; a `--layout dir` tree `b/x` → `b/x.scripts.zip` (also for obs:// locations). */
 export function scriptArchivePathFor(archive: Location): Location {
   return `${archive.replace(/\.zip$/i, '')}.scripts.zip`;
@@ -71,8 +89,9 @@ export interface CapturedScripts {
 export async function captureScripts(
   ctx: CommandContext,
   access: BackupAccess,
-  req: { definitions: Record<string, unknown>[]; before: ScriptHashes; full: boolean; archive: Location },
+  req: { definitions: Record<string, unknown>[]; before: ScriptHashes; full: boolean; archive: Location; stateFile: Location },
 ): Promise<CapturedScripts> {
+  const comment = `${COMMENT_PREFIX}${req.stateFile}`;
   const changes = scriptChanges(req.definitions, req.before, req.full);
   if (changes.capture.length === 0) return { changes, keep: () => undefined };
   const location = scriptArchivePathFor(req.archive);
@@ -80,6 +99,7 @@ export async function captureScripts(
     let keep = () => undefined as void;
     const written = await writeScriptArchive(location, changes.capture, {
       cleanup: ctx.deps.cleanup,
+      comment,
       // Registered before the commit: an interrupt right after it still removes the capture.
       beforeCommit: () => (keep = ctx.deps.cleanup.add(() => fs.rm(location, { force: true }))),
       commitRefused: () => keep(),
@@ -87,7 +107,7 @@ export async function captureScripts(
     return { changes, written, keep: () => keep() };
   }
   const scratch = await access.scratch();
-  const local = await writeScriptArchive(scratch.path(baseName(location)), changes.capture, { cleanup: ctx.deps.cleanup });
+  const local = await writeScriptArchive(scratch.path(baseName(location)), changes.capture, { cleanup: ctx.deps.cleanup, comment });
   const keep = ctx.deps.cleanup.add(() => access.repo.remove(location, { duringCleanup: true }));
   const { md5 } = await access.repo.upload(location, local.path, { contentType: 'application/zip', meta: { sha256: local.sha256, writer: 'dataarts' } });
   return { changes, written: { ...local, path: location, md5 }, keep };
@@ -96,7 +116,7 @@ export async function captureScripts(
 async function writeScriptArchive(
   file: string,
   definitions: Record<string, unknown>[],
-  hooks: { cleanup: CleanupRegistry; beforeCommit?: () => void; commitRefused?: () => void },
+  hooks: { cleanup: CleanupRegistry; comment: string; beforeCommit?: () => void; commitRefused?: () => void },
 ): Promise<{ path: string; sha256: string; bytes: number; scripts: number }> {
   const { cleanup } = hooks;
   const entries = definitions
@@ -104,7 +124,7 @@ async function writeScriptArchive(
     .sort((a, b) => compareEntryNames(a.name, b.name));
   const staging = await createStagingDir(file, cleanup);
   try {
-    const builder = zipOutput(staging.path('scripts.zip'), `dataarts backup scripts: ${entries.length}`);
+    const builder = zipOutput(staging.path('scripts.zip'), hooks.comment);
     for (const e of entries) await builder.sink.add(e.name, e.data);
     const written = await builder.finish([]);
     hooks.beforeCommit?.();

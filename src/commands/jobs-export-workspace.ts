@@ -17,6 +17,7 @@ import { describePolicy, retentionFromFlags, type RetentionFlags, type Retention
 import { captureScripts } from '../backups/script-capture.js';
 import { failureOf, jobChanges, recordFailure } from '../backups/night.js';
 import { nightReport, printNightResult, type NightReport } from '../backups/night-report.js';
+import { removeUnrecorded } from '../backups/unrecorded.js';
 import { beginBackupRun, finishBackupRun, reportRemoved, type BackupRun } from '../backups/nightly.js';
 import { openBackupAccess, type BackupAccess } from '../backups/open-state.js';
 import { resolveDestination } from '../backups/destination.js';
@@ -100,6 +101,9 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
   const full = opts.full || broken.length > 0;
   const plan: RunPlan = stateFile === undefined ? { cutoff: full ? undefined : sinceMs } : planRun(previous, { full, sinceMs, fullEveryMs, now: startedAt });
   const target = await resolveDestination(ctx, access, { typed: opts.output, layout: opts.layout, force: opts.force, workspace, stamp: startedAt });
+  if (stateFile !== undefined) {
+    for (const p of await removeUnrecorded(access.repo, { stateFile, state: previous, dir: target.dir, workspace })) ctx.ui.info(`removed ${p}: a run on this state file wrote it and died before recording it`);
+  }
   if (stateFile !== undefined) refuseRecordedArchive(stateFile, previous, target.location);
   // A night also reads the scripts (reference §20: the list carries their content), alongside the
   // job listing; the promise is observed at once so a failure of either is reported once.
@@ -135,7 +139,8 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
       force: target.replace,
       expressionTimeZone,
       workspace,
-      selection: { mode: since === null ? 'full' : 'since', since, jobsOnly: opts.jobsOnly, status: opts.status, expressionTimeZone: expressionTimeZone ?? null },
+      // stateFile: a later run on this state removes the archive if this run dies before recording it.
+      selection: { mode: since === null ? 'full' : 'since', since, jobsOnly: opts.jobsOnly, status: opts.status, expressionTimeZone: expressionTimeZone ?? null, ...(stateFile ? { stateFile } : {}) },
     });
     md5 = (await target.publish(written.sha256)).md5;
     result = { ...written, path: target.location, manifest: manifestPathFor(target.location) };
@@ -148,7 +153,7 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
   let night: NightReport | undefined;
   if (stateFile !== undefined && backup !== undefined) {
     const archive = result && { path: result.path, sha256: result.sha256, layout: result.layout, jobs: result.jobs, bytes: result.bytes, ...(md5 ? { md5 } : {}) };
-    const scripts = await captureScripts(ctx, access, { definitions: await scriptsListed!, before: lastScripts(previous), full: plan.cutoff === undefined, archive: target.location });
+    const scripts = await captureScripts(ctx, access, { definitions: await scriptsListed!, before: lastScripts(previous), full: plan.cutoff === undefined, archive: target.location, stateFile });
     removed = await finishBackupRun(access, {
       ...backup, stateFile, workspace, retention,
       // From the state's write on, the archive and the script capture are the state's.

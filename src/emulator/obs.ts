@@ -33,12 +33,18 @@ function header(ex: Exchange, name: string): string {
   return Array.isArray(v) ? v.join(',') : (v ?? '');
 }
 
-/** Returns false (and answers) when the signature or the date is not acceptable. */
-function verify(ex: Exchange, cfg: ObsConfig, now: number, resource: string): boolean {
+/**
+ * The signature kind ('OBS' or 'AWS'), or undefined (having answered) when the signature or the
+ * date is not acceptable. Headers in the answer use the kind's prefix (`x-obs-` or `x-amz-`).
+ */
+function verify(ex: Exchange, cfg: ObsConfig, now: number, resource: string): 'OBS' | 'AWS' | undefined {
   ex.log.authKind = 'obs';
   const result = verifyObsRequest({ method: ex.method, headers: ex.req.headers, resource, query: ex.query }, cfg, now);
-  if (!result.ok) obsError(ex, result.status, result.code, result.message);
-  return result.ok;
+  if (!result.ok) {
+    obsError(ex, result.status, result.code, result.message);
+    return undefined;
+  }
+  return result.kind;
 }
 
 /**
@@ -60,7 +66,9 @@ function address(ex: Exchange, state: EmulatorState): { bucket: string; key: str
 
 export function handleObs(ex: Exchange, state: EmulatorState, cfg: ObsConfig, now: number): void {
   const { bucket, key, resource } = address(ex, state);
-  if (!verify(ex, cfg, now, resource)) return;
+  const kind = verify(ex, cfg, now, resource);
+  if (!kind) return;
+  const metaPrefix = kind === 'OBS' ? 'x-obs-meta-' : 'x-amz-meta-';
   const objects = state.buckets.get(bucket);
   if (!objects) return obsError(ex, 404, 'NoSuchBucket', 'The specified bucket does not exist');
   // HEAD Bucket: the bucket exists and the signature is good (the import's dry run asks this).
@@ -72,7 +80,7 @@ export function handleObs(ex: Exchange, state: EmulatorState, cfg: ObsConfig, no
       const md5 = header(ex, 'content-md5');
       if (md5 && md5 !== createHash('md5').update(ex.body).digest('base64')) return obsError(ex, 400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
       const object = state.putObsObject(bucket, key, ex.body, { contentType: header(ex, 'content-type') || 'application/octet-stream', meta: userMetadata(ex) });
-      ex.res.writeHead(200, { ETag: object.etag, 'X-Request-Id': ex.requestId, 'Content-Length': '0' });
+      ex.res.writeHead(200, { ETag: etagOf(object), 'X-Request-Id': ex.requestId, 'Content-Length': '0' });
       return void ex.res.end();
     }
     case 'GET':
@@ -80,12 +88,12 @@ export function handleObs(ex: Exchange, state: EmulatorState, cfg: ObsConfig, no
       const object = objects.get(key);
       if (!object) return obsError(ex, 404, 'NoSuchKey', 'The specified key does not exist.');
       ex.res.writeHead(200, {
-        ETag: object.etag,
+        ETag: etagOf(object),
         'Content-Type': object.contentType,
         'Content-Length': String(object.data.length),
         'Last-Modified': new Date(object.lastModified).toUTCString(),
         'X-Request-Id': ex.requestId,
-        ...Object.fromEntries(Object.entries(object.meta ?? {}).map(([k, v]) => [`x-obs-meta-${k}`, v])),
+        ...Object.fromEntries(Object.entries(object.meta ?? {}).map(([k, v]) => [`${metaPrefix}${k}`, v])),
       });
       return void ex.res.end(ex.method === 'HEAD' ? undefined : object.data);
     }
@@ -125,7 +133,7 @@ function listObjects(ex: Exchange, bucket: string, objects: Map<string, ObsObjec
   const truncated = keys.length > page.length;
   const contents = page.map((k) => {
     const o = objects.get(k)!;
-    return `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${new Date(o.lastModified).toISOString()}</LastModified><ETag>${xmlEscape(o.etag)}</ETag><Size>${o.data.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+    return `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${new Date(o.lastModified).toISOString()}</LastModified><ETag>${xmlEscape(etagOf(o))}</ETag><Size>${o.data.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
   });
   const body = Buffer.from(
     `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://obs.myhwclouds.com/doc/2015-06-30/"><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><Marker>${xmlEscape(marker)}</Marker>` +
@@ -133,4 +141,13 @@ function listObjects(ex: Exchange, bucket: string, objects: Map<string, ObsObjec
   );
   ex.res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': String(body.length), 'X-Request-Id': ex.requestId });
   ex.res.end(body);
+}
+
+/**
+ * The ETag of a stored object: the MD5 of the bytes stored now (a single-PUT object's ETag is its
+ * MD5), so bytes changed in place (a test's bit rot) show in HEAD and in the listing, as a
+ * checksum of the stored bytes would.
+ */
+function etagOf(object: ObsObject): string {
+  return `"${createHash('md5').update(object.data).digest('hex')}"`;
 }
