@@ -284,8 +284,7 @@ export class DataArtsClient {
    * Every script of the workspace with its whole definition (reference §20: the v1 list carries
    * each script's `content`; 1–100 per page), paged as the job list is, `offset` read the same way.
    */
-  listScripts(opts: { onProgress?: (listed: number, total: number) => void } = {}): Promise<Record<string, unknown>[]> {
-    let listed = 0;
+  listScripts(opts: { onPage?: (scripts: Record<string, unknown>[]) => void } = {}): Promise<Record<string, unknown>[]> {
     return collectPages<Record<string, unknown>>('scripts', async (offset, limit) => {
       const res = await this.json<{ total?: number; scripts?: Record<string, unknown>[] }>({
         method: 'GET',
@@ -299,10 +298,7 @@ export class DataArtsClient {
       return { total: res.total as number, items: res.scripts ?? [] };
     }, {
       ...this.pagingOptions<Record<string, unknown>>((s) => String(s.name)),
-      onPage: (items, total) => {
-        listed += items.length;
-        opts.onProgress?.(listed, total);
-      },
+      onPage: opts.onPage,
     });
   }
 

@@ -26,15 +26,24 @@ export interface ScriptChanges {
   deleted: string[];
 }
 
-/** Compare tonight's list with the list at the run before (`full`: capture every script). */
-export function scriptChanges(definitions: Record<string, unknown>[], before: ScriptHashes, full: boolean): ScriptChanges {
+/**
+ * Hashes scripts as their pages come in (the listing is paced at the API's rate, so this CPU work
+ * fits in its waits instead of following it: ~10,000 hashes take ~0.3–0.9 s).
+ */
+export function hashAsListed(): { hashes: ScriptHashes; onPage: (scripts: Record<string, unknown>[]) => void } {
+  const hashes: ScriptHashes = new Map();
+  return { hashes, onPage: (scripts) => scripts.forEach((d) => hashes.set(String(d.name), scriptHash(d))) };
+}
+
+/** Compare tonight's list with the list at the run before (`full`: capture every script); `hashes` already computed, if any. */
+export function scriptChanges(definitions: Record<string, unknown>[], before: ScriptHashes, full: boolean, hashes?: ScriptHashes): ScriptChanges {
   const listed: ScriptHashes = new Map();
   const capture: Record<string, unknown>[] = [];
   const added: string[] = [];
   const changed: string[] = [];
   for (const d of definitions) {
     const name = String(d.name);
-    const hash = scriptHash(d);
+    const hash = hashes?.get(name) ?? scriptHash(d);
     listed.set(name, hash);
     const old = before.get(name);
     if (old === undefined) added.push(name);
@@ -89,10 +98,10 @@ export interface CapturedScripts {
 export async function captureScripts(
   ctx: CommandContext,
   access: BackupAccess,
-  req: { definitions: Record<string, unknown>[]; before: ScriptHashes; full: boolean; archive: Location; stateFile: Location },
+  req: { definitions: Record<string, unknown>[]; hashes?: ScriptHashes; before: ScriptHashes; full: boolean; archive: Location; stateFile: Location },
 ): Promise<CapturedScripts> {
   const comment = `${COMMENT_PREFIX}${req.stateFile}`;
-  const changes = scriptChanges(req.definitions, req.before, req.full);
+  const changes = scriptChanges(req.definitions, req.before, req.full, req.hashes);
   if (changes.capture.length === 0) return { changes, keep: () => undefined };
   const location = scriptArchivePathFor(req.archive);
   if (!isObsLocation(location)) {
