@@ -31,9 +31,11 @@ export async function runBackupsStatus(ctx: CommandContext, opts: BackupsStatusO
   // A success clears the failures recorded before it, so any failure left is newer than the last good run.
   const lastFailure = state.failures?.[state.failures.length - 1];
   const problems: string[] = [];
-  if (lastFailure) problems.push(`the last run failed at ${lastFailure.at} (exit ${lastFailure.exitCode}: ${lastFailure.message})`);
+  // The message in full is in --json; a text line stays under 200 characters.
+  const short = (m: string) => (m.length > 45 ? `${m.slice(0, 44)}…` : m);
+  if (lastFailure) problems.push(`the last run failed at ${lastFailure.at} (exit ${lastFailure.exitCode}: ${short(lastFailure.message)})`);
   if (newest === undefined) problems.push('no restore point yet');
-  else if (ageMs! > maxAgeMs) problems.push(`stale: the newest restore point, ${newest.startedAt}, is ${ago(ageMs!)} old, more than --max-age ${opts.maxAge}`);
+  else if (ageMs! > maxAgeMs) problems.push(`stale: the newest restore point, ${newest.startedAt}, is ${ago(ageMs!)} old (--max-age ${opts.maxAge})`);
   const doc = {
     stateFile: file,
     workspace: state.workspace,
@@ -48,7 +50,7 @@ export async function runBackupsStatus(ctx: CommandContext, opts: BackupsStatusO
   if (ctx.globals.json) await printJson(ctx.deps.io.stdout, doc);
   else if (problems.length === 0) await printLines(ctx.deps.io.stdout, [`ok  newest restore point ${newest!.startedAt} (${ago(ageMs!)} old; --max-age ${opts.maxAge}); the last run succeeded`]);
   if (problems.length > 0) {
-    throw new BackupsUnhealthyError(`backups of ${state.workspace} need attention: ${problems.join('; ')}`, {
+    throw new BackupsUnhealthyError(`backups need attention: ${problems.join('; ')}`, {
       hint: lastFailure ? 'See the failed run\'s message; run `dataarts jobs export-workspace --state-file` again once it is fixed.' : 'Check that the nightly `dataarts jobs export-workspace --state-file` still runs (cron, credentials).',
       details: doc,
     });
