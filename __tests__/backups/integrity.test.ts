@@ -172,6 +172,13 @@ describe.each([LOCAL, OBS])('$kind repository', (repo) => {
         await (held[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
       }
       expect(await repo.read(`${name}/state.json.lock`)).toBeUndefined();
+      // A holder whose entry another run removed as stale finds out before it writes the state.
+      const options = { cleanup: ctx.deps.cleanup, now: () => new Date(), warn: () => {} };
+      const held = await acquireLock(access.repo, stateFile, options);
+      await access.repo.remove(held.path);
+      await expect(held.check()).rejects.toMatchObject({ exitCode: 4 });
+      await held.release();
+      expect(existsSync(path.join(dir, 'obs:'))).toBe(false);
     } finally {
       await access.close();
     }
