@@ -261,3 +261,14 @@ describe('local files', () => {
     expect(err.message).toBe('cannot write /backups/x.zip.manifest.json: no space left on device');
   });
 });
+
+test('-o obs://… of a command that writes local archives is exit 2, and no folder named "obs:" appears', async () => {
+  for (const args of [['jobs', 'export', names()[0]!, '-o', `obs://${BUCKET}/x/`], ['backups', 'restore', '--state-file', 'nowhere.json', '-o', `obs://${BUCKET}/r.zip`]]) {
+    const r = await cli(emu, args, dir);
+    expect([2, 7]).toContain(r.code);
+    expect(existsSync(path.join(dir, 'obs:'))).toBe(false);
+  }
+  const r = await cli(emu, ['jobs', 'export', names()[0]!, '-o', `obs://${BUCKET}/x/`], dir);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('writes a local archive');
+});
