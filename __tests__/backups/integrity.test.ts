@@ -173,6 +173,13 @@ describe.each([LOCAL, OBS])('$kind repository', (repo) => {
         await (held[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
       }
       expect(await repo.read(`${name}/state.json.lock`)).toBeUndefined();
+      // A holder whose entry another run removed as stale finds out before it writes the state.
+      const options = { cleanup: ctx.deps.cleanup, now: () => new Date(), warn: () => {} };
+      const held = await acquireLock(access.repo, stateFile, options);
+      await access.repo.remove(held.path);
+      await expect(held.check()).rejects.toMatchObject({ exitCode: 4 });
+      await held.release();
+      expect(existsSync(path.join(dir, 'obs:'))).toBe(false);
     } finally {
       await access.close();
     }
@@ -254,4 +261,15 @@ describe('local files', () => {
     expect(err.exitCode).toBe(7);
     expect(err.message).toBe('cannot write /backups/x.zip.manifest.json: no space left on device');
   });
+});
+
+test('-o obs://… of a command that writes local archives is exit 2, and no folder named "obs:" appears', async () => {
+  for (const args of [['jobs', 'export', names()[0]!, '-o', `obs://${BUCKET}/x/`], ['backups', 'restore', '--state-file', 'nowhere.json', '-o', `obs://${BUCKET}/r.zip`]]) {
+    const r = await cli(emu, args, dir);
+    expect([2, 7]).toContain(r.code);
+    expect(existsSync(path.join(dir, 'obs:'))).toBe(false);
+  }
+  const r = await cli(emu, ['jobs', 'export', names()[0]!, '-o', `obs://${BUCKET}/x/`], dir);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('writes a local archive');
 });

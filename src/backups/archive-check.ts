@@ -59,10 +59,15 @@ export async function archiveProblem(file: string, recorded: RecordedFile): Prom
   } catch (err) {
     return `unreadable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
   }
-  return actual === recorded.sha256 ? undefined : `damaged: sha256 ${actual}, recorded ${recorded.sha256}`;
+  return actual === recorded.sha256 ? undefined : `damaged: sha256 ${short(actual)}, recorded ${short(recorded.sha256)}`;
 }
 
 export { stagedEntry };
+
+/** The first 12 hex digits of a digest: enough to tell two apart in a message of bounded length. */
+function short(digest: string): string {
+  return digest.length > 12 ? `${digest.slice(0, 12)}…` : digest;
+}
 
 /** The quick check of an archive in a repository (see the module comment); local ones are hashed. */
 export async function storedArchiveProblem(repo: Repository, loc: Location, recorded: RecordedFile): Promise<string | undefined> {
@@ -70,8 +75,8 @@ export async function storedArchiveProblem(repo: Repository, loc: Location, reco
   const info = await repo.head(loc);
   if (!info) return 'missing';
   if (recorded.bytes !== undefined && info.size !== recorded.bytes) return `damaged: ${info.size} bytes, recorded ${recorded.bytes}`;
-  if (recorded.md5 !== undefined && info.etag !== recorded.md5) return `damaged: MD5 (ETag) ${info.etag}, recorded ${recorded.md5}`;
-  if (info.meta?.sha256 !== recorded.sha256) return `damaged: sha256 in its metadata ${info.meta?.sha256 ?? '(none)'}, recorded ${recorded.sha256}`;
+  if (recorded.md5 !== undefined && info.etag !== recorded.md5) return `damaged: MD5 (ETag) ${short(info.etag ?? '')}, recorded ${short(recorded.md5)}`;
+  if (info.meta?.sha256 !== recorded.sha256) return `damaged: sha256 in its metadata ${info.meta?.sha256 ? short(info.meta.sha256) : '(none)'}, recorded ${short(recorded.sha256)}`;
   return undefined;
 }
 

@@ -142,7 +142,7 @@ export async function acquireLock(repo: Repository, stateFile: Location, options
         }
         await repo.remove(other.location);
         const { pid, host, startedAt } = other.info;
-        options.warn(`took over the lock of ${stateFile}: removed ${other.location}, left by pid ${pid} on ${host} (started ${startedAt}), which is no longer running or was not refreshed for 30 minutes`);
+        options.warn(`took over a stale lock ${baseName(other.location)} (pid ${pid} on ${host}, started ${startedAt}: no longer running, or not refreshed for 30 minutes)`);
       }
       if (live.length === 0) break;
       await repo.remove(location);

@@ -97,7 +97,8 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
   }
   if (previous?.legacy) ctx.ui.info(`${stateFile} is a version-1 state file: this run starts a new backup chain with a full archive`);
   const broken = stateFile === undefined || opts.full ? [] : await brokenChainArchives(access.repo, stateFile, previous);
-  if (broken.length > 0) ctx.ui.warn(`the current backup chain cannot be extended: ${broken.map((b) => `${b.location} is ${b.problem}`).join('; ')}; this run starts a new chain with a full archive`);
+  for (const b of broken) ctx.ui.warn(`${b.location} is ${b.problem}`);
+  if (broken.length > 0) ctx.ui.warn('the current backup chain cannot be extended: this run starts a new chain with a full archive');
   const full = opts.full || broken.length > 0;
   const plan: RunPlan = stateFile === undefined ? { cutoff: full ? undefined : sinceMs } : planRun(previous, { full, sinceMs, fullEveryMs, now: startedAt });
   const target = await resolveDestination(ctx, access, { typed: opts.output, layout: opts.layout, force: opts.force, workspace, stamp: startedAt });

@@ -13,7 +13,7 @@
 import path from 'node:path';
 import { constants, promises as fs } from 'node:fs';
 import type { CommandContext } from '../context.js';
-import { LocalFileError, RefusedError } from '../errors.js';
+import { LocalFileError, RefusedError, UsageError } from '../errors.js';
 import { ownerMark, pathExists } from '../util/atomic.js';
 import { defaultOutputName, utcStamp, type NamePrefix } from './output-path.js';
 import { manifestPathFor } from './manifest.js';
@@ -45,6 +45,10 @@ export interface TargetRequest {
 export async function resolveOutputTarget(ctx: CommandContext, req: TargetRequest): Promise<OutputTarget> {
   const cwd = ctx.deps.cwd;
   if (req.typed === undefined) return claimDefault(ctx, cwd, req);
+  // Never a local folder named `obs:` (issue 19): only export-workspace writes to OBS.
+  if (/^obs:\/\//i.test(req.typed.trim())) {
+    throw new UsageError(`-o ${req.typed}: this command writes a local archive`, { hint: 'Give a local path; `jobs export-workspace -o obs://BUCKET/PREFIX/` writes backups to OBS.' });
+  }
   const resolved = path.resolve(cwd, req.typed);
   const st = await fs.stat(resolved).catch(() => undefined);
   const slash = /[\\/]$/.test(req.typed) || req.typed === '.' || req.typed === '..';

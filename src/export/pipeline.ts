@@ -121,7 +121,13 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
     await builder.abort().catch(() => undefined);
     // A local write error (disk full while a batch is unpacked or the zip grows) is exit 7 naming
     // the path (the file's own, else the output's), never "a bug".
-    throw LocalFileError.from(err, 'write', plan.output);
+    const local = LocalFileError.from(err, 'write', plan.output);
+    // A temporary file inside the staging directory is gone by the time the user reads the
+    // message: name the output that could not be written instead (same reason).
+    if (local instanceof LocalFileError && local.path.startsWith(staging.dir)) {
+      throw new LocalFileError('write', plan.output, local.code ? { code: local.code } : local, { code: local.code });
+    }
+    throw local;
   } finally {
     await staging.dispose();
   }
