@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { scriptHash, scriptListAt, scriptListDelta } from '../../src/backups/script-list.js';
-import { captureStateFile, scriptArchivePathFor, scriptChanges } from '../../src/backups/script-capture.js';
+import { captureStateFile, hashAsListed, scriptArchivePathFor, scriptChanges } from '../../src/backups/script-capture.js';
 import { DeterministicZipWriter } from '../../src/archive/zip-write.js';
 import type { RunRecord } from '../../src/backups/state-file.js';
 import { promises as fs } from 'node:fs';
@@ -47,6 +47,20 @@ describe('script hashes and lists', () => {
     expect(scriptChanges(tonight, before, true).capture).toHaveLength(3);
     expect(scriptArchivePathFor('/b/x-20261201T010000Z.zip')).toBe('/b/x-20261201T010000Z.scripts.zip');
     expect(scriptArchivePathFor('obs://bk/p/x-20261201T010000Z.zip')).toBe('obs://bk/p/x-20261201T010000Z.scripts.zip');
+  });
+
+  test('hashed as listed: an unchanged script\'s content is let go at once on an incremental night, kept on a full one; the capture is the same', () => {
+    const before = new Map([['a', scriptHash(def('a', '1'))], ['b', scriptHash(def('b', '1'))]]);
+    const page = [def('a', '1'), def('b', '2'), def('c', '1')];
+    const listed = hashAsListed({ before, full: false });
+    listed.onPage(page);
+    expect(page.map((d) => 'content' in d)).toEqual([false, true, true]);
+    const c = scriptChanges(page, before, false, listed.hashes);
+    expect(c.capture.map((d) => d.name)).toEqual(['b', 'c']);
+    expect(c.listed.get('a')).toBe(before.get('a'));
+    const fullPage = [def('a', '1')];
+    hashAsListed({ before, full: true }).onPage(fullPage);
+    expect(fullPage[0]!.content).toBe('1');
   });
 
   test('the state file a capture names: read back from its zip comment; other zips name none', async () => {

@@ -30,9 +30,19 @@ export interface ScriptChanges {
  * Hashes scripts as their pages come in (the listing is paced at the API's rate, so this CPU work
  * fits in its waits instead of following it: ~10,000 hashes take ~0.3–0.9 s).
  */
-export function hashAsListed(): { hashes: ScriptHashes; onPage: (scripts: Record<string, unknown>[]) => void } {
+export function hashAsListed(previous: { before: ScriptHashes; full: boolean }): { hashes: ScriptHashes; onPage: (scripts: Record<string, unknown>[]) => void } {
   const hashes: ScriptHashes = new Map();
-  return { hashes, onPage: (scripts) => scripts.forEach((d) => hashes.set(String(d.name), scriptHash(d))) };
+  const onPage = (scripts: Record<string, unknown>[]) => {
+    for (const d of scripts) {
+      const name = String(d.name);
+      const hash = scriptHash(d);
+      hashes.set(name, hash);
+      // An unchanged script is not captured: its content (up to 64 KB each) need not stay in
+      // memory until the listing ends.
+      if (!previous.full && previous.before.get(name) === hash) delete d.content;
+    }
+  };
+  return { hashes, onPage };
 }
 
 /** Compare tonight's list with the list at the run before (`full`: capture every script); `hashes` already computed, if any. */

@@ -108,7 +108,8 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
   if (stateFile !== undefined) refuseRecordedArchive(stateFile, previous, target.location);
   // A night also reads the scripts (reference §20: the list carries their content), alongside the
   // job listing; the promise is observed at once so a failure of either is reported once.
-  const scriptHashes = hashAsListed();
+  const scriptsBefore = lastScripts(previous);
+  const scriptHashes = hashAsListed({ before: scriptsBefore, full: plan.cutoff === undefined });
   const scriptsListed = backup === undefined ? undefined : session.dataarts.listScripts({ onPage: scriptHashes.onPage });
   scriptsListed?.catch(() => undefined);
 
@@ -155,7 +156,7 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
   let night: NightReport | undefined;
   if (stateFile !== undefined && backup !== undefined) {
     const archive = result && { path: result.path, sha256: result.sha256, layout: result.layout, jobs: result.jobs, bytes: result.bytes, ...(md5 ? { md5 } : {}) };
-    const scripts = await captureScripts(ctx, access, { definitions: await scriptsListed!, hashes: scriptHashes.hashes, before: lastScripts(previous), full: plan.cutoff === undefined, archive: target.location, stateFile });
+    const scripts = await captureScripts(ctx, access, { definitions: await scriptsListed!, hashes: scriptHashes.hashes, before: scriptsBefore, full: plan.cutoff === undefined, archive: target.location, stateFile });
     removed = await finishBackupRun(access, {
       ...backup, stateFile, workspace, retention,
       // From the state's write on, the archive and the script capture are the state's.
