@@ -17,6 +17,8 @@ import { openBackupAccess } from '../../src/backups/open-state.js';
 import { acquireLock } from '../../src/backups/lock.js';
 import { DeterministicZipWriter } from '../../src/archive/zip-write.js';
 import { writeManifestNamed } from '../../src/export/manifest.js';
+import { InterruptedError } from '../../src/errors.js';
+import { runCli } from '../helpers/cli.js';
 
 const BUCKET = 'dataarts-staging';
 let emu: Emulator;
@@ -271,4 +273,31 @@ test('-o obs://… of a command that writes local archives is exit 2, and no fol
   const r = await cli(emu, ['jobs', 'export', names()[0]!, '-o', `obs://${BUCKET}/x/`], dir);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('writes a local archive');
+});
+
+test.each([
+  ['SIGTERM', '/jobs/batch-export', 143],
+  ['SIGINT', '.zip', 130],
+] as const)('%s during an OBS night (at the first %s request) exits %i and leaves no object, lock entry or scratch directory', async (sig, at, code) => {
+  const controller = new AbortController();
+  const before = emu.requests.length;
+  emu.setLatency(40);
+  const watcher = setInterval(() => {
+    if (emu.requests.slice(before).some((q) => q.path.endsWith(at) && (at !== '.zip' || q.method === 'PUT'))) {
+      clearInterval(watcher);
+      controller.abort(new InterruptedError(sig));
+    }
+  }, 2);
+  try {
+    const r = await runCli(['jobs', 'export-workspace', '--full', '-o', `obs://${BUCKET}/sig-${sig}/`, '--state-file', `obs://${BUCKET}/sig-${sig}/state.json`], {
+      env: emulatorEnv(emu), cwd: dir, signal: controller.signal,
+    });
+    expect(controller.signal.aborted).toBe(true);
+    expect(r.code).toBe(code);
+  } finally {
+    clearInterval(watcher);
+    emu.setLatency(0);
+  }
+  expect(emu.state.obsKeys(BUCKET).filter((k) => k.startsWith(`sig-${sig}/`))).toEqual([]);
+  expect((await fs.readdir(os.tmpdir())).filter((n) => n.startsWith(`dataarts-scratch-${process.pid}-`))).toEqual([]);
 });

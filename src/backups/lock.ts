@@ -181,7 +181,8 @@ export async function acquireLock(repo: Repository, stateFile: Location, options
       released = true;
       clearInterval(timer);
       unregister();
-      await repo.remove(location);
+      // Through the cleanup client: after SIGINT/SIGTERM the run's own requests are aborted.
+      await repo.remove(location, { duringCleanup: true });
     },
   };
 }
