@@ -174,6 +174,15 @@ describe.each([LOCAL, OBS])('$kind repository', (repo) => {
         await (held[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
       }
       expect(await repo.read(`${name}/state.json.lock`)).toBeUndefined();
+      // A holder refreshes its entry while it runs (every 5 minutes; here every 30 ms).
+      let clock = Date.parse('2026-12-01T00:00:00Z');
+      const refreshing = await acquireLock(access.repo, stateFile, { cleanup: ctx.deps.cleanup, now: () => new Date((clock += 60_000)), warn: () => {}, refreshEveryMs: 30 });
+      const firstSeen = JSON.parse((await access.repo.read(refreshing.path))!.toString('utf8')).refreshedAt as string;
+      await new Promise((r) => setTimeout(r, 150));
+      const later = JSON.parse((await access.repo.read(refreshing.path))!.toString('utf8'));
+      expect(Date.parse(later.refreshedAt)).toBeGreaterThan(Date.parse(firstSeen));
+      expect(later.held).toBe(true);
+      await refreshing.release();
       // A holder whose entry another run removed as stale finds out before it writes the state.
       const options = { cleanup: ctx.deps.cleanup, now: () => new Date(), warn: () => {} };
       const held = await acquireLock(access.repo, stateFile, options);

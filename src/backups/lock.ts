@@ -74,6 +74,8 @@ export interface LockOptions {
   processAlive?: (pid: number) => boolean;
   /** Test seam: the wait between attempts. */
   sleep?: (ms: number) => Promise<void>;
+  /** Test seam: how often a holder refreshes its entry (default 5 minutes). */
+  refreshEveryMs?: number;
 }
 
 /** Every lock entry of the state file but `mine`. */
@@ -165,7 +167,7 @@ export async function acquireLock(repo: Repository, stateFile: Location, options
     write({ ...mine, held: true, refreshedAt: options.now().toISOString() }).catch((err: unknown) => {
       options.warn(`could not refresh the lock ${location}: ${(err as Error).message}`);
     });
-  }, REFRESH_EVERY_MS);
+  }, options.refreshEveryMs ?? REFRESH_EVERY_MS);
   timer.unref();
   let released = false;
   return {
