@@ -148,7 +148,8 @@ export async function acquireLock(repo: Repository, stateFile: Location, options
       }
       if (live.length === 0) break;
       await repo.remove(location);
-      const holder = live.find((e) => e.info.held) ?? (attempt >= ATTEMPTS ? live[0] : undefined);
+      // A lock file of an earlier release (no refresh time) is a holder, never a run still trying.
+      const holder = live.find((e) => e.info.held || e.info.refreshedAt === undefined) ?? (attempt >= ATTEMPTS ? live[0] : undefined);
       if (holder) throw refusal(stateFile, holder);
       // Others are trying at the same moment: back off a random while, so one of us goes first.
       // The run with the lowest token waits least, the others long enough for it to get through
