@@ -17,6 +17,8 @@ import { openBackupAccess } from '../../src/backups/open-state.js';
 import { acquireLock } from '../../src/backups/lock.js';
 import { DeterministicZipWriter } from '../../src/archive/zip-write.js';
 import { writeManifestNamed } from '../../src/export/manifest.js';
+import { InterruptedError } from '../../src/errors.js';
+import { runCli } from '../helpers/cli.js';
 
 const BUCKET = 'dataarts-staging';
 let emu: Emulator;
@@ -173,6 +175,15 @@ describe.each([LOCAL, OBS])('$kind repository', (repo) => {
         await (held[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
       }
       expect(await repo.read(`${name}/state.json.lock`)).toBeUndefined();
+      // A holder refreshes its entry while it runs (every 5 minutes; here every 30 ms).
+      let clock = Date.parse('2026-12-01T00:00:00Z');
+      const refreshing = await acquireLock(access.repo, stateFile, { cleanup: ctx.deps.cleanup, now: () => new Date((clock += 60_000)), warn: () => {}, refreshEveryMs: 30 });
+      const firstSeen = JSON.parse((await access.repo.read(refreshing.path))!.toString('utf8')).refreshedAt as string;
+      await new Promise((r) => setTimeout(r, 150));
+      const later = JSON.parse((await access.repo.read(refreshing.path))!.toString('utf8'));
+      expect(Date.parse(later.refreshedAt)).toBeGreaterThan(Date.parse(firstSeen));
+      expect(later.held).toBe(true);
+      await refreshing.release();
       // A holder whose entry another run removed as stale finds out before it writes the state.
       const options = { cleanup: ctx.deps.cleanup, now: () => new Date(), warn: () => {} };
       const held = await acquireLock(access.repo, stateFile, options);
@@ -272,4 +283,31 @@ test('-o obs://… of a command that writes local archives is exit 2, and no fol
   const r = await cli(emu, ['jobs', 'export', names()[0]!, '-o', `obs://${BUCKET}/x/`], dir);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('writes a local archive');
+});
+
+test.each([
+  ['SIGTERM', '/jobs/batch-export', 143],
+  ['SIGINT', '.zip', 130],
+] as const)('%s during an OBS night (at the first %s request) exits %i and leaves no object, lock entry or scratch directory', async (sig, at, code) => {
+  const controller = new AbortController();
+  const before = emu.requests.length;
+  emu.setLatency(40);
+  const watcher = setInterval(() => {
+    if (emu.requests.slice(before).some((q) => q.path.endsWith(at) && (at !== '.zip' || q.method === 'PUT'))) {
+      clearInterval(watcher);
+      controller.abort(new InterruptedError(sig));
+    }
+  }, 2);
+  try {
+    const r = await runCli(['jobs', 'export-workspace', '--full', '-o', `obs://${BUCKET}/sig-${sig}/`, '--state-file', `obs://${BUCKET}/sig-${sig}/state.json`], {
+      env: emulatorEnv(emu), cwd: dir, signal: controller.signal,
+    });
+    expect(controller.signal.aborted).toBe(true);
+    expect(r.code).toBe(code);
+  } finally {
+    clearInterval(watcher);
+    emu.setLatency(0);
+  }
+  expect(emu.state.obsKeys(BUCKET).filter((k) => k.startsWith(`sig-${sig}/`))).toEqual([]);
+  expect((await fs.readdir(os.tmpdir())).filter((n) => n.startsWith(`dataarts-scratch-${process.pid}-`))).toEqual([]);
 });

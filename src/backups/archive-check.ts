@@ -11,6 +11,7 @@ import path from 'node:path';
 import { treeDigest } from '../export/archive-output.js';
 import type { StagedEntry } from '../export/batches.js';
 import type { RunArchive } from './state-file.js';
+import { LocalFileError } from '../errors.js';
 
 /** What a check needs of a recorded file: a run's archive or its script capture. */
 export type RecordedFile = Pick<RunArchive, 'sha256' | 'layout' | 'bytes' | 'md5'>;
@@ -93,7 +94,16 @@ export async function fetchCheckedArchive(repo: Repository, loc: Location, optio
   if (!options.scratch) throw new Error('internal: an OBS archive needs scratch space');
   const scratch = await options.scratch();
   const file = scratch.path(`${recorded.sha256.slice(0, 16)}-${baseName(loc)}`);
-  if (!(await repo.download(loc, file))) return { problem: 'missing' };
+  const downloaded = await repo.download(loc, file).catch((err: unknown) => {
+    if (err instanceof LocalFileError) {
+      throw new LocalFileError('write', err.path, err.code ? { code: err.code } : err.message, {
+        code: err.code,
+        hint: `An archive in OBS is downloaded to ${scratch.dir} (under TMPDIR) to be checked and read: make room there, or set TMPDIR to a directory with space.`,
+      });
+    }
+    throw err;
+  });
+  if (!downloaded) return { problem: 'missing' };
   const manifest = `${loc}.manifest.json`;
   await repo.download(manifest, `${file}.manifest.json`).catch(() => false);
   const problem = await archiveProblem(file, recorded);

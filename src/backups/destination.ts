@@ -23,8 +23,11 @@ export interface Destination {
   localPath: string;
   /** Whether the pipeline's commit may replace what is at localPath. */
   replace: boolean;
-  /** Put the written archive (and manifest) in place; returns the MD5 of an OBS upload. */
-  publish(sha256: string): Promise<{ md5?: string }>;
+  /**
+   * Put the written archive (and manifest) in place; returns the MD5 of an OBS upload. An OBS
+   * archive carries the state file it is for in its metadata (unrecorded.ts).
+   */
+  publish(sha256: string, stateFile?: Location): Promise<{ md5?: string }>;
   /** The run is recorded: nothing left to undo. */
   keep(): void;
   /** The run writes nothing (or failed): give back what was claimed or uploaded. */
@@ -61,9 +64,10 @@ export async function resolveDestination(ctx: CommandContext, access: BackupAcce
     dir: directory ? given : parentOf(location),
     localPath,
     replace: false,
-    publish: async (sha256) => {
+    publish: async (sha256, stateFile) => {
       uploaded = true;
-      const { md5 } = await access.repo.upload(location, localPath, { contentType: 'application/zip', meta: { sha256, writer: 'dataarts' } });
+      const meta = { sha256, writer: 'dataarts', ...(stateFile ? { state: encodeURIComponent(stateFile) } : {}) };
+      const { md5 } = await access.repo.upload(location, localPath, { contentType: 'application/zip', meta });
       await access.repo.upload(manifestPathFor(location), manifestPathFor(localPath), { contentType: 'application/json', meta: { writer: 'dataarts' } });
       return { md5 };
     },

@@ -74,6 +74,8 @@ export interface LockOptions {
   processAlive?: (pid: number) => boolean;
   /** Test seam: the wait between attempts. */
   sleep?: (ms: number) => Promise<void>;
+  /** Test seam: how often a holder refreshes its entry (default 5 minutes). */
+  refreshEveryMs?: number;
 }
 
 /** Every lock entry of the state file but `mine`. */
@@ -146,7 +148,8 @@ export async function acquireLock(repo: Repository, stateFile: Location, options
       }
       if (live.length === 0) break;
       await repo.remove(location);
-      const holder = live.find((e) => e.info.held) ?? (attempt >= ATTEMPTS ? live[0] : undefined);
+      // A lock file of an earlier release (no refresh time) is a holder, never a run still trying.
+      const holder = live.find((e) => e.info.held || e.info.refreshedAt === undefined) ?? (attempt >= ATTEMPTS ? live[0] : undefined);
       if (holder) throw refusal(stateFile, holder);
       // Others are trying at the same moment: back off a random while, so one of us goes first.
       // The run with the lowest token waits least, the others long enough for it to get through
@@ -165,7 +168,7 @@ export async function acquireLock(repo: Repository, stateFile: Location, options
     write({ ...mine, held: true, refreshedAt: options.now().toISOString() }).catch((err: unknown) => {
       options.warn(`could not refresh the lock ${location}: ${(err as Error).message}`);
     });
-  }, REFRESH_EVERY_MS);
+  }, options.refreshEveryMs ?? REFRESH_EVERY_MS);
   timer.unref();
   let released = false;
   return {
@@ -181,7 +184,8 @@ export async function acquireLock(repo: Repository, stateFile: Location, options
       released = true;
       clearInterval(timer);
       unregister();
-      await repo.remove(location);
+      // Through the cleanup client: after SIGINT/SIGTERM the run's own requests are aborted.
+      await repo.remove(location, { duringCleanup: true });
     },
   };
 }

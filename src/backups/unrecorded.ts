@@ -1,14 +1,14 @@
 /**
  * An archive a run on this state file wrote but never recorded (it died between putting the
  * archive in place and writing the state: SIGKILL, a power cut). Its manifest names the state file
- * (`selection.stateFile`) and the state does not record it; the run now going holds the state's
+ * (`selection.stateFile`; in OBS also the archive's `x-obs-meta-state`) and the state does not record it; the run now going holds the state's
  * lock, so no other run on this state can be writing it. Such archives are removed (with their
  * manifests) before the run writes its own. Archives of other state files, of runs without one,
  * and anything not named like this command's outputs are never touched.
  */
 import { manifestPathFor } from '../export/manifest.js';
 import { listOwnOutputNames } from '../export/output-path.js';
-import { locationFromRecord, type Location } from './location.js';
+import { isObsLocation, locationFromRecord, type Location } from './location.js';
 import type { Repository } from './repository.js';
 import type { ExportState } from './state-file.js';
 import { captureStateFile } from './script-capture.js';
@@ -21,8 +21,7 @@ export async function removeUnrecorded(repo: Repository, where: { stateFile: Loc
   for (const name of listOwnOutputNames(entries.map((e) => e.name), workspace, 'zip')) {
     const location = entries.find((e) => e.name === name)!.location;
     if (recorded.has(location)) continue;
-    const manifest = await repo.read(manifestPathFor(location)).catch(() => undefined);
-    if (manifest === undefined || manifestStateFile(manifest) !== stateFile) continue;
+    if ((await stateFileOf(repo, location)) !== stateFile) continue;
     await repo.remove(location);
     await repo.remove(manifestPathFor(location));
     removed.push(location);
@@ -37,6 +36,23 @@ export async function removeUnrecorded(repo: Repository, where: { stateFile: Loc
     removed.push(e.location);
   }
   return removed;
+}
+
+/**
+ * The state file an archive was written for: its manifest says so; an OBS archive whose manifest
+ * never arrived (the run died between the two uploads) says so in its own metadata.
+ */
+async function stateFileOf(repo: Repository, location: Location): Promise<string | undefined> {
+  const manifest = await repo.read(manifestPathFor(location)).catch(() => undefined);
+  if (manifest !== undefined) return manifestStateFile(manifest);
+  if (!isObsLocation(location)) return undefined;
+  const tagged = (await repo.head(location))?.meta?.state;
+  if (tagged === undefined) return undefined;
+  try {
+    return decodeURIComponent(tagged);
+  } catch {
+    return undefined;
+  }
 }
 
 function manifestStateFile(bytes: Buffer): string | undefined {

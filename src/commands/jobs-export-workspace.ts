@@ -145,7 +145,7 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
       // stateFile: a later run on this state removes the archive if this run dies before recording it.
       selection: { mode: since === null ? 'full' : 'since', since, jobsOnly: opts.jobsOnly, status: opts.status, expressionTimeZone: expressionTimeZone ?? null, ...(stateFile ? { stateFile } : {}) },
     });
-    md5 = (await target.publish(written.sha256)).md5;
+    md5 = (await target.publish(written.sha256, stateFile)).md5;
     result = { ...written, path: target.location, manifest: manifestPathFor(target.location) };
   }
 

@@ -19,7 +19,7 @@ export function registerBackupsCommands(backups: Command, deps: Deps, state: Run
   backups
     .command('list')
     .description('the restore points: run time, archives each needs, job count, whether they are all present')
-    .requiredOption('--state-file <path>', 'the state file of the backups')
+    .requiredOption('--state-file <path>', 'the state file of the backups (a local path or obs://BUCKET/KEY)')
     .option('--json', 'print one JSON document')
     .action(async (opts: BackupsListOptions, cmd: Command) => {
       const { runBackupsList } = await import('../../commands/backups-list.js');
@@ -29,7 +29,7 @@ export function registerBackupsCommands(backups: Command, deps: Deps, state: Run
   backups
     .command('verify')
     .description('check every kept archive against its recorded sha256 (exit 4 naming what is missing or damaged)')
-    .requiredOption('--state-file <path>', 'the state file of the backups')
+    .requiredOption('--state-file <path>', 'the state file of the backups (a local path or obs://BUCKET/KEY)')
     .option('--json', 'print one JSON document')
     .action(async (opts: BackupsVerifyOptions, cmd: Command) => {
       const { runBackupsVerify } = await import('../../commands/backups-verify.js');
@@ -98,7 +98,7 @@ Examples:
     .command('restore')
     .description('build one import-ready archive of the jobs as they were at a restore point, without contacting the service')
     .argument('[name...]', 'only these jobs')
-    .requiredOption('--state-file <path>', 'the state file of the backups')
+    .requiredOption('--state-file <path>', 'the state file of the backups (a local path or obs://BUCKET/KEY)')
     .option('--at <time>', 'the newest restore point at or before this ISO 8601 time or duration ago (default: the newest)')
     .option('--match <glob>', 'only jobs whose name matches (repeatable)', collectGlob, [])
     .option('-o, --output <path>', 'archive path (.zip), a directory with --layout dir, or DIR/ for a default name inside it')
