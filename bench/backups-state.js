@@ -23,7 +23,7 @@ async function loadDist() {
     const [recordRun, chain, stateFile] = await Promise.all([
       import(path.join(root, 'dist/backups/record-run.js')),
       import(path.join(root, 'dist/backups/chain.js')),
-      import(path.join(root, 'dist/export/state-file.js')),
+      import(path.join(root, 'dist/backups/state-file.js')),
     ]);
     return { ...recordRun, ...chain, ...stateFile };
   } catch (err) {
@@ -32,7 +32,7 @@ async function loadDist() {
   }
 }
 
-const { planRun, recordRun, selectJobs, restorePoints, serializeState } = await loadDist();
+const { planNight, recordRun, selectJobs, restorePoints, serializeState } = await loadDist();
 const started = Date.now();
 const workspace = new Map();
 for (let i = 0; i < JOBS; i++) workspace.set(`ods_finance_daily_load_${String(i).padStart(5, '0')}`, T0 - 30 * DAY + i);
@@ -47,10 +47,10 @@ for (let n = 0; n < NIGHTS; n++) {
     workspace.set(`ods_finance_daily_load_${String(nextId++).padStart(5, '0')}`, now.getTime() - 1_000);
   }
   const listed = [...workspace].map(([name, t]) => ({ name, jobType: 'BATCH', status: 'NORMAL', lastUpdateTime: t }));
-  const plan = planRun(state, { full: false, fullEveryMs: 7 * DAY, now });
+  const plan = planNight(state, { full: false, fullEveryMs: 7 * DAY, now });
   const selected = selectJobs(listed, plan);
-  const archive = { path: `/b/night-${n}.zip`, sha256: 'f'.repeat(64), layout: 'zip', jobs: selected.length };
-  state = recordRun(state, { startedAt: now, finishedAt: new Date(now.getTime() + 60_000), plan, listed, archive }, { stateFile: '/b/state.json', workspace: 'default' }).state;
+  const archive = { path: `/b/night-${n}.zip`, sha256: 'f'.repeat(64), layout: 'zip', jobs: selected.length, bytes: 1000 + n };
+  state = recordRun(state, { startedAt: now, finishedAt: new Date(now.getTime() + 60_000), plan, listed, archive }, { stateFile: '/b/state.json', workspace: 'default', retention: undefined }).state;
 }
 const bytes = Buffer.byteLength(serializeState(state));
 const points = restorePoints(state.runs).length;

@@ -14,6 +14,7 @@ export const ExitCode = {
   SERVICE: 6,
   LOCAL_FILE: 7,
   DIFFERENCES: 8,
+  BACKUPS_UNHEALTHY: 9,
   SIGINT: 130,
   SIGTERM: 143,
 } as const;
@@ -188,6 +189,13 @@ export function asLocalFileError(err: unknown): unknown {
 export class DifferencesFoundError extends DataartsError {
   constructor(message: string) {
     super(message, ExitCode.DIFFERENCES);
+  }
+}
+
+/** `backups status`: the newest restore point is older than --max-age, or the last run failed (exit 9). */
+export class BackupsUnhealthyError extends DataartsError {
+  constructor(message: string, options: { hint?: string; details?: unknown } = {}) {
+    super(message, ExitCode.BACKUPS_UNHEALTHY, options);
   }
 }
 

@@ -23,10 +23,10 @@ export async function tempDir(label: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), `dataarts-backups-${label}-`));
 }
 
-export function cli(emu: Emulator, args: string[], cwd: string, workspace = 'default'): Promise<CliResult> {
+export function cli(emu: Emulator, args: string[], cwd: string, workspace = 'default', now?: Date): Promise<CliResult> {
   // Runs started together share the per-user rate limits (each paces only itself): a throttled retry
   // must wait long enough for the one-second window to move on, as it does outside tests (2 s).
-  return runCli(args, { env: emulatorEnv(emu, { DATAARTS_RETRY_THROTTLE_MS: '300', DATAARTS_WORKSPACE: workspace }), cwd });
+  return runCli(args, { env: emulatorEnv(emu, { DATAARTS_RETRY_THROTTLE_MS: '300', DATAARTS_WORKSPACE: workspace }), cwd, ...(now ? { now: () => now } : {}) });
 }
 
 const source = (emu: Emulator) => emu.state.workspace('default');

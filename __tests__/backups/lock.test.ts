@@ -68,7 +68,10 @@ describe('{state-file}.lock', () => {
   });
 
   test('a lock held on another host is respected (exit 4 naming pid and host), before any request', async () => {
-    await fs.writeFile(path.join(dir, 'state.json.lock'), JSON.stringify({ pid: 4242, host: 'backup-host-2', startedAt: '2026-11-01T00:00:00.000Z', token: 'y' }));
+    // Started a minute ago on another host (the lock file of an earlier release): live, since a
+    // lock is stale only 30 minutes after its last refresh (or start).
+    const fresh = new Date(Date.now() - 60_000).toISOString();
+    await fs.writeFile(path.join(dir, 'state.json.lock'), JSON.stringify({ pid: 4242, host: 'backup-host-2', startedAt: fresh, token: 'y' }));
     const before = emu.requests.length;
     const r = await cli(emu, ['jobs', 'export-workspace', '--state-file', 'state.json', '-o', 'out/'], dir);
     expect(r.code).toBe(4);

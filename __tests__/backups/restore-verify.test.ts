@@ -122,8 +122,18 @@ describe('backups verify and list', () => {
     expect(list.code).toBe(0);
     const points = JSON.parse(list.stdout).points;
     expect(points).toHaveLength(2);
-    expect(points[0]).toMatchObject({ at: nightA, kind: 'full', jobs: 20, complete: true });
+    // The damaged full archive is shown as such (not just "present"), the missing increment too.
+    // (Each point's files also hold the nights' script captures, intact here.)
+    const byPath = (p: { archives: { path: string; problem?: string }[] }, file: string) => p.archives.find((a) => a.path === file);
+    expect(points[0]).toMatchObject({ at: nightA, kind: 'full', jobs: 20, complete: false });
+    expect(byPath(points[0], full)).toMatchObject({ path: full, present: true, intact: false });
+    expect(points[0].archives.filter((a: { intact: boolean }) => !a.intact)).toHaveLength(1);
+    expect(byPath(points[0], full)!.problem).toMatch(/^damaged/);
     expect(points[1]).toMatchObject({ at: nightB, kind: 'incremental', jobs: 20, complete: false });
+    expect(byPath(points[1], incr)).toMatchObject({ path: incr, present: false, intact: false, problem: 'missing' });
+    const table = await cli(emu, ['backups', 'list', '--state-file', 'c/state.json'], dir);
+    expect(table.stdout).toContain('DAMAGED');
+    expect(table.stdout).toContain('MISSING');
 
     await fs.writeFile(full, fullBytes);
     await fs.writeFile(incr, incrBytes);

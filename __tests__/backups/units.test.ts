@@ -9,10 +9,12 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { JobSummary } from '../../src/api/dataarts.js';
-import { planRun, recordRun, selectJobs } from '../../src/backups/record-run.js';
-import { pointAt, restorePoints, runsNeededBy } from '../../src/backups/chain.js';
-import { jobListAt, readState, serializeState, type ExportState } from '../../src/export/state-file.js';
+import { planNight, recordRun, selectJobs } from '../../src/backups/record-run.js';
+import { filesNeededBy, pointAt, restorePoints } from '../../src/backups/chain.js';
+import { jobListAt, readState, serializeState, type ExportState } from '../../src/backups/state-file.js';
 import { commitPath } from '../../src/util/atomic.js';
+import { Repository } from '../../src/backups/repository.js';
+import { CleanupRegistry } from '../../src/util/cleanup.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-01-01T01:00:00Z');
@@ -36,10 +38,10 @@ function simulate(jobs: number, nights: number, options: { keep?: number; fullEv
       workspace.set(`ods_finance_daily_load_${String(nextId++).padStart(5, '0')}`, now.getTime() - 1_000);
     }
     const listed = [...workspace].map(([name, t]) => job(name, t));
-    const plan = planRun(state, { full: false, fullEveryMs: (options.fullEveryDays ?? 7) * DAY, now });
+    const plan = planNight(state, { full: false, fullEveryMs: (options.fullEveryDays ?? 7) * DAY, now });
     const selected = selectJobs(listed, plan);
-    const archive = { path: `/b/night-${n}.zip`, sha256: 'f'.repeat(64), layout: 'zip' as const, jobs: selected.length };
-    state = recordRun(state, { startedAt: now, finishedAt: new Date(now.getTime() + 60_000), plan, listed, archive }, { stateFile: '/b/state.json', workspace: 'default', keep: options.keep }).state;
+    const archive = { path: `/b/night-${n}.zip`, sha256: 'f'.repeat(64), layout: 'zip' as const, jobs: selected.length, bytes: 1000 + n };
+    state = recordRun(state, { startedAt: now, finishedAt: new Date(now.getTime() + 60_000), plan, listed, archive }, { stateFile: '/b/state.json', workspace: 'default', retention: options.keep === undefined ? undefined : { last: options.keep } }).state;
     // The state always knows the workspace's exact job list at this run.
     if (n % 61 === 0 || n === nights - 1) expect(jobListAt(state.runs, state.runs.length - 1)).toEqual(workspace);
   }
@@ -63,7 +65,7 @@ describe('state file', () => {
     expect(restorePoints(state.runs)).toHaveLength(14);
     // The oldest kept point's chain starts at the first run stored.
     const oldest = restorePoints(state.runs)[0]!;
-    expect(runsNeededBy(state.runs, oldest)[0]).toBe(0);
+    expect(filesNeededBy(state.runs, oldest)[0]!.run).toBe(0);
     expect(state.runs[0]!.cutoff).toBe('full');
     expect(state.runs.length).toBeLessThanOrEqual(14 + 6);
     expect(Buffer.byteLength(serializeState(state))).toBeLessThan(Math.min(stateBound(1_000, 20), Buffer.byteLength(serializeState(simulate(1_000, 30)))));
@@ -73,7 +75,7 @@ describe('state file', () => {
     const state = simulate(250, 4, { keep: 2 });
     expect(state.runs).toHaveLength(4);
     expect(state.runs.map((r) => r.point !== false)).toEqual([false, false, true, true]);
-    expect(runsNeededBy(state.runs, 3).map((i) => state.runs[i]!.archive!.path)).toEqual(['night-0.zip', 'night-1.zip', 'night-2.zip', 'night-3.zip']);
+    expect(filesNeededBy(state.runs, 3).map((f) => f.path)).toEqual(['night-0.zip', 'night-1.zip', 'night-2.zip', 'night-3.zip']);
   });
 
   test('pointAt: the newest point at or before a time', () => {
@@ -88,7 +90,7 @@ describe('state file', () => {
     const d = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-state-'));
     try {
       await fs.writeFile(path.join(d, 's.json'), serializeState(state));
-      expect(await readState(path.join(d, 's.json'))).toEqual(state);
+      expect(await readState(new Repository({ cleanup: new CleanupRegistry() }), path.join(d, 's.json'))).toEqual(state);
     } finally {
       await fs.rm(d, { recursive: true, force: true });
     }

@@ -191,3 +191,63 @@ describe('our OBS signer against the SDK (known answer)', () => {
     }
   });
 });
+
+describe('what a backup repository in OBS uses (issue 19)', () => {
+  function ourClient(transport: ReturnType<typeof createTransport>): OurObsClient {
+    const httpClient = new HttpClient({ transport: () => transport, pacer: new Pacer({ maxConcurrent: 2 }), retry: { maxAttempts: 1, baseDelayMs: 5, maxDelayMs: 10, throttleFloorMs: 10 }, signal: new AbortController().signal, debug: () => {} });
+    return new OurObsClient({
+      http: httpClient,
+      now: () => new Date(),
+      config: { obsEndpoint: emu.url, obsEndpointIsCustom: true, region: 'cn-north-4' },
+      credentials: { kind: 'aksk', ak: emu.credentials.ak, sk: emu.credentials.sk, source: 'test' } as never,
+    });
+  }
+
+  test.each(['v2', 'obs'] as const)('the SDK (%s) lists by prefix page by page and reads user metadata; our client sees the same', async (signature) => {
+    const obs = await sdk(signature);
+    const prefix = `repo-${signature}/`;
+    for (const name of ['a.zip', 'b.zip', 'c d.zip', 'sub/x.zip']) {
+      expect(status(await obs.putObject({ Bucket: bucket, Key: `${prefix}${name}`, Body: name, Metadata: { sha256: `sum-${name.length}` } }))).toBe(200);
+    }
+    const page1 = await obs.listObjects({ Bucket: bucket, Prefix: prefix, MaxKeys: 2 });
+    expect(status(page1)).toBe(200);
+    expect(page1.InterfaceResult.Contents.map((c: { Key: string }) => c.Key)).toEqual([`${prefix}a.zip`, `${prefix}b.zip`]);
+    expect(page1.InterfaceResult.IsTruncated).toBe('true');
+    const page2 = await obs.listObjects({ Bucket: bucket, Prefix: prefix, Marker: page1.InterfaceResult.NextMarker, MaxKeys: 2 });
+    expect(page2.InterfaceResult.Contents.map((c: { Key: string }) => c.Key)).toEqual([`${prefix}c d.zip`, `${prefix}sub/x.zip`]);
+    const meta = await obs.getObjectMetadata({ Bucket: bucket, Key: `${prefix}a.zip` });
+    expect(status(meta)).toBe(200);
+    expect(meta.InterfaceResult.Metadata).toMatchObject({ sha256: 'sum-5' });
+
+    const transport = createTransport({ env: {}, timeouts: { connectMs: 2000, headersMs: 10000, bodyMs: 10000 } });
+    try {
+      const ours = ourClient(transport);
+      expect((await ours.list(bucket, prefix)).map((o) => [o.key, o.size])).toEqual([[`${prefix}a.zip`, 5], [`${prefix}b.zip`, 5], [`${prefix}c d.zip`, 7], [`${prefix}sub/x.zip`, 9]]);
+      expect(await ours.head(bucket, `${prefix}c d.zip`)).toMatchObject({ size: 7, meta: { sha256: 'sum-7' } });
+      expect(await ours.head(bucket, `${prefix}missing.zip`)).toBeUndefined();
+    } finally {
+      await (await transport).close();
+    }
+  });
+
+  test('a file our client streams up with metadata is read back by the SDK, metadata included', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-obs-sdk-'));
+    const transport = createTransport({ env: {}, timeouts: { connectMs: 2000, headersMs: 10000, bodyMs: 10000 } });
+    try {
+      const file = path.join(dir, 'night.zip');
+      const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 251));
+      await fs.writeFile(file, bytes);
+      const ours = ourClient(transport);
+      const put = await ours.putFile(bucket, 'repo/night.zip', file, { contentType: 'application/zip', meta: { sha256: 'abc', writer: 'dataarts' } });
+      expect(put.bytes).toBe(bytes.length);
+      const obs = await sdk('v2');
+      const meta = await obs.getObjectMetadata({ Bucket: bucket, Key: 'repo/night.zip' });
+      expect(meta.InterfaceResult.Metadata).toMatchObject({ sha256: 'abc', writer: 'dataarts' });
+      expect(meta.InterfaceResult.ETag.replace(/"/g, '')).toBe(put.md5);
+      expect(emu.state.obsObject(bucket, 'repo/night.zip')!.equals(bytes)).toBe(true);
+    } finally {
+      await (await transport).close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});

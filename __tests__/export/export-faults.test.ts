@@ -13,7 +13,9 @@ import { InterruptedError } from '../../src/errors.js';
 import { cliEnv, expectedEntries, makeTempDir, mapDiff, startTestEmulator, zipContents, type Emulator } from './helpers.js';
 
 /** An existing output --force may replace: a zip (the smallest one, empty). */
-const EXISTING_ZIP = Buffer.concat([Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(18)]);
+/** An empty zip with the comment this tool writes (an earlier output of ours: --force may replace it). */
+const OUR_COMMENT = Buffer.from('dataarts 0.0.0 jobs export; workspace default; 0 jobs; metadata in the .manifest.json sidecar');
+const EXISTING_ZIP = Buffer.concat([Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(16), Buffer.from([OUR_COMMENT.length, 0]), OUR_COMMENT]);
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const started: Emulator[] = [];

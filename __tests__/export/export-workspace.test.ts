@@ -64,7 +64,7 @@ describe('jobs export-workspace', () => {
     const third = await cli(['--state-file', 'state.json', '-o', 'backups/', '--json']);
     expect(third.code).toBe(0);
     expect(JSON.parse(third.stdout)).toMatchObject({ jobs: 0, path: null });
-    expect((await fs.readdir(path.join(dir, 'backups'))).filter((n) => n.endsWith('.zip')).length).toBe(2);
+    expect((await fs.readdir(path.join(dir, 'backups'))).filter((n) => n.endsWith('.zip') && !n.endsWith('.scripts.zip')).length).toBe(2);
     const last = JSON.parse(await fs.readFile(state, 'utf8')).runs.at(-1);
     expect(last.archive).toBeNull();
     expect(last.set).toBeUndefined();
@@ -93,13 +93,14 @@ describe('jobs export-workspace', () => {
     expect(none.code).toBe(2);
   });
 
-  test('--keep 2 leaves the two newest archives this command wrote and touches nothing else', async () => {
+  test('--keep 2 leaves the two newest complete archives this command wrote and touches nothing else', async () => {
     const rot = path.join(dir, 'rot');
     await fs.mkdir(rot);
     const foreign = ['notes.txt', 'dataarts-workspace-other-20200101T000000Z.zip', 'dataarts-jobs-default-20200101T000000Z.zip'];
     for (const f of foreign) await fs.writeFile(path.join(rot, f), 'not ours');
-    // An old archive of ours, by name, from an earlier day.
-    await fs.writeFile(path.join(rot, 'dataarts-workspace-default-20200101T000000Z.zip'), 'old');
+    // A file with our default name but no manifest (what a killed run leaves): neither counted as a
+    // backup nor deleted by --keep (issue 19: it used to count, and a good backup went).
+    await fs.writeFile(path.join(rot, 'dataarts-workspace-default-20200101T000000Z.zip'), '');
     const written: string[] = [];
     for (let i = 0; i < 3; i++) {
       const r = await cli(['--full', '--jobs-only', '-o', 'rot/', '--keep', '2', '--json']);
@@ -108,7 +109,7 @@ describe('jobs export-workspace', () => {
     }
     const left = (await fs.readdir(rot)).sort();
     const ours = left.filter((n) => /^dataarts-workspace-default-.*\.zip$/.test(n));
-    expect(ours.map((n) => path.join(rot, n)).sort()).toEqual(written.slice(1).sort());
+    expect(ours.map((n) => path.join(rot, n)).sort()).toEqual([path.join(rot, 'dataarts-workspace-default-20200101T000000Z.zip'), ...written.slice(1)].sort());
     for (const f of foreign) expect(left).toContain(f);
     for (const w of written.slice(1)) expect(left).toContain(`${path.basename(w)}.manifest.json`);
     expect(left).not.toContain(`${path.basename(written[0]!)}.manifest.json`);

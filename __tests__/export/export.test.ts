@@ -181,7 +181,8 @@ describe('jobs export', () => {
     const out = await subdir('exists');
     const target = path.join(out, 'x.zip');
     // A zip (an earlier output): --force may replace it, so the refusal suggests it.
-    const earlier = Buffer.concat([Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(18)]);
+    const comment = Buffer.from('dataarts 0.0.0 jobs export; workspace default; 0 jobs; metadata in the .manifest.json sidecar');
+    const earlier = Buffer.concat([Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(16), Buffer.from([comment.length, 0]), comment]);
     await fs.writeFile(target, earlier);
     const before = exportCalls(emu);
     const r = await cli(['jobs', 'export', '--all', '-o', 'exists/x.zip']);

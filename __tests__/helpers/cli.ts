@@ -19,6 +19,8 @@ export interface CliOptions {
   stdin?: string;
   stderrIsTTY?: boolean;
   signal?: AbortSignal;
+  /** The clock the run sees (default: the real one), for runs "on another night". */
+  now?: () => Date;
 }
 
 function capture(): { stream: PassThrough; text: () => string } {
@@ -46,7 +48,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
       env: { PATH: process.env.PATH, ...(options.env ?? {}) },
       cwd: options.cwd ?? process.cwd(),
       homedir: options.cwd ?? os.tmpdir(),
-      now: () => new Date(),
+      now: options.now ?? (() => new Date()),
       cleanup: new CleanupRegistry(),
       ...(options.signal ? { signal: options.signal } : {}),
     },

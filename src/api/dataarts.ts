@@ -288,6 +288,28 @@ export class DataArtsClient {
     return this.orUndefined(this.json<Record<string, unknown>>({ method: 'GET', path: `/scripts/${seg(name)}`, apiClass: 'dlf30', api: 'scripts', safe: true }), 'DLF.6201');
   }
 
+  /**
+   * Every script of the workspace with its whole definition (reference §20: the v1 list carries
+   * each script's `content`; 1–100 per page), paged as the job list is, `offset` read the same way.
+   */
+  listScripts(opts: { onPage?: (scripts: Record<string, unknown>[]) => void } = {}): Promise<Record<string, unknown>[]> {
+    return collectPages<Record<string, unknown>>('scripts', async (offset, limit) => {
+      const res = await this.json<{ total?: number; scripts?: Record<string, unknown>[] }>({
+        method: 'GET',
+        path: '/scripts',
+        query: { offset, limit },
+        apiClass: 'dlf30',
+        api: 'scripts',
+        safe: true,
+      });
+      if (!Array.isArray(res.scripts ?? [])) throw new ServiceError("listing scripts: 'scripts' is not a list");
+      return { total: res.total as number, items: res.scripts ?? [] };
+    }, {
+      ...this.pagingOptions<Record<string, unknown>>((s) => String(s.name)),
+      onPage: opts.onPage,
+    });
+  }
+
   listConnections(): Promise<Connection[]> {
     return collectPages<Connection>('connections', async (offset, limit) => {
       const res = await this.json<{ total?: number; connections?: Connection[] }>({

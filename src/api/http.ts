@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
-import { ConfigError, DataartsError, ServiceError } from '../errors.js';
+import { ConfigError, DataartsError, LocalFileError, ServiceError } from '../errors.js';
 import { redactText } from '../auth/redact.js';
 import type { RetryPolicy } from '../config/types.js';
 import { errorFromResponse, parseErrorBody, type ErrorContext, type ParsedErrorBody } from './errors.js';
@@ -40,6 +40,8 @@ export interface HttpRequest extends OutgoingRequest {
   onUnauthorized?: () => Promise<boolean>;
   /** Error body parser (OBS answers XML). */
   parseError?: (text: string) => ParsedErrorBody;
+  /** A streamed body instead of `body`: a fresh stream for each attempt (Content-Length set by the caller). */
+  stream?: () => Readable;
 }
 
 export interface HttpResponse {
@@ -174,9 +176,15 @@ export class HttpClient {
           cb(null, chunk);
         },
       });
+      const file = createWriteStream(destFile, { flags: 'w', mode: 0o600 });
+      let fileFailure: unknown;
+      file.on('error', (err) => (fileFailure ??= err));
       try {
-        await pipeline(body, counter, createWriteStream(destFile, { flags: 'w' }));
+        await pipeline(body, counter, file);
       } catch (err) {
+        // The local file failing (disk full, permission, read-only) is not the network's fault:
+        // exit 7 naming the path at once, not retries and "the service kept failing".
+        if (fileFailure !== undefined) throw new LocalFileError('write', destFile, fileFailure);
         throw new WireFailure(`download interrupted: ${describeWireError(err)}`);
       }
       checkLength(headers, bytes);
@@ -244,7 +252,7 @@ export class HttpClient {
         // undici adds an abort listener to the signal it is given: give each request its own,
         // tied to the run's through one shared listener (src/util/abort.ts), detached when the
         // request's body is consumed or fails (the `finally` below).
-        res = await transport.request(req.url, { method: req.method, headers, body: req.body, dispatcher: transport.dispatcher, signal: requestSignal.signal });
+        res = await transport.request(req.url, { method: req.method, headers, body: req.stream ? req.stream() : req.body, dispatcher: transport.dispatcher, signal: requestSignal.signal });
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         const reason = describeWireError(err);

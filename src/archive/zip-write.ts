@@ -90,7 +90,7 @@ export class DeterministicZipWriter {
     this.destPath = destPath;
     // 'wx': an existing file is never touched (throws EEXIST here), and abort() knows the file it
     // removes is its own.
-    this.fd = openSync(destPath, 'wx');
+    this.fd = openSync(destPath, 'wx', 0o600);
   }
 
   /**

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { commitPath, createStagingDir } from '../util/atomic.js';
 import { directoryOutput, zipOutput } from '../export/archive-output.js';
-import { buildJobList, manifestPathFor, writeManifest, zipComment, type JobListItem } from '../export/manifest.js';
+import { buildJobList, manifestPathFor, writeManifestNamed, zipComment, type JobListItem } from '../export/manifest.js';
 import type { StagedEntry } from '../export/batches.js';
 import { stagedEntry } from './archive-check.js';
 import type { Composed } from './compose.js';
@@ -38,7 +38,7 @@ export async function writeRestore(
     const secrets = applySecretsPolicy(ctx.ui, scanner.findings(), out.secrets, out.path);
     const summary = await builder.finish(entries);
     const jobList = buildJobList(entries, composed.jobTypes);
-    await writeManifest(staging.path('manifest.json'), {
+    await writeManifestNamed(manifestPathFor(out.path), staging.path('manifest.json'), {
       command: 'backups restore',
       workspace: out.workspace,
       layout: out.layout,

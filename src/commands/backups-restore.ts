@@ -6,8 +6,8 @@
  */
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { openBackupState } from '../backups/open-state.js';
-import { pointAt, restorePoints } from '../backups/chain.js';
+import { openBackupAccess, openBackupState, type BackupAccess } from '../backups/open-state.js';
+import { pickPoint } from '../backups/pick-point.js';
 import { composeRestore, jobsAtPoint } from '../backups/compose.js';
 import { writeRestore } from '../backups/write-restore.js';
 import { resolveOutputTarget } from '../export/output-target.js';
@@ -15,6 +15,7 @@ import { parseSince } from '../export/since.js';
 import { globToRegExp } from '../util/glob.js';
 import { printJson, printLines } from '../output/render.js';
 import { loadSecretsPolicy } from '../secrets/baseline.js';
+import type { SecretsPolicy } from '../secrets/policy.js';
 
 export interface BackupsRestoreOptions {
   stateFile: string;
@@ -30,17 +31,21 @@ export interface BackupsRestoreOptions {
 
 export async function runBackupsRestore(ctx: CommandContext, opts: BackupsRestoreOptions): Promise<number> {
   if (opts.output === undefined) throw new UsageError('say where the restore goes', { hint: 'Give -o OUT (a .zip, a directory with --layout dir, or DIR/ for a default name inside it).' });
-  const at = opts.at === undefined ? undefined : parseSince(opts.at, ctx.deps.now(), '--at');
+  // An unreadable --at is a usage error before anything is read.
+  if (opts.at !== undefined) parseSince(opts.at, ctx.deps.now(), '--at');
   const secrets = await loadSecretsPolicy(ctx.deps.cwd, opts);
-  const { file, state } = await openBackupState(ctx.deps.cwd, opts.stateFile);
-  const point = pointAt(state.runs, at);
-  if (point === undefined) {
-    const oldest = restorePoints(state.runs)[0];
-    throw new UsageError(
-      oldest === undefined ? `${file} records no restore point yet` : `no restore point at or before ${new Date(at!).toISOString()}`,
-      { hint: oldest === undefined ? 'Run `dataarts jobs export-workspace --state-file` first.' : `The oldest kept is ${state.runs[oldest]!.startedAt} (\`dataarts backups list\`).` },
-    );
+  const access = openBackupAccess(ctx);
+  try {
+    return await restore(ctx, opts, { access, secrets });
+  } finally {
+    await access.close();
   }
+}
+
+async function restore(ctx: CommandContext, opts: BackupsRestoreOptions, run0: { access: BackupAccess; secrets: SecretsPolicy }): Promise<number> {
+  const { access, secrets } = run0;
+  const { file, state } = await openBackupState(ctx, access, opts.stateFile);
+  const point = pickPoint(state, file, { value: opts.at, flag: '--at', now: ctx.deps.now() });
   const run = state.runs[point]!;
   const existing = jobsAtPoint(state, point);
   const wanted = selectNames(existing, opts.names ?? [], opts.match ?? [], run.startedAt);
@@ -52,7 +57,7 @@ export async function runBackupsRestore(ctx: CommandContext, opts: BackupsRestor
   const target = await resolveOutputTarget(ctx, {
     typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-restore', workspace: state.workspace, stamp: new Date(run.startedAt),
   });
-  const composed = await composeRestore(file, state, point, wanted);
+  const composed = await composeRestore({ repo: access.repo, stateFile: file, scratch: access.scratch }, state, point, wanted);
   const written = await writeRestore(ctx, composed, {
     path: target.path,
     layout: opts.layout,
@@ -77,7 +82,7 @@ function selectNames(existing: string[], names: string[], match: string[], at: s
   const have = new Set(existing);
   const unknown = names.filter((n) => !have.has(n));
   if (unknown.length > 0) {
-    throw new UsageError(`not in the restore point ${at}: ${unknown.join(', ')}`, { hint: 'See the jobs it holds with `dataarts backups list`, or pick another point with --at.' });
+    throw new UsageError(`not in the restore point ${at}: ${unknown.join(', ')}`, { hint: `See the jobs it holds with \`dataarts backups show --at ${at}\`, or pick another point with --at (\`dataarts backups list\`).` });
   }
   const patterns = match.map(globToRegExp);
   return existing.filter((n) => names.includes(n) || patterns.some((p) => p.test(n)));

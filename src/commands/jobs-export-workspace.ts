@@ -4,30 +4,35 @@
  * its lastUpdateTime is at or after the cutoff (inferred: the only change signal the API offers).
  * With --state-file, runs form backup chains (src/backups/): a full archive, then increments.
  */
-import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
 import { workspaceLabel } from '../export/output-path.js';
-import { resolveOutputTarget } from '../export/output-target.js';
 import { commonPlanOptions, exportToArchive, type ExportResult } from '../export/pipeline.js';
-import { printExportResult } from '../export/report.js';
-import { parseDuration, parseSince } from '../export/since.js';
-import { readState, writeState } from '../export/state-file.js';
-import { checkStateLocation } from '../backups/state-location.js';
-import { acquireLock, type HeldLock } from '../backups/lock.js';
-import { missingChainArchives, planRun, refuseRecordedArchive, recordRun, removeUnneededArchives, selectJobs, selectsChanged, type RunPlan } from '../backups/record-run.js';
-import { rotateOutputs } from '../export/rotate.js';
-import { printJson, printLines } from '../output/render.js';
+import { parseDuration, parsePastTime } from '../export/since.js';
+import {
+  brokenChainArchives, lastJobList, lastScripts, planNight, refuseRecordedArchive, selectJobs, selectsChanged, type NightPlan,
+} from '../backups/record-run.js';
+import { describePolicy, retentionFromFlags, type RetentionFlags, type RetentionPolicy } from '../backups/retention.js';
+import { captureScripts, hashAsListed } from '../backups/script-capture.js';
+import { failureOf, jobChanges, recordFailure } from '../backups/night.js';
+import { nightReport, printNightResult, type NightReport } from '../backups/night-report.js';
+import { removeUnrecorded } from '../backups/unrecorded.js';
+import { beginBackupRun, finishBackupRun, reportRemoved, type BackupRun } from '../backups/nightly.js';
+import { openBackupAccess, type BackupAccess } from '../backups/open-state.js';
+import { resolveDestination } from '../backups/destination.js';
+import { resolveLocation, type Location } from '../backups/location.js';
+import { rotateOutputs } from '../backups/rotation.js';
+import { manifestPathFor } from '../export/manifest.js';
 import type { ExportCommonOptions } from '../export/options.js';
 import { streamJobs } from '../export/streamed-selection.js';
 import { loadSecretsPolicy } from '../secrets/baseline.js';
+import type { SecretsPolicy } from '../secrets/policy.js';
 
-export interface JobsExportWorkspaceOptions extends ExportCommonOptions {
+export interface JobsExportWorkspaceOptions extends ExportCommonOptions, RetentionFlags {
   since?: string;
   stateFile?: string;
   full: boolean;
-  keep?: number;
   /** Start a new chain when the current chain's full archive is older than this (default 7d). */
   fullEvery?: string;
 }
@@ -40,8 +45,9 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
   // The cutoff of the NEXT run: taken before listing, so changes made during this run are not missed.
   const startedAt = ctx.deps.now();
   const expressionTimeZone = opts.expressionTimeZone === undefined ? undefined : normalizeTimeZone(opts.expressionTimeZone);
-  const sinceMs = opts.since === undefined ? undefined : parseSince(opts.since, startedAt);
+  const sinceMs = opts.since === undefined ? undefined : parsePastTime(opts.since, startedAt, '--since');
   const fullEveryMs = parseDuration(opts.fullEvery ?? DEFAULT_FULL_EVERY, '--full-every');
+  const retention = retentionFromFlags(opts);
   if (!opts.full && opts.since === undefined && opts.stateFile === undefined) {
     // (inferred) No implicit default: a silent full export or "since forever" would surprise a cron job.
     throw new UsageError('say which jobs to export', { hint: 'Give --since TIME, --state-file PATH (incremental; the first run is full) or --full.' });
@@ -52,98 +58,131 @@ export async function runJobsExportWorkspace(ctx: CommandContext, opts: JobsExpo
     });
   }
   const secrets = await loadSecretsPolicy(ctx.deps.cwd, opts);
-  // Local checks first (state file, its directory, its lock, the output): nothing is requested before.
-  const stateFile = opts.stateFile === undefined ? undefined : path.resolve(ctx.deps.cwd, opts.stateFile);
-  let lock: HeldLock | undefined;
-  if (stateFile !== undefined) {
-    await checkStateLocation(stateFile);
-    lock = await acquireLock(stateFile, { cleanup: ctx.deps.cleanup, now: startedAt, warn: (m) => ctx.ui.warn(m) });
+  if (opts.stateFile === undefined && retention && Object.keys(retention).some((k) => k !== 'last')) {
+    throw new UsageError('--keep-daily, --keep-weekly, --keep-monthly and --keep-within need --state-file', { hint: 'They speak of restore points, which the state file records; without one only --keep N counts archives.' });
   }
+  // Local checks first (state file, its directory, its lock, the output): nothing is requested
+  // before, unless the state lives in OBS (then its lock is the first request).
+  const stateFile = opts.stateFile === undefined ? undefined : resolveLocation(ctx.deps.cwd, opts.stateFile, { flag: '--state-file' });
+  const access = openBackupAccess(ctx);
   try {
-    // Read under the lock: the state a concurrent run just wrote.
-    const previous = stateFile === undefined ? undefined : await readState(stateFile);
-    const { openSession } = await import('../api/session.js');
-    const session = await openSession(ctx);
+    const backup = stateFile === undefined ? undefined : await beginBackupRun(ctx, access, stateFile);
     try {
-      const workspace = workspaceLabel(session.config.workspace);
-      if (previous && previous.workspace !== workspace) {
-        throw new UsageError(`--state-file ${stateFile} belongs to workspace '${previous.workspace}', not '${workspace}'`, {
-          hint: 'Use one state file per workspace.',
-        });
-      }
-      if (previous?.legacy) ctx.ui.info(`${stateFile} is a version-1 state file: this run starts a new backup chain with a full archive`);
-      const missing = stateFile === undefined || opts.full ? [] : await missingChainArchives(stateFile, previous);
-      if (missing.length > 0) ctx.ui.warn(`the current backup chain lacks ${missing.join(', ')}; this run starts a new chain with a full archive`);
-      const full = opts.full || missing.length > 0;
-      const plan: RunPlan = stateFile === undefined ? { cutoff: full ? undefined : sinceMs } : planRun(previous, { full, sinceMs, fullEveryMs, now: startedAt });
-      const target = await resolveOutputTarget(ctx, { typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-workspace', workspace, stamp: startedAt });
-      if (stateFile !== undefined) refuseRecordedArchive(stateFile, previous, target.path);
-
-      // The exports start while the list is still read (streamed-selection.ts); the cap is checked
-      // on the complete selection, before anything is written.
-      const streamed = await streamJobs(ctx, session.dataarts, {
-        selects: selectsChanged(plan),
-        selection: (all) => {
-          const selected = selectJobs(all, plan);
-          withinCap(selected.length);
-          return selected;
-        },
-        expectsAll: plan.cutoff === undefined,
-        // A full export of a workspace over the cap is refused on the first pages, not after it.
-        ...(plan.cutoff === undefined ? { onTotal: withinCap } : {}),
-      });
-      const since = plan.cutoff === undefined ? null : new Date(plan.cutoff).toISOString();
-      let result: ExportResult | undefined;
-      if (streamed.feed === undefined) {
-        await target.discard();
-        ctx.ui.info(`no job changed${since === null ? '' : ` since ${since}`}; no archive written`);
-      } else {
-        result = await exportToArchive(ctx, session.dataarts, {
-          command: 'jobs export-workspace',
-          jobs: [],
-          feed: streamed.feed,
-          output: target.path,
-          ...commonPlanOptions(opts),
-          force: target.replace,
-          expressionTimeZone,
-          workspace,
-          secrets,
-          selection: { mode: since === null ? 'full' : 'since', since, jobsOnly: opts.jobsOnly, status: opts.status, expressionTimeZone: expressionTimeZone ?? null },
-        });
-        target.keep();
-      }
-
-      const listed = await streamed.listed;
-      // Only now, with the archive in place, does the state advance (also when nothing changed: the
-      // run is a restore point of its own, and the chain goes on).
-      let removed: string[] = [];
-      if (stateFile !== undefined) {
-        const archive = result && { path: result.path, sha256: result.sha256, layout: result.layout, jobs: result.jobs, secrets: result.secrets.length };
-        const next = recordRun(previous, { startedAt, finishedAt: ctx.deps.now(), plan, listed, archive }, { stateFile, workspace, keep: opts.keep });
-        await writeState(stateFile, next.state, ctx.deps.cleanup);
-        removed = await removeUnneededArchives(stateFile, next.dropped, next.state.runs);
-      } else if (result && opts.keep !== undefined) {
-        removed = await rotateOutputs(target.dir, workspace, opts.layout, opts.keep);
-      }
-      for (const r of removed) ctx.ui.info(`removed ${r}: no kept restore point needs it (--keep ${opts.keep})`);
-
-      if (result) {
-        await printExportResult(ctx, result, { since, removed });
-      } else if (ctx.globals.json) {
-        await printJson(ctx.deps.io.stdout, {
-          path: null, layout: opts.layout, workspace, jobs: 0, scripts: 0, resources: 0, bytes: 0, sha256: null, manifest: null, secrets: [], secretsAccepted: 0, since, removed, jobList: [],
-        });
-      } else if (!ctx.globals.quiet) {
-        // A quiet night prints nothing at all (cron mails any output).
-        await printLines(ctx.deps.io.stdout, ['-  0 jobs  0 scripts  0 resources  0 bytes  (nothing changed; no archive written)']);
-      }
-      return 0;
+      return await exportRun(ctx, opts, { access, stateFile, backup, startedAt, sinceMs, fullEveryMs, expressionTimeZone, retention, secrets });
+    } catch (err) {
+      // A failed night is remembered for `backups status` (under this run's lock, best effort: the
+      // run's own error is what must reach the user).
+      if (backup && stateFile) await recordFailure(access.repo, stateFile, failureOf(err, startedAt), { workspace: backup.previous?.workspace, lock: backup.lock });
+      throw err;
     } finally {
-      await session.close();
+      await backup?.lock.release();
     }
   } finally {
-    await lock?.release();
+    await access.close();
   }
+}
+
+interface RunSetting {
+  access: BackupAccess;
+  stateFile?: Location;
+  backup?: BackupRun;
+  startedAt: Date;
+  sinceMs?: number;
+  fullEveryMs: number;
+  expressionTimeZone?: string;
+  retention?: RetentionPolicy;
+  secrets: SecretsPolicy;
+}
+
+async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, setting: RunSetting): Promise<number> {
+  const { access, stateFile, backup, startedAt, sinceMs, fullEveryMs, expressionTimeZone, retention, secrets } = setting;
+  const previous = backup?.previous;
+  const session = await access.session();
+  const workspace = workspaceLabel(session.config.workspace);
+  if (previous && previous.workspace !== workspace) {
+    throw new UsageError(`--state-file ${stateFile} belongs to workspace '${previous.workspace}', not '${workspace}'`, {
+      hint: 'Use one state file per workspace.',
+    });
+  }
+  if (previous?.legacy) ctx.ui.info(`${stateFile} is a version-1 state file: this run starts a new backup chain with a full archive`);
+  const broken = stateFile === undefined || opts.full ? [] : await brokenChainArchives(access.repo, stateFile, previous);
+  for (const b of broken) ctx.ui.warn(`${b.location} is ${b.problem}`);
+  if (broken.length > 0) ctx.ui.warn('the current backup chain cannot be extended: this run starts a new chain with a full archive');
+  const full = opts.full || broken.length > 0;
+  const plan: NightPlan = stateFile === undefined ? { cutoff: full ? undefined : sinceMs } : planNight(previous, { full, sinceMs, fullEveryMs, now: startedAt });
+  const target = await resolveDestination(ctx, access, { typed: opts.output, layout: opts.layout, force: opts.force, workspace, stamp: startedAt });
+  if (stateFile !== undefined) {
+    for (const p of await removeUnrecorded(access.repo, { stateFile, state: previous, dir: target.dir, workspace })) ctx.ui.info(`removed ${p}: a run on this state file wrote it and died before recording it`);
+  }
+  if (stateFile !== undefined) refuseRecordedArchive(stateFile, previous, target.location);
+  // A night also reads the scripts (reference §20: the list carries their content), alongside the
+  // job listing; the promise is observed at once so a failure of either is reported once.
+  const scriptsBefore = lastScripts(previous);
+  const scriptHashes = hashAsListed({ before: scriptsBefore, full: plan.cutoff === undefined });
+  const scriptsListed = backup === undefined ? undefined : session.dataarts.listScripts({ onPage: scriptHashes.onPage });
+  scriptsListed?.catch(() => undefined);
+
+  // The exports start while the list is still read (streamed-selection.ts); the cap is checked
+  // on the complete selection, before anything is written.
+  const streamed = await streamJobs(ctx, session.dataarts, {
+    selects: selectsChanged(plan),
+    selection: (all) => {
+      const selected = selectJobs(all, plan);
+      withinCap(selected.length);
+      return selected;
+    },
+    expectsAll: plan.cutoff === undefined,
+    // A full export of a workspace over the cap is refused on the first pages, not after it.
+    ...(plan.cutoff === undefined ? { onTotal: withinCap } : {}),
+  });
+  const since = plan.cutoff === undefined ? null : new Date(plan.cutoff).toISOString();
+  let result: ExportResult | undefined;
+  let md5: string | undefined;
+  if (streamed.feed === undefined) {
+    await target.discard();
+    ctx.ui.info(`no job changed${since === null ? '' : ` since ${since}`}; no archive written`);
+  } else {
+    const written = await exportToArchive(ctx, session.dataarts, {
+      command: 'jobs export-workspace',
+      jobs: [],
+      feed: streamed.feed,
+      output: target.localPath,
+      ...commonPlanOptions(opts),
+      force: target.replace,
+      expressionTimeZone,
+      workspace,
+      secrets,
+      // stateFile: a later run on this state removes the archive if this run dies before recording it.
+      selection: { mode: since === null ? 'full' : 'since', since, jobsOnly: opts.jobsOnly, status: opts.status, expressionTimeZone: expressionTimeZone ?? null, ...(stateFile ? { stateFile } : {}) },
+    });
+    md5 = (await target.publish(written.sha256, stateFile)).md5;
+    result = { ...written, path: target.location, manifest: manifestPathFor(target.location) };
+  }
+
+  const listed = await streamed.listed;
+  // Only now, with the archive in place, does the state advance (also when nothing changed: the
+  // run is a restore point of its own, and the chain goes on).
+  let removed: string[] = [];
+  let night: NightReport | undefined;
+  if (stateFile !== undefined && backup !== undefined) {
+    const archive = result && { path: result.path, sha256: result.sha256, layout: result.layout, jobs: result.jobs, bytes: result.bytes, ...(md5 ? { md5 } : {}), secrets: result.secrets.length };
+    const scripts = await captureScripts(ctx, access, { definitions: await scriptsListed!, hashes: scriptHashes.hashes, before: scriptsBefore, full: plan.cutoff === undefined, archive: target.location, stateFile });
+    removed = await finishBackupRun(access, {
+      ...backup, stateFile, workspace, retention,
+      // From the state's write on, the archive and the script capture are the state's.
+      onRecorded: () => {
+        target.keep();
+        scripts.keep();
+      },
+    }, { startedAt, finishedAt: ctx.deps.now(), plan, listed, archive, scripts: scripts.changes.listed, scriptArchive: scripts.written });
+    night = nightReport({ full: plan.cutoff === undefined, jobs: jobChanges(plan.previousJobs ?? lastJobList(previous), listed), scripts: scripts.changes, scriptArchive: scripts.written, startedAt, now: ctx.deps.now() });
+  } else {
+    target.keep();
+    if (result && retention?.last !== undefined) removed = await rotateOutputs(access.repo, { dir: target.dir, workspace, layout: opts.layout, keep: retention.last });
+  }
+  if (retention) reportRemoved(ctx.ui, removed, describePolicy(retention, opts.keepWithin));
+  await printNightResult(ctx, { result, night, since, removed, layout: opts.layout, workspace });
+  return 0;
 }
 
 /** Refuse a selection of more jobs than one workspace export may hold (exit 4, nothing written). */

@@ -2,7 +2,7 @@
  * DataArts Factory v1 handlers: jobs (list, show, status, start, stop, create, update, delete,
  * export, batch-export), scripts, resources and connections. Import lives in import.ts.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { exportFileName, LOCK_FIELDS, notSubmittedMessage, REAL_TIME_TRANSITION_MS, type OffsetReading } from './service-readings.js';
 import { dlfError, jsonBody, sendEmpty, sendJson, type Exchange } from './http.js';
 import { parseLossless, stringifyLossless } from './json-text.js';
@@ -262,7 +262,7 @@ async function sendZip(ctx: DlfContext, entries: [string, string][], fileName: s
     if (!m) throw dlfError('DLF.0803', 'The OBS path is invalid.');
     if (!ctx.state.buckets.has(m[1]!)) throw dlfError('DLF.1242', 'The OBS bucket does not exist.');
     const prefix = m[2]! === '' || m[2]!.endsWith('/') ? m[2]! : `${m[2]!}/`;
-    ctx.state.putObsObject(m[1]!, `${prefix}${fileName}`, zip, 'application/zip');
+    ctx.state.putObsObject(m[1]!, `${prefix}${fileName}`, zip, { contentType: 'application/zip' });
     // (inferred) 200 with an empty body when the zip went to OBS.
     return sendEmpty(ctx.ex, 200);
   }
@@ -319,10 +319,16 @@ export function getScript(ctx: DlfContext, name: string): void {
   sendText(ctx.ex, scriptView(ctx, name));
 }
 
+/** A stable 32-hex id per script name (the service's ids look like `8abfd8a49035cf8a019035d37b550000`). */
+function scriptId(name: string): string {
+  return createHash('sha256').update(`script:${name}`).digest('hex').slice(0, 32);
+}
+
 export function listScripts(ctx: DlfContext): void {
   const filter = ctx.ex.query.get('scriptName') ?? '';
   const all = [...ctx.ws.scripts.values()].filter((s) => s.name.includes(filter)).sort((a, b) => (a.name < b.name ? -1 : 1));
-  sendJson(ctx.ex, 200, { total: all.length, scripts: page(ctx, all, 10, 1000).map((s) => s.json) });
+  // Reference §20: 1–100 a page, each item the whole definition (content included) plus the script's id.
+  sendJson(ctx.ex, 200, { total: all.length, scripts: page(ctx, all, 10, 100).map((s) => ({ id: scriptId(s.name), ...s.json })) });
 }
 
 export function createScript(ctx: DlfContext): void {

@@ -16,6 +16,7 @@ import { HttpError, readBody, sendError, type Exchange } from './http.js';
 import { handleIam } from './iam.js';
 import { checkFile, getSystemTask, startImport, DEFAULT_TASK_SHAPE, type TaskShape } from './import.js';
 import { handleObs } from './obs.js';
+import { isIP } from 'node:net';
 import { loadState, persistTo } from './persist.js';
 import { Prng } from './prng.js';
 import { RateLimiter } from './rate-limit.js';
@@ -284,7 +285,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return handleIam(ex, state, { ...credentials, projectName: EMULATOR_PROJECT_NAME, tokenTtlMs }, Date.now());
       }
       if (isDataArts) return await handleDataArts(ex, wirePath.split('/').slice(1), Date.now());
-      if (wirePath === '/' || wirePath === '') throw new HttpError(UNKNOWN_API_ERROR.status, UNKNOWN_API_ERROR.errorCode, UNKNOWN_API_ERROR.message, true);
+      // `/` is OBS only when the Host names a bucket (virtual-host style: a bucket listing).
+      if ((wirePath === '/' || wirePath === '') && !hostNamesBucket(req.headers.host, state)) throw new HttpError(UNKNOWN_API_ERROR.status, UNKNOWN_API_ERROR.errorCode, UNKNOWN_API_ERROR.message, true);
       return handleObs(ex, state, credentials, Date.now());
     } catch (err) {
       if (res.headersSent || res.destroyed) return;
@@ -329,4 +331,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       await persisted?.flush();
     },
   };
+}
+
+/** `{bucket}.{endpoint}` with an existing bucket (not an IP address). */
+function hostNamesBucket(hostHeader: string | undefined, state: EmulatorState): boolean {
+  const host = (hostHeader ?? '').replace(/:\d+$/, '');
+  return !isIP(host) && host.includes('.') && state.buckets.has(host.split('.')[0] ?? '');
 }

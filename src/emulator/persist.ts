@@ -37,7 +37,7 @@ export function loadState(state: EmulatorState, dataDir: string): boolean {
   }
   for (const b of doc.buckets ?? []) {
     state.addBucket(b.name);
-    for (const o of b.objects ?? []) state.putObsObject(b.name, o.key, Buffer.from(o.data, 'base64'), o.contentType).lastModified = o.lastModified;
+    for (const o of b.objects ?? []) state.putObsObject(b.name, o.key, Buffer.from(o.data, 'base64'), { contentType: o.contentType, ...(o.meta ? { meta: o.meta } : {}) }).lastModified = o.lastModified;
   }
   return true;
 }
@@ -55,7 +55,7 @@ export function serializeState(state: EmulatorState): string {
   }));
   const buckets = [...state.buckets.entries()].map(([name, objects]) => ({
     name,
-    objects: [...objects.entries()].map(([key, o]) => ({ key, data: o.data.toString('base64'), contentType: o.contentType, lastModified: o.lastModified })),
+    objects: [...objects.entries()].map(([key, o]) => ({ key, data: o.data.toString('base64'), contentType: o.contentType, lastModified: o.lastModified, ...(o.meta ? { meta: o.meta } : {}) })),
   }));
   return JSON.stringify({ version: 1, workspaces, buckets });
 }

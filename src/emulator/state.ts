@@ -70,6 +70,8 @@ export interface ObsObject {
   etag: string;
   contentType: string;
   lastModified: number;
+  /** User metadata sent as `x-obs-meta-{name}` (names lower-case), returned on GET and HEAD. */
+  meta?: Record<string, string>;
 }
 
 export interface SubtaskRecord {
@@ -278,10 +280,11 @@ export class EmulatorState {
     }
   }
 
-  putObsObject(bucket: string, key: string, data: Buffer, contentType = 'application/octet-stream'): ObsObject {
+  putObsObject(bucket: string, key: string, data: Buffer, options: { contentType?: string; meta?: Record<string, string> } = {}): ObsObject {
     const objects = this.buckets.get(bucket);
     if (!objects) throw new Error(`unknown bucket ${bucket}`);
-    const object: ObsObject = { data, etag: `"${createHash('md5').update(data).digest('hex')}"`, contentType, lastModified: this.now() };
+    const contentType = options.contentType ?? 'application/octet-stream';
+    const object: ObsObject = { data, etag: `"${createHash('md5').update(data).digest('hex')}"`, contentType, lastModified: this.now(), ...(options.meta ? { meta: options.meta } : {}) };
     objects.set(key, object);
     this.changed();
     return object;

@@ -309,7 +309,7 @@ export function directorySink(root: string): EntrySink {
         await fs.mkdir(parent, { recursive: true });
         made.add(parent);
       }
-      await fs.writeFile(target, data, { flag: 'wx' });
+      await fs.writeFile(target, data, { flag: 'wx', mode: 0o600 });
     },
   };
 }

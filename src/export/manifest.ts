@@ -4,6 +4,7 @@
  * archive bytes depend on nothing but the workspace state.
  */
 import { promises as fs } from 'node:fs';
+import { LocalFileError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { StagedEntry } from './batches.js';
 
@@ -78,12 +79,26 @@ const ENTRIES_PER_WRITE = 2000;
  * 10,000-job export (a ~4 MB string, its Buffer and a copy of every entry) was the peak of the
  * run's memory.
  */
+/**
+ * writeManifest into a staging file, a local write error (disk full, …) being exit 7 naming the
+ * manifest's final path (the staging file is only ever a temporary name beside it).
+ */
+export async function writeManifestNamed(finalPath: string, file: string, input: ManifestInput): Promise<void> {
+  try {
+    await writeManifest(file, input);
+  } catch (err) {
+    const local = LocalFileError.from(err, 'write', finalPath);
+    if (local instanceof LocalFileError && local.path !== finalPath) throw new LocalFileError('write', finalPath, err);
+    throw local;
+  }
+}
+
 export async function writeManifest(file: string, input: ManifestInput): Promise<void> {
   // `entries` is the last key, so the document is the head up to its empty list, then the entries.
   const head = JSON.stringify(buildManifest({ ...input, entries: [] }));
   const emptyTail = '"entries":[]}';
   if (!head.endsWith(emptyTail)) throw new Error('internal: the manifest must end with its entries');
-  const out = await fs.open(file, 'w');
+  const out = await fs.open(file, 'w', 0o600);
   try {
     await out.write(head.slice(0, -2));
     for (let i = 0; i < input.entries.length; i += ENTRIES_PER_WRITE) {

@@ -34,13 +34,22 @@ export interface RotationCandidate {
  * `dataarts-workspace-{workspace}-{YYYYMMDDTHHMMSSZ}[-N][.zip]`), oldest first.
  */
 export async function listOwnOutputs(dir: string, workspace: string, layout: 'zip' | 'dir'): Promise<RotationCandidate[]> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  return ownOutputs(names, workspace, layout).map((c) => ({ ...c, path: path.join(dir, c.path) }));
+}
+
+/** The same choice over names already listed (a local directory or an OBS prefix), oldest first. */
+export function listOwnOutputNames(names: string[], workspace: string, layout: 'zip' | 'dir'): string[] {
+  return ownOutputs(names, workspace, layout).map((c) => c.path);
+}
+
+function ownOutputs(names: string[], workspace: string, layout: 'zip' | 'dir'): RotationCandidate[] {
   const escaped = workspace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`^dataarts-workspace-${escaped}-(\\d{8}T\\d{6}Z)(?:-(\\d+))?${layout === 'zip' ? '\\.zip' : ''}$`);
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
   const found: RotationCandidate[] = [];
   for (const name of names) {
     const m = pattern.exec(name);
-    if (m) found.push({ path: path.join(dir, name), stamp: m[1]!, n: m[2] ? Number(m[2]) : 1 });
+    if (m) found.push({ path: name, stamp: m[1]!, n: m[2] ? Number(m[2]) : 1 });
   }
   return found.sort((a, b) => (a.stamp === b.stamp ? a.n - b.n : a.stamp < b.stamp ? -1 : 1));
 }

@@ -15,8 +15,8 @@
 import path from 'node:path';
 import { constants, promises as fs } from 'node:fs';
 import type { CommandContext } from '../context.js';
-import { LocalFileError, RefusedError } from '../errors.js';
-import { pathExists } from '../util/atomic.js';
+import { LocalFileError, RefusedError, UsageError } from '../errors.js';
+import { ownerMark, pathExists } from '../util/atomic.js';
 import { defaultOutputName, utcStamp, type NamePrefix } from './output-path.js';
 import { manifestPathFor } from './manifest.js';
 
@@ -47,6 +47,10 @@ export interface TargetRequest {
 export async function resolveOutputTarget(ctx: CommandContext, req: TargetRequest): Promise<OutputTarget> {
   const cwd = ctx.deps.cwd;
   if (req.typed === undefined) return claimDefault(ctx, cwd, req);
+  // Never a local folder named `obs:` (issue 19): only export-workspace writes to OBS.
+  if (/^obs:\/\//i.test(req.typed.trim())) {
+    throw new UsageError(`-o ${req.typed}: this command writes a local archive`, { hint: 'Give a local path; `jobs export-workspace -o obs://BUCKET/PREFIX/` writes backups to OBS.' });
+  }
   const resolved = path.resolve(cwd, req.typed);
   const st = await fs.stat(resolved).catch(() => undefined);
   const slash = /[\\/]$/.test(req.typed) || req.typed === '.' || req.typed === '..';
@@ -92,7 +96,17 @@ async function checkWritableParent(target: string): Promise<void> {
   }
 }
 
-/** Claim `{prefix}-{workspace}-{stamp}[-N]` in `dir` by creating it exclusively (empty file, or empty directory). */
+/**
+ * What a claimed default zip name holds until the archive replaces it: the tool's mark and who
+ * claimed it (a later run removes it when that process is gone: export/leftovers.ts).
+ */
+export const PLACEHOLDER_MARK = 'dataarts placeholder ';
+
+function placeholderText(): string {
+  return `${PLACEHOLDER_MARK}${ownerMark()}\n`;
+}
+
+/** Claim `{prefix}-{workspace}-{stamp}[-N]` in `dir` by creating it exclusively (a placeholder file, or an empty directory). */
 async function claimDefault(ctx: CommandContext, dir: string, req: TargetRequest): Promise<OutputTarget> {
   await checkWritableParent(path.join(dir, 'x'));
   await makeDirectory(dir);
@@ -101,7 +115,7 @@ async function claimDefault(ctx: CommandContext, dir: string, req: TargetRequest
     const candidate = path.join(dir, defaultOutputName({ prefix: req.prefix, workspace: req.workspace, stamp, layout: req.layout, n }));
     if (await pathExists(manifestPathFor(candidate))) continue;
     try {
-      if (req.layout === 'zip') await (await fs.open(candidate, 'wx')).close();
+      if (req.layout === 'zip') await fs.writeFile(candidate, placeholderText(), { flag: 'wx', mode: 0o600 });
       else await fs.mkdir(candidate);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
@@ -111,7 +125,7 @@ async function claimDefault(ctx: CommandContext, dir: string, req: TargetRequest
       // Only our own untouched placeholder goes.
       if (req.layout === 'zip') {
         const st = await fs.lstat(candidate).catch(() => undefined);
-        if (st?.isFile() && st.size === 0) await fs.rm(candidate, { force: true });
+        if (st?.isFile() && st.size < 200 && (await fs.readFile(candidate, 'utf8')) === placeholderText()) await fs.rm(candidate, { force: true });
       } else {
         await fs.rmdir(candidate).catch(() => undefined);
       }
@@ -166,15 +180,12 @@ function describe(st: { isFile(): boolean; isDirectory(): boolean }): string {
 /** 'zip', 'empty' or 'tree' when this tool may replace `target`; undefined otherwise. */
 async function ownOutputKind(target: string, st: { isFile(): boolean; isDirectory(): boolean }): Promise<'zip' | 'empty' | 'tree' | undefined> {
   if (st.isFile()) {
-    const fh = await fs.open(target, 'r');
-    try {
-      const head = Buffer.alloc(4);
-      const { bytesRead } = await fh.read(head, 0, 4, 0);
-      const sig = head.readUInt32LE(0);
-      return bytesRead === 4 && (sig === 0x04034b50 || sig === 0x06054b50) ? 'zip' : undefined;
-    } finally {
-      await fh.close();
-    }
+    // A zip this tool wrote: its comment says so (manifest.ts zipComment), or our manifest names it.
+    const comment = await zipCommentOf(target);
+    if (comment === undefined) return undefined;
+    if (comment.startsWith('dataarts ')) return 'zip';
+    const manifest = await readOurManifest(manifestPathFor(target));
+    return (manifest?.archive as { name?: unknown } | undefined)?.name === path.basename(target) ? 'zip' : undefined;
   }
   if (!st.isDirectory()) return undefined;
   const files = await listTree(target);
@@ -213,4 +224,23 @@ async function readOurManifest(file: string): Promise<Record<string, unknown> | 
 
 async function isOurManifest(file: string): Promise<boolean> {
   return (await readOurManifest(file)) !== undefined;
+}
+
+/** The comment of a zip file (its end-of-central-directory record), or undefined when it is not a zip. */
+async function zipCommentOf(file: string): Promise<string | undefined> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const length = Math.min(size, 22 + 0xffff);
+    const tail = Buffer.alloc(length);
+    await fh.read(tail, 0, length, size - length);
+    for (let at = length - 22; at >= 0; at--) {
+      if (tail.readUInt32LE(at) !== 0x06054b50) continue;
+      const commentLength = tail.readUInt16LE(at + 20);
+      if (at + 22 + commentLength === length) return tail.subarray(at + 22).toString('utf8');
+    }
+    return undefined;
+  } finally {
+    await fh.close();
+  }
 }

@@ -9,7 +9,8 @@ import type { JobSummary } from '../api/dataarts.js';
 import { commitPath, createStagingDir } from '../util/atomic.js';
 import { archiveOrder, fetchAndMerge, planBatches, type BatchExporter, type BatchSource } from './batches.js';
 import { directoryOutput, zipOutput } from './archive-output.js';
-import { buildJobList, manifestPathFor, writeManifest, zipComment, type JobListItem } from './manifest.js';
+import { buildJobList, manifestPathFor, writeManifestNamed, zipComment, type JobListItem } from './manifest.js';
+import { LocalFileError } from '../errors.js';
 import type { ExportCommonOptions } from './options.js';
 import { DEFAULT_CONCURRENCY } from './batches.js';
 import { SecretScanner, type SecretFinding } from '../secrets/scan.js';
@@ -102,7 +103,7 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
     const secrets = applySecretsPolicy(ctx.ui, scanner.findings(), plan.secrets ?? { failOnSecrets: false }, plan.output);
     const summary = await builder.finish(merged.entries);
     const jobList = buildJobList(merged.entries, new Map(jobs.map((j) => [j.name, j.jobType])));
-    await writeManifest(staging.path('manifest.json'), {
+    await writeManifestNamed(manifestPath, staging.path('manifest.json'), {
       command: plan.command,
       workspace: plan.workspace,
       layout: plan.layout,
@@ -136,7 +137,15 @@ export async function exportToArchive(ctx: CommandContext, client: BatchExporter
   } catch (err) {
     progress.stop();
     await builder.abort().catch(() => undefined);
-    throw err;
+    // A local write error (disk full while a batch is unpacked or the zip grows) is exit 7 naming
+    // the path (the file's own, else the output's), never "a bug".
+    const local = LocalFileError.from(err, 'write', plan.output);
+    // A temporary file inside the staging directory is gone by the time the user reads the
+    // message: name the output that could not be written instead (same reason).
+    if (local instanceof LocalFileError && local.path.startsWith(staging.dir)) {
+      throw new LocalFileError('write', plan.output, local.code ? { code: local.code } : local, { code: local.code });
+    }
+    throw local;
   } finally {
     await staging.dispose();
   }

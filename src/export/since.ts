@@ -46,3 +46,15 @@ export function parseDuration(value: string, flag: string): number {
   }
   return Number(m[1]) * UNIT_MS[m[2]!.toLowerCase()]!;
 }
+
+/**
+ * A time that must not lie ahead (`--since`, `--at`): a future one would silently select nothing,
+ * so it is a usage error naming the value (exit 2).
+ */
+export function parsePastTime(value: string, now: Date, flag: string): number {
+  const t = parseSince(value, now, flag);
+  if (t > now.getTime()) {
+    throw new UsageError(`${flag} ${value} is in the future (now is ${now.toISOString()})`, { hint: 'Give a past time or a duration ago such as 24h.' });
+  }
+  return t;
+}

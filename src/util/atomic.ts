@@ -7,6 +7,7 @@
  * throws) and callers also `dispose()` in a finally block, so nothing survives either way.
  */
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { CleanupRegistry } from './cleanup.js';
 import { LocalFileError, RefusedError } from '../errors.js';
@@ -20,6 +21,14 @@ export async function pathExists(p: string): Promise<boolean> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
+}
+
+/** The file in a staging directory that names the process that made it. */
+export const OWNER_FILE = '.dataarts-owner';
+
+/** `{"pid":…,"host":…}`: what a staging directory or a claimed name records about its maker. */
+export function ownerMark(): string {
+  return JSON.stringify({ pid: process.pid, host: os.hostname() });
 }
 
 export interface StagingDir {
@@ -39,6 +48,11 @@ export async function createStagingDir(target: string, cleanup: CleanupRegistry)
   const parent = path.dirname(path.resolve(target));
   await fs.mkdir(parent, { recursive: true });
   const dir = await fs.mkdtemp(path.join(parent, `.${path.basename(target)}.tmp-`));
+  // Who made it: a later run removes it if this process is killed (export/leftovers.ts).
+  await fs.writeFile(path.join(dir, OWNER_FILE), ownerMark(), { mode: 0o600 }).catch(async (err: unknown) => {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   let disposed = false;
   const remove = async () => {
     if (disposed) return;
@@ -125,7 +139,7 @@ export async function writeFileAtomic(
   const staging = await createStagingDir(target, options.cleanup);
   try {
     const staged = staging.path(path.basename(target));
-    await fs.writeFile(staged, data);
+    await fs.writeFile(staged, data, { mode: 0o600 });
     await commitPath(staged, target, { force: options.force });
   } finally {
     await staging.dispose();

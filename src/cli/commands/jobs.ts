@@ -17,6 +17,7 @@ import type { JobsUndoOptions } from '../../commands/jobs-undo.js';
 import { collect, collectGlob, contextFor, positiveInt, positiveSeconds, type RunState } from '../action.js';
 import { UsageError } from '../../errors.js';
 import { resolve as resolvePath } from 'node:path';
+import { retentionOptions } from '../retention-flags.js';
 
 function exportCommonOptions(cmd: Command): Command {
   return cmd
@@ -71,22 +72,23 @@ Examples:
       state.exitCode = await runJobsExport(contextFor(cmd, deps, state), { ...opts, names });
     });
 
-  exportCommonOptions(
+  const exportWorkspace = exportCommonOptions(
     jobs
       .command('export-workspace')
       .description("export the workspace's changed jobs (incremental backups; at most 10,000 jobs)")
       .option('--since <time>', 'jobs changed since an ISO 8601 time or a duration ago (24h, 7d, 30m)')
-      .option('--state-file <path>', 'remember the last successful export and continue from it')
+      .option('--state-file <path>', 'remember the last successful export and continue from it (a local path or obs://BUCKET/KEY)')
       .option('--full', 'every job of the workspace', false)
-      .option('--keep <n>', 'with --state-file: keep the N newest restore points and every archive they need (without: the N newest archives this command wrote there)', positiveInt('--keep'))
       .option('--full-every <duration>', 'with --state-file: start a new chain with a full archive when the current one is older than this', '7d'),
-  )
+  );
+  retentionOptions(exportWorkspace, 'with --state-file: keep the N newest restore points and every archive they need (without: the N newest complete archives this command wrote there)')
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
   $ dataarts jobs export-workspace --full -o backup.zip
   $ dataarts jobs export-workspace --since 24h
-  $ dataarts jobs export-workspace --state-file /backups/state.json -o /backups/ --keep 14 --quiet   # nightly cron
+  $ dataarts jobs export-workspace --state-file /backups/state.json -o /backups/ --keep-daily 14 --keep-monthly 6 --quiet   # nightly cron
+  $ dataarts jobs export-workspace --state-file obs://bucket/nightly/state.json -o obs://bucket/nightly/ --quiet   # off the machine
   $ dataarts backups restore --state-file /backups/state.json --at 2026-11-20 -o restore.zip`)
     .action(async (opts: JobsExportWorkspaceOptions, cmd: Command) => {
       const { runJobsExportWorkspace } = await import('../../commands/jobs-export-workspace.js');

@@ -1,0 +1,63 @@
+/**
+ * Local scratch space for OBS repositories (an archive downloaded to be read, an export staged to
+ * be uploaded): a private directory in the system's temp directory, `dataarts-scratch-{pid}-XXXXXX`,
+ * removed when the run ends, and by a later run if this one was killed (its pid no longer runs).
+ * Nothing is ever written beside an `obs://` argument.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CleanupRegistry } from '../util/cleanup.js';
+import { LocalFileError } from '../errors.js';
+
+export interface Scratch {
+  dir: string;
+  path(name: string): string;
+  dispose(): Promise<void>;
+}
+
+const PREFIX = 'dataarts-scratch-';
+
+export async function createScratch(cleanup: CleanupRegistry, tmp = os.tmpdir()): Promise<Scratch> {
+  await removeLeftScratch(tmp);
+  let dir: string;
+  try {
+    dir = await fs.mkdtemp(path.join(tmp, `${PREFIX}${process.pid}-`));
+  } catch (err) {
+    throw new LocalFileError('create', path.join(tmp, `${PREFIX}${process.pid}-…`), err, { hint: 'An obs:// repository needs a little local temporary space (TMPDIR).' });
+  }
+  let disposed = false;
+  const remove = async () => {
+    if (disposed) return;
+    disposed = true;
+    await fs.rm(dir, { recursive: true, force: true });
+  };
+  const unregister = cleanup.add(remove);
+  return {
+    dir,
+    path: (name) => path.join(dir, name),
+    dispose: async () => {
+      unregister();
+      await remove();
+    },
+  };
+}
+
+/** Scratch directories of runs whose process is gone (killed): removed. */
+async function removeLeftScratch(tmp: string): Promise<void> {
+  const names = await fs.readdir(tmp).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = new RegExp(`^${PREFIX}(\\d+)-[A-Za-z0-9]{6}$`).exec(name);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    await fs.rm(path.join(tmp, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
