@@ -106,6 +106,8 @@ let emu: Emulator;
 let template: string;
 let work: string;
 let taskId: string;
+/** The start times of the prepared backups' two nights. */
+let nights: string[] = [];
 const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
 
 /**
@@ -119,7 +121,11 @@ function fill(text: string): string {
     ['full-export.zip', 'jobs.zip'],
     ['/backups/state.json', 'backups/state.json'],
     [' -o /backups/', ' -o backups/'],
+    [/(^|\s)\/backups\//g, '$1backups/'],
+    // Two nights of the prepared backups (a duration ago would find none: they are minutes old).
+    [' 2d 1d', ` ${nights[0]} ${nights[1]}`],
     [/obs:\/\/(?:my-)?bucket\/staging\//g, 'obs://dataarts-staging/staging/'],
+    [/obs:\/\/bucket\//g, 'obs://dataarts-staging/'],
     ['$DEV_WS', 'dev'],
     ['$PROD_WS', 'TARGET'],
     [/--workspace prod\b/g, '--workspace TARGET'],
@@ -210,7 +216,7 @@ async function runStep(filled: string, cwd: string, target: string): Promise<Out
 }
 
 async function runOne(command: string, cwd: string, target: string, stdin: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const redirect = /^(.*?)\s+>\s+(\S+)\s*$/.exec(command);
+  const redirect = /^(.*?)\s+(>>?)\s+(\S+)\s*$/.exec(command);
   const argv = words(redirect ? redirect[1]! : command, target).slice(1);
   // Reading commands read dev; what changes a workspace (or follows a change) goes to the group's target.
   const writes = ['import', 'diff', 'task', 'start', 'stop', 'undo'].includes(argv[1] ?? '') && argv[0] === 'jobs';
@@ -220,7 +226,7 @@ async function runOne(command: string, cwd: string, target: string, stdin: strin
   const timer = stop ? setTimeout(() => stop.abort(), 500) : undefined;
   const r = await runCli(argv, { env, cwd, stdin, ...(stop ? { signal: stop.signal } : {}) });
   clearTimeout(timer);
-  if (redirect) await fs.writeFile(path.join(cwd, redirect[2]!), r.stdout);
+  if (redirect && redirect[3] !== '/dev/null') await fs.writeFile(path.join(cwd, redirect[3]!), r.stdout, { flag: redirect[2] === '>>' ? 'a' : 'w' });
   return r;
 }
 
@@ -254,6 +260,8 @@ beforeAll(async () => {
   await prepare(['jobs', 'export', '--all', '--layout', 'dir', '-o', 'jobs', '--quiet']);
   await fs.mkdir(path.join(template, 'backups'));
   await prepare(['jobs', 'export-workspace', '--state-file', 'backups/state.json', '-o', 'backups/', '--quiet']);
+  await prepare(['jobs', 'export-workspace', '--state-file', 'backups/state.json', '-o', 'backups/', '--quiet']);
+  nights = (JSON.parse(await fs.readFile(path.join(template, 'backups/state.json'), 'utf8')) as { runs: { startedAt: string }[] }).runs.map((r) => r.startedAt);
   // A git repository holding the tree (for `git diff --name-only | …`).
   const git = await bash('git init -q . && git add -A && git -c user.name=t -c user.email=t@t commit -qm tree', template);
   if (git.code !== 0) throw new Error(`preparing git: ${git.stderr}`);
