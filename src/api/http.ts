@@ -14,8 +14,7 @@ import { errorFromResponse, parseErrorBody, type ErrorContext, type ParsedErrorB
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry.js';
 import type { ApiClass, Pacer } from './pacing.js';
 import type { Transport } from './transport.js';
-import { abortableSleep } from './sleep.js';
-import { childSignal } from '../util/abort.js';
+import { childSignal, sleep } from '../util/abort.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
 export type AuthKind = ErrorContext['authKind'];
@@ -227,7 +226,7 @@ export class HttpClient {
       }
       const delay = backoffDelay(attempt, retry, { retryAfterMs: outcome.retryAfterMs, throttled: outcome.throttled, random: this.deps.random });
       this.deps.debug(`  retrying in ${delay} ms (${lastReason})`);
-      await abortableSleep(delay, signal);
+      await sleep(delay, signal);
     }
   }
 

@@ -3,7 +3,7 @@
  * every concurrent request of the process, plus an overall cap on requests in flight. A bulk run
  * then spaces its calls out instead of being throttled (429) by the gateway.
  */
-import { abortableSleep } from './sleep.js';
+import { sleep } from '../util/abort.js';
 
 /** Rate classes of the reference's endpoint table (requests per second per user). */
 export type ApiClass = 'dlf10' | 'dlf30' | 'none';
@@ -69,7 +69,7 @@ export class Pacer {
         const now = this.now();
         const slot = Math.max(now, this.nextSlot.get(key) ?? 0);
         this.nextSlot.set(key, slot + interval);
-        if (slot > now) await abortableSleep(slot - now, signal);
+        if (slot > now) await sleep(slot - now, signal);
         // Late timers (a busy event loop: merging while listing) would release several reserved
         // slots at once and the gateway would see a burst: keep actual starts `interval` apart.
         for (;;) {
@@ -79,7 +79,7 @@ export class Pacer {
             this.lastStart.set(key, t);
             break;
           }
-          await abortableSleep(earliest - t, signal);
+          await sleep(earliest - t, signal);
         }
       }
     } catch (err) {

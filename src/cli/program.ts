@@ -15,12 +15,12 @@ type RegisterNoun = (noun: Command, deps: Deps, state: RunState, runCli: RunCli)
 
 /** The nouns in help order: name and description here, flags and verbs in their own module. */
 const NOUNS: { name: string; description: string; load: () => Promise<RegisterNoun> }[] = [
-  { name: 'jobs', description: 'list, export and import DataArts Factory jobs', load: async () => (await import('./commands/jobs.js')).registerJobsCommands },
-  { name: 'archive', description: 'look into an archive (zip or directory) without contacting the service', load: async () => (await import('./commands/archive.js')).registerArchiveCommands },
-  { name: 'emulator', description: 'run the local DataArts Factory emulator (DataArts Factory v1, IAM and OBS on one loopback port)', load: async () => (await import('./commands/emulator.js')).registerEmulatorCommand },
-  { name: 'quickstart', description: 'try dataarts end to end against the embedded emulator (no cloud account needed)', load: async () => (await import('./commands/quickstart.js')).registerQuickstartCommand },
-  { name: 'backups', description: 'list, verify and restore the backups of `jobs export-workspace --state-file` (offline)', load: async () => (await import('./commands/backups.js')).registerBackupsCommands },
-  { name: 'completion', description: 'print a shell completion script (commands, subcommands, flags and their fixed values)', load: async () => (await import('./commands/completion.js')).registerCompletionCommand },
+  { name: 'jobs', description: 'list, export and import DataArts Factory jobs', load: async () => (await import('./flags/jobs.js')).registerJobsCommands },
+  { name: 'archive', description: 'look into an archive (zip or directory) without contacting the service', load: async () => (await import('./flags/archive.js')).registerArchiveCommands },
+  { name: 'emulator', description: 'run the local DataArts Factory emulator (DataArts Factory v1, IAM and OBS on one loopback port)', load: async () => (await import('./flags/emulator.js')).registerEmulatorCommand },
+  { name: 'quickstart', description: 'try dataarts end to end against the embedded emulator (no cloud account needed)', load: async () => (await import('./flags/quickstart.js')).registerQuickstartCommand },
+  { name: 'backups', description: 'list, verify, restore, show, diff, forget and check the backups of `jobs export-workspace --state-file` (local or obs://)', load: async () => (await import('./flags/backups.js')).registerBackupsCommands },
+  { name: 'completion', description: 'print a shell completion script (commands, subcommands, flags and their fixed values)', load: async () => (await import('./flags/completion.js')).registerCompletionCommand },
 ];
 
 /**

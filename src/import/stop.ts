@@ -4,7 +4,8 @@
  * through STOPPING (reference §7)). Jobs already stopped are never touched.
  */
 import { ServiceError } from '../errors.js';
-import { backoff, sleep } from '../util/backoff.js';
+import { backoff } from '../util/backoff.js';
+import { sleep } from '../util/abort.js';
 import { isStopped } from './job-actions.js';
 import type { ImportRun } from './run.js';
 import type { StoppedJob } from './journal.js';

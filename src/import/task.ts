@@ -2,7 +2,8 @@
  * Waiting for the import's system task (reference §6) and turning its subtasks into one result
  * per job.
  */
-import { backoff, sleep } from '../util/backoff.js';
+import { backoff } from '../util/backoff.js';
+import { sleep } from '../util/abort.js';
 import type { PlannedJob } from './job-actions.js';
 import { importSubtaskOutcome } from '../api/service-inferred.js';
 

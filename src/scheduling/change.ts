@@ -7,7 +7,8 @@
  */
 import { ApiError } from '../api/errors.js';
 import type { DataArtsClient } from '../api/dataarts.js';
-import { backoff, sleep } from '../util/backoff.js';
+import { backoff } from '../util/backoff.js';
+import { sleep } from '../util/abort.js';
 
 export type SchedulingAction = 'start' | 'stop';
 

@@ -36,8 +36,11 @@ export function whenAborted(signal: AbortSignal, fn: () => void): () => void {
 }
 const listeners = new WeakMap<Set<() => void>, () => void>();
 
-/** Resolve after `ms`, or reject with the signal's reason when it aborts first. */
-export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * The one sleep of the client: resolve after `ms`, or reject with the signal's reason (the
+ * InterruptedError) when it aborts first, with one abort listener per run signal however many wait.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {

@@ -1,11 +1,4 @@
-/** Abortable waiting and the backoff schedule used while polling (stop-running, the system task). */
-import { abortableDelay } from './abort.js';
-
-/** Resolve after `ms`, or reject with the signal's reason (the InterruptedError) when it aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  // One abort listener per run signal however many wait at once (src/util/abort.ts).
-  return abortableDelay(ms, signal);
-}
+/** The backoff schedule used while polling (stop-running, the system task, the restart). */
 
 export interface Backoff {
   /** The next delay in ms; grows by `factor` up to `maxMs`. */
