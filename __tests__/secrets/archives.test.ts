@@ -197,6 +197,10 @@ describe('backups, restores and rollback archives', () => {
     expect(warningBlock(r.stderr)[0]).toMatch(/^Warning: 4 secrets in /);
     const recorded = JSON.parse(await fs.readFile(state, 'utf8')) as { runs: { secrets?: number }[] };
     expect(recorded.runs.at(-1)!.secrets).toBe(4);
+    // A night with nothing changed writes no archive; its --json still carries the (empty) findings.
+    const quiet = await cli(['jobs', 'export-workspace', '--state-file', state, '-o', `${out}/`, '--json']);
+    expect(quiet.code).toBe(0);
+    expect(JSON.parse(quiet.stdout)).toMatchObject({ path: null, secrets: [], secretsAccepted: 0 });
 
     const restored = await cli(['backups', 'restore', '--state-file', state, '-o', path.join(out, 'restore.zip'), '--json']);
     expect(restored.code).toBe(0);

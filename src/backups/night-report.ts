@@ -50,7 +50,7 @@ export async function printNightResult(
   if (ctx.globals.json) {
     const doc = result
       ? resultDocument(result, { since, removed, ...nightFields })
-      : { path: null, layout: out.layout, workspace: out.workspace, jobs: 0, scripts: 0, resources: 0, bytes: 0, sha256: null, manifest: null, since, removed, ...nightFields, jobList: [] };
+      : { path: null, layout: out.layout, workspace: out.workspace, jobs: 0, scripts: 0, resources: 0, bytes: 0, sha256: null, manifest: null, secrets: [], secretsAccepted: 0, since, removed, ...nightFields, jobList: [] };
     await printJson(ctx.deps.io.stdout, doc);
     return;
   }
