@@ -198,7 +198,7 @@ Examples:
     .description("put a release's workspace back as it was before it, from the release journal")
     .argument('<journal>', 'the release journal (dataarts-release-….json) the import printed')
     .option('--delete-created', 'also delete the jobs the release created', false)
-    .option('--timeout <seconds>', 'give up waiting (import task, job states) after this long', positiveInt('--timeout'), 600)
+    .option('--timeout <seconds>', 'give up waiting (import task, job states) after this long', positiveSeconds('--timeout'), 600)
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
 Examples:
@@ -217,7 +217,7 @@ Examples:
       .option('--match <glob>', 'jobs whose name matches (repeatable)', collectGlob, [])
       .option('--names-from <file>', "job names one per line ('-' = stdin; '#' comments)")
       .option('--no-wait', 'return once the service took the calls, without waiting for the state')
-      .option('--timeout <seconds>', 'give up waiting after this long', positiveInt('--timeout'), 600)
+      .option('--timeout <seconds>', 'give up waiting after this long', positiveSeconds('--timeout'), 600)
       .option('--json', 'print one JSON document')
       .addHelpText('after', `
 Examples:
