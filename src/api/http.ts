@@ -176,14 +176,17 @@ export class HttpClient {
         },
       });
       const file = createWriteStream(destFile, { flags: 'w', mode: 0o600 });
-      let fileFailure: unknown;
-      file.on('error', (err) => (fileFailure ??= err));
+      // Whichever side failed first: once one fails, pipeline destroys the other with the same
+      // error, so the file also reports a network failure (Node 24 does so) and the body a disk one.
+      let first: { side: 'file' | 'network'; err: unknown } | undefined;
+      file.on('error', (err) => (first ??= { side: 'file', err }));
+      body.on('error', (err) => (first ??= { side: 'network', err }));
       try {
         await pipeline(body, counter, file);
       } catch (err) {
         // The local file failing (disk full, permission, read-only) is not the network's fault:
         // exit 7 naming the path at once, not retries and "the service kept failing".
-        if (fileFailure !== undefined) throw new LocalFileError('write', destFile, fileFailure);
+        if (first?.side === 'file') throw new LocalFileError('write', destFile, first.err);
         throw new WireFailure(`download interrupted: ${describeWireError(err)}`);
       }
       checkLength(headers, bytes);
