@@ -223,7 +223,7 @@ async function runOne(command: string, cwd: string, target: string, stdin: strin
   const env = emulatorEnv(emu, { DATAARTS_WORKSPACE: writes ? target : 'dev' });
   // A server runs until Ctrl-C: stop it once it had time to start (its flags parsed, it listened).
   const stop = argv[0] === 'emulator' ? new AbortController() : undefined;
-  const timer = stop ? setTimeout(() => stop.abort(), 500) : undefined;
+  const timer = stop ? setTimeout(() => stop.abort(), 1500) : undefined;
   const r = await runCli(argv, { env, cwd, stdin, ...(stop ? { signal: stop.signal } : {}) });
   clearTimeout(timer);
   if (redirect && redirect[3] !== '/dev/null') await fs.writeFile(path.join(cwd, redirect[3]!), r.stdout, { flag: redirect[2] === '>>' ? 'a' : 'w' });

@@ -1,5 +1,6 @@
 /** Runner of `dataarts emulator`: start, print the URL and credentials, serve until a signal. */
 import fs from 'node:fs';
+import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLines } from '../output/render.js';
@@ -80,7 +81,8 @@ export function connectionInfo(emu: Emulator) {
 
 export async function runEmulator(ctx: CommandContext, opts: EmulatorCommandOptions): Promise<number> {
   const kinds = parseKinds(opts.faultKinds);
-  const log = opts.requestLog ? fs.createWriteStream(opts.requestLog, { flags: 'a' }) : undefined;
+  // Paths are the run's working directory's (in-process runs, tests included, have their own).
+  const log = opts.requestLog ? fs.createWriteStream(path.resolve(ctx.deps.cwd, opts.requestLog), { flags: 'a' }) : undefined;
   const emu = await startEmulator({
     port: opts.port,
     host: opts.host,
@@ -88,7 +90,7 @@ export async function runEmulator(ctx: CommandContext, opts: EmulatorCommandOpti
     seed: opts.seed,
     seedSecrets: opts.seedSecrets,
     workspaces: opts.workspace,
-    dataDir: opts.dataDir,
+    dataDir: opts.dataDir === undefined ? undefined : path.resolve(ctx.deps.cwd, opts.dataDir),
     latencyMs: opts.latencyMs,
     rateLimits: opts.rateLimit,
     faults: opts.faultRate > 0 ? { rate: opts.faultRate, kinds } : undefined,
