@@ -7,11 +7,11 @@
  * time, the OBS/local ratio (target ≤ 1.2×) and each run's peak RSS (VmHWM from /proc; target
  * ≤ 160 MB). Runs after `npm run build` (imports from dist/). Usage: node bench/backup-obs.js [--jobs N]
  */
-import { spawn } from 'node:child_process';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runMeasured } from './lib/child.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(root, 'dist', p);
@@ -26,47 +26,24 @@ const emu = await startEmulator({ seedJobs: JOBS, rateLimits: true, latencyMs: 2
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-bench-backup-'));
 const env = { PATH: process.env.PATH, ...connectionInfo(emu).env };
 
-/** Run the CLI as a child process, sampling its peak RSS (VmHWM) from /proc while it runs. */
-function runChild(argv) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [path.join(root, 'bin/dataarts.js'), ...argv], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let hwmKb = 0;
-    let peakAt = 0;
-    child.stdout.resume();
-    child.stderr.on('data', (c) => (stderr += c));
-    const timer = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m && Number(m[1]) > hwmKb) {
-          hwmKb = Number(m[1]);
-          peakAt = performance.now();
-        }
-      } catch {
-        // The process has exited.
-      }
-    }, 10);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      // When the peak was reached, in seconds before the end (diagnostics: BENCH_SHOW_PEAK=1).
-      if (process.env.BENCH_SHOW_PEAK) console.log(`${argv.join(' ')}: peak ${(hwmKb / 1024).toFixed(1)} MB reached ${((performance.now() - peakAt) / 1000).toFixed(2)} s before the end`);
-      resolve({ code, stderr, seconds: (performance.now() - started) / 1000, peakRssMb: hwmKb / 1024 });
-    });
-  });
+
+/** One night as a child process; BENCH_SHOW_PEAK=1 also says when its memory peaked. */
+async function measure(argv) {
+  const r = await runMeasured(argv, { env, cwd: work });
+  if (process.env.BENCH_SHOW_PEAK) console.log(`${argv.join(' ')}: peak ${r.peakRssMb.toFixed(1)} MB reached ${r.peakBeforeEndSeconds.toFixed(2)} s before the end`);
+  return r;
 }
 
 try {
   await fs.mkdir(path.join(work, 'local'));
   await fs.mkdir(path.join(work, 'local2'));
-  const local = await runChild(['jobs', 'export-workspace', '--state-file', 'local/state.json', '-o', 'local/', '--no-progress', '-q']);
+  const local = await measure(['jobs', 'export-workspace', '--state-file', 'local/state.json', '-o', 'local/', '--no-progress', '-q']);
   if (local.code !== 0) throw new Error(`local night failed (${local.code}): ${local.stderr}`);
-  const obs = await runChild(['jobs', 'export-workspace', '--state-file', 'obs://dataarts-staging/nightly/state.json', '-o', 'obs://dataarts-staging/nightly/', '--no-progress', '-q']);
+  const obs = await measure(['jobs', 'export-workspace', '--state-file', 'obs://dataarts-staging/nightly/state.json', '-o', 'obs://dataarts-staging/nightly/', '--no-progress', '-q']);
   if (obs.code !== 0) throw new Error(`OBS night failed (${obs.code}): ${obs.stderr}`);
   const archive = emu.state.obsKeys('dataarts-staging').find((k) => k.endsWith('.zip'));
   const bytes = emu.state.obsObject('dataarts-staging', archive).length;
-  const local2 = await runChild(['jobs', 'export-workspace', '--state-file', 'local2/state.json', '-o', 'local2/', '--no-progress', '-q']);
+  const local2 = await measure(['jobs', 'export-workspace', '--state-file', 'local2/state.json', '-o', 'local2/', '--no-progress', '-q']);
   const localSeconds = Math.min(local.seconds, local2.code === 0 ? local2.seconds : Infinity);
   console.log(`backup night: ${JOBS} jobs, full archive ${bytes} bytes; emulator: rate limits on, 20 ms latency, list pages capped at 100`);
   console.log(`backup night: local ${local.seconds.toFixed(2)} s and ${local2.seconds.toFixed(2)} s (peak RSS ${local.peakRssMb.toFixed(1)} / ${local2.peakRssMb.toFixed(1)} MB)`);

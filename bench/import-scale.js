@@ -15,11 +15,11 @@
  * Imports from dist/: run `npm run build` first.
  * Usage: node bench/import-scale.js [--jobs 10000] [--release-jobs 2500] [--only restore|release]
  */
-import { spawn } from 'node:child_process';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runMeasured } from './lib/child.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(root, 'dist', p);
@@ -37,31 +37,6 @@ const { startEmulator } = await import(dist('emulator/index.js'));
 const { connectionInfo } = await import(dist('emulator/cli.js'));
 const { DeterministicZipWriter, compareEntryNames } = await import(dist('archive/zip-write.js'));
 
-/** Run the CLI as a child process, sampling its peak RSS (VmHWM) from /proc while it runs. */
-function runChild(argv, env, cwd) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [path.join(root, 'bin/dataarts.js'), ...argv], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let hwmKb = 0;
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const timer = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
-      } catch {
-        // exited
-      }
-    }, 10);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000, peakRssMb: hwmKb / 1024 });
-    });
-  });
-}
 
 /** The batch-layout archive of `names` from a workspace's stored texts, `edit` applied to job texts. */
 async function writeArchive(emu, wsId, names, file, edit = (_n, t) => t) {
@@ -98,7 +73,7 @@ try {
       const zip = path.join(work, 'restore.zip');
       await writeArchive(emu, 'dev', [...emu.state.workspace('dev').jobs.keys()].sort(), zip);
       const env = { PATH: process.env.PATH, ...connectionInfo(emu).env, DATAARTS_WORKSPACE: 'prod' };
-      const r = await runChild(['jobs', 'import', zip, '--obs-path', 'obs://dataarts-staging/bench/', '--no-progress'], env, work);
+      const r = await runMeasured(['jobs', 'import', zip, '--obs-path', 'obs://dataarts-staging/bench/', '--no-progress'], { env, cwd: work });
       const tasks = [...emu.state.tasks.values()].filter((t) => t.workspace === 'prod');
       const taskSeconds = tasks.reduce((s, t) => s + ((t.endTime ?? t.lastUpdate) - t.startTime), 0) / 1000;
       const bound = taskSeconds + Math.ceil(JOBS / 100) / 10;
@@ -126,12 +101,12 @@ try {
       await writeArchive(emu, 'dev', names, zip, (n, t) => (changed.has(n) ? t.replace(/"description": "[^"]*"/, '"description": "changed in the release"') : t));
       const env = { PATH: process.env.PATH, ...connectionInfo(emu).env, DATAARTS_WORKSPACE: 'prod' };
       const common = [zip, '--obs-path', 'obs://dataarts-staging/bench/', '--duplicate-policy', 'overwrite', '--stop-running', '--no-progress'];
-      const dry = await runChild(['jobs', 'import', ...common, '--dry-run', '--plan-out', path.join(work, 'plan.json')], env, work);
+      const dry = await runMeasured(['jobs', 'import', ...common, '--dry-run', '--plan-out', path.join(work, 'plan.json')], { env, cwd: work });
       const bound = Math.ceil(RELEASE_JOBS / 100) / 10;
       const d = readability(dry.stderr, dry.stdout);
       console.log(`change-only plan of ${RELEASE_JOBS} jobs (100 changed) against a full workspace: exit ${dry.code}, ${dry.seconds.toFixed(2)} s = ${(dry.seconds / bound).toFixed(2)}x its batch-export bound (${bound.toFixed(1)} s; target <= 1.3x); ${d.long} lines over 200 chars; ${dry.stdout.length} bytes of plan`);
       emu.requests.length = 0;
-      const rel = await runChild(['jobs', 'import', '--plan', path.join(work, 'plan.json'), '--json'], env, work);
+      const rel = await runMeasured(['jobs', 'import', '--plan', path.join(work, 'plan.json'), '--json'], { env, cwd: work });
       const stops = emu.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/stop')).length;
       const starts = emu.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/start')).length;
       let counts = {};

@@ -12,11 +12,11 @@
  *
  * Figures go to stdout. Usage: node bench/quiet-night.js [--jobs N] [--scripts N]
  */
-import { spawn } from 'node:child_process';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runMeasured } from './lib/child.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(root, 'dist', p);
@@ -47,38 +47,13 @@ for (let i = ws.scripts.size + 1; ws.scripts.size < SCRIPTS; i++) {
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-bench-night-'));
 const env = { PATH: process.env.PATH, ...connectionInfo(emu).env };
 
-function runChild(argv) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const startedAt = Date.now();
-    const child = spawn(process.execPath, [path.join(root, 'bin/dataarts.js'), ...argv], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let hwmKb = 0;
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const timer = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
-      } catch {
-        // exited
-      }
-    }, 10);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      resolve({ code, stdout, stderr, startedAt, endedAt: Date.now(), seconds: (performance.now() - started) / 1000, peakRssMb: hwmKb / 1024 });
-    });
-  });
-}
 
 const night = ['jobs', 'export-workspace', '--state-file', 'state.json', '-o', './', '--json', '--no-progress'];
 try {
-  const first = await runChild(night);
+  const first = await runMeasured(night, { env, cwd: work });
   if (first.code !== 0) throw new Error(`night 1 failed (${first.code}): ${first.stderr}`);
   const before = emu.requests.length;
-  const quiet = await runChild(night);
+  const quiet = await runMeasured(night, { env, cwd: work });
   if (quiet.code !== 0) throw new Error(`night 2 failed (${quiet.code}): ${quiet.stderr}`);
   const doc = JSON.parse(quiet.stdout);
   const calls = emu.requests.slice(before);

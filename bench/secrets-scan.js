@@ -11,11 +11,11 @@
  *
  * Usage: node bench/secrets-scan.js [--jobs N]
  */
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runMeasured } from './lib/child.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(root, 'dist', p);
@@ -34,23 +34,11 @@ const emu = await startEmulator({ seedJobs: JOBS, seedSecrets: true, rateLimits:
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-bench-secrets-'));
 const env = { PATH: process.env.PATH, ...connectionInfo(emu).env };
 
-function runChild(argv) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [path.join(root, 'bin/dataarts.js'), ...argv], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 }));
-  });
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
-  const r = await runChild(['jobs', 'export', '--all', '-o', 'all.zip', '--no-progress', '--json']);
+  const r = await runMeasured(['jobs', 'export', '--all', '-o', 'all.zip', '--no-progress', '--json'], { env, cwd: work });
   if (r.code !== 0) throw new Error(`jobs export --all failed (${r.code}): ${r.stderr}`);
   const reported = JSON.parse(r.stdout).secrets;
   const entries = await readZipEntries(path.join(work, 'all.zip'), EXPORT_BATCH_LIMITS);
