@@ -125,7 +125,8 @@ function fill(text: string): string {
     // Two nights of the prepared backups (a duration ago would find none: they are minutes old).
     [' 2d 1d', ` ${nights[0]} ${nights[1]}`],
     [/obs:\/\/(?:my-)?bucket\/staging\//g, 'obs://dataarts-staging/staging/'],
-    [/obs:\/\/bucket\//g, 'obs://dataarts-staging/'],
+    // Each group its own OBS prefix: two groups' backups on one state file would (rightly) meet its lock.
+    [/obs:\/\/bucket\//g, 'obs://dataarts-staging/TARGET/'],
     ['$DEV_WS', 'dev'],
     ['$PROD_WS', 'TARGET'],
     [/--workspace prod\b/g, '--workspace TARGET'],
