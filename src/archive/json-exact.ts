@@ -64,9 +64,12 @@ export function parseJsonExact(text: string): unknown {
     const start = pos;
     pos++;
     let escaped = false;
+    // A bounds check, not `Number.isNaN(c)` per character: under jest's vm context that global
+    // call is not inlined and made this loop ~40× slower (170 ms for a 600 KB script).
+    const end = text.length;
     for (;;) {
+      if (pos >= end) throw new SyntaxError(`unterminated string at ${start}`);
       const c = text.charCodeAt(pos);
-      if (Number.isNaN(c)) throw new SyntaxError(`unterminated string at ${start}`);
       if (c === 0x5c) { escaped = true; pos += 2; continue; }
       pos++;
       if (c === 0x22) break;
