@@ -21,6 +21,8 @@ export interface CliOptions {
   signal?: AbortSignal;
   /** The clock the run sees (default: the real one), for runs "on another night". */
   now?: () => Date;
+  /** Called with each chunk the run writes to stdout, as it writes it (e.g. to stop a server once it is up). */
+  onStdout?: (chunk: string) => void;
 }
 
 function capture(): { stream: PassThrough; text: () => string } {
@@ -32,6 +34,7 @@ function capture(): { stream: PassThrough; text: () => string } {
 
 export async function runCli(argv: string[], options: CliOptions = {}): Promise<CliResult> {
   const out = capture();
+  if (options.onStdout) out.stream.on('data', (c: Buffer) => options.onStdout!(c.toString('utf8')));
   const err = capture();
   const code = await run(
     argv,

@@ -222,10 +222,11 @@ async function runOne(command: string, cwd: string, target: string, stdin: strin
   // Reading commands read dev; what changes a workspace (or follows a change) goes to the group's target.
   const writes = ['import', 'diff', 'task', 'start', 'stop', 'undo'].includes(argv[1] ?? '') && argv[0] === 'jobs';
   const env = emulatorEnv(emu, { DATAARTS_WORKSPACE: writes ? target : 'dev' });
-  // A server runs until Ctrl-C: stop it once it had time to start (its flags parsed, it listened).
+  // A server runs until Ctrl-C: stop it once it is up (its flags parsed, it listened and printed
+  // where), or after 5 s if it never says so (the example then fails on what it printed).
   const stop = argv[0] === 'emulator' ? new AbortController() : undefined;
-  const timer = stop ? setTimeout(() => stop.abort(), 1500) : undefined;
-  const r = await runCli(argv, { env, cwd, stdin, ...(stop ? { signal: stop.signal } : {}) });
+  const timer = stop ? setTimeout(() => stop.abort(), 5000) : undefined;
+  const r = await runCli(argv, { env, cwd, stdin, ...(stop ? { signal: stop.signal, onStdout: () => stop.abort() } : {}) });
   clearTimeout(timer);
   if (redirect && redirect[3] !== '/dev/null') await fs.writeFile(path.join(cwd, redirect[3]!), r.stdout, { flag: redirect[2] === '>>' ? 'a' : 'w' });
   return r;
