@@ -5,7 +5,9 @@
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { readFile, writeFile } from 'node:fs/promises';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { emulatorEnv } from '../helpers/emulator-env.js';
@@ -106,6 +108,61 @@ describe('the release journal', () => {
       expectSettledIn(slow);
     } finally {
       await slow.close();
+    }
+  });
+});
+
+describe('one process at a time per journal', () => {
+  test('--resume and jobs undo while the release runs: exit 4 naming its pid, nothing changed; the lock goes with the release', async () => {
+    const cwd = await tempDir('journal-lock');
+    try {
+      const journal = path.join(cwd, 'release.json');
+      const running = importCli(emu, [zip, ...RELEASE_ARGS, '--journal', 'release.json'], { cwd });
+      // The journal exists from before the first change until the end: meet it while the release runs.
+      while (!existsSync(journal)) await new Promise((r) => setTimeout(r, 2));
+      const [resumed, undone] = await Promise.all([
+        runCli(['jobs', 'import', '--resume', journal], { env: importEnv(emu), cwd }),
+        runCli(['jobs', 'undo', journal], { env: importEnv(emu), cwd }),
+      ]);
+      for (const r of [resumed, undone]) {
+        expect(r.code).toBe(4);
+        expect(r.stderr).toContain(`in use by another run (pid ${process.pid} on this machine`);
+        expect(r.stderr).toContain(`remove ${journal}.lock`);
+      }
+      // Refused before anything: neither began its work.
+      expect(resumed.stderr).not.toContain('Resuming');
+      expect(undone.stderr).not.toContain('Putting back');
+      const r = await running;
+      expect(r.code).toBe(0);
+      expect(existsSync(`${journal}.lock`)).toBe(false);
+      expectSettled(emu);
+      const after = await runCli(['jobs', 'import', '--resume', journal], { env: importEnv(emu), cwd });
+      expect(after.code).toBe(0);
+      expect(after.stderr).toMatch(/nothing left to do/);
+    } finally {
+      await removeDir(cwd);
+    }
+  });
+
+  test('a lock left by a process that is gone is taken over with a warning; one held on another host is not', async () => {
+    const cwd = await tempDir('journal-stale');
+    try {
+      const r = await importCli(emu, [zip, ...RELEASE_ARGS, '--journal', 'release.json'], { cwd });
+      expect(r.code).toBe(0);
+      const journal = path.join(cwd, 'release.json');
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+      await writeFile(`${journal}.lock`, JSON.stringify({ pid: gone, host: hostname(), since: '2026-12-01T00:00:00.000Z', token: 'a-killed-run' }));
+      const taken = await runCli(['jobs', 'import', '--resume', journal], { env: importEnv(emu), cwd });
+      expect(taken.code).toBe(0);
+      expect(taken.stderr).toContain(`took over the lock of ${journal}: pid ${gone} is no longer running`);
+      expect(existsSync(`${journal}.lock`)).toBe(false);
+      await writeFile(`${journal}.lock`, JSON.stringify({ pid: gone, host: 'build-agent-7', since: '2026-12-01T00:00:00.000Z', token: 'elsewhere' }));
+      const elsewhere = await runCli(['jobs', 'undo', journal], { env: importEnv(emu), cwd });
+      expect(elsewhere.code).toBe(4);
+      expect(elsewhere.stderr).toContain(`pid ${gone} on build-agent-7`);
+      expect(existsSync(`${journal}.lock`)).toBe(true);
+    } finally {
+      await removeDir(cwd);
     }
   });
 });

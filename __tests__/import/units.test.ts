@@ -10,6 +10,10 @@ import { subtaskJobName } from '../../src/import/task.js';
 import { taskJobOutcomes, untoldOutcome } from '../../src/import/outcomes.js';
 import { stagingKey } from '../../src/import/staging.js';
 import { lockProblemOf } from '../../src/import/locks.js';
+import { journalLockPath, lockJournal } from '../../src/import/journal-lock.js';
+import { spawnSync } from 'node:child_process';
+import { readdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { readZipEntries } from '../../src/archive/zip-read.js';
 import { IMPORT_READ_LIMITS } from '../../src/import/limits.js';
 import { importSubtaskName, IMPORT_SUBTASK_MESSAGES } from '../../src/api/service-inferred.js';
@@ -127,6 +131,30 @@ describe('splitting', () => {
       const prepared = await prepareParts(src, {}, dir, { maxZipBytes: 20_000, maxUnpackedBytes: 1_000_000 });
       expect(prepared.parts).toEqual([]);
       expect(prepared.oversize.map((r) => r.subject)).toEqual(['job001']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the release journal lock', () => {
+  test('two runs taking over one stale lock at once: exactly one holds it, every time; nothing is left aside', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dataarts-journal-lock-'));
+    try {
+      const journal = join(dir, 'release.json');
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+      const options = { now: () => new Date(), warn: () => {} };
+      for (let round = 0; round < 40; round++) {
+        await writeFile(journalLockPath(journal), JSON.stringify({ pid: gone, host: hostname(), since: '2026-12-01T00:00:00.000Z', token: `killed-${round}` }));
+        // Staggered starts (0-2 ms) vary how the three interleave from round to round.
+        const late = (ms: number) => new Promise((r) => setTimeout(r, ms)).then(() => lockJournal(journal, options));
+        const results = await Promise.allSettled([late(0), late(round % 3), late((round * 7) % 3)]);
+        const held = results.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof lockJournal>>> => r.status === 'fulfilled');
+        expect(held).toHaveLength(1);
+        for (const r of results) if (r.status === 'rejected') expect(String(r.reason)).toMatch(/in use by another run/);
+        await held[0]!.value.release();
+        expect(await readdir(dir)).toEqual([]);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -12,6 +12,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import { printJson, printLines } from '../output/render.js';
 import { ReleaseJournal, resumeCommand } from '../import/journal.js';
 import { openJournalSession } from '../import/journal-session.js';
+import { lockJournal } from '../import/journal-lock.js';
 import { resumeRelease } from '../import/resume.js';
 import { printResult, resultLines } from '../import/render.js';
 
@@ -26,7 +27,18 @@ export async function runJobsImportResume(ctx: CommandContext, opts: JobsImportR
   if (opts.archive !== undefined) {
     throw new UsageError('--resume takes no ARCHIVE: the journal names what the release imported', { hint: 'Run `dataarts jobs import --resume JOURNAL` alone.' });
   }
-  const journal = await ReleaseJournal.open(resolve(ctx.deps.cwd, opts.journal), ctx.deps.now);
+  const journalPath = resolve(ctx.deps.cwd, opts.journal);
+  // Read once to refuse what is not a journal (usage) before taking its lock; read again under it.
+  await ReleaseJournal.open(journalPath, ctx.deps.now);
+  const lock = await lockJournal(journalPath, { now: ctx.deps.now, warn: (m) => ctx.ui.warn(m) });
+  try {
+    return await resumeLocked(ctx, await ReleaseJournal.open(journalPath, ctx.deps.now), opts);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function resumeLocked(ctx: CommandContext, journal: ReleaseJournal, opts: JobsImportResumeOptions): Promise<number> {
   if (journal.record.state === 'done') return nothingLeft(ctx, journal);
   const workDir = await mkdtemp(join(ctx.deps.env.TMPDIR || tmpdir(), 'dataarts-resume-work-'));
   const releaseWorkDir = ctx.deps.cleanup.add(() => rm(workDir, { recursive: true, force: true }));

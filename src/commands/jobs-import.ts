@@ -27,6 +27,7 @@ import { mergeRestarts, restartStopped } from '../import/restart.js';
 import { verifyImport } from '../import/verify.js';
 import { ReadAhead } from '../import/read-ahead.js';
 import { checkJournalPath, defaultJournalPath, ReleaseJournal, resumeCommand, undoCommand } from '../import/journal.js';
+import { lockJournal, type JournalLock } from '../import/journal-lock.js';
 import { beforeFingerprints, initialRecord } from '../import/release-record.js';
 import { settleAfterFailure } from '../import/after-failure.js';
 import { isFinished } from '../import/finished.js';
@@ -123,7 +124,7 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   try {
     const session = await open(ctx);
     const run = new ImportRun({ ctx, settings, model, session, workDir });
-    const release: { journal?: ReleaseJournal } = {};
+    const release: { journal?: ReleaseJournal; lock?: JournalLock } = {};
     try {
       return await importRun(run, release);
     } catch (err) {
@@ -132,6 +133,7 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
       throw err;
     } finally {
       await session.close();
+      await release.lock?.release();
     }
   } finally {
     await rm(workDir, { recursive: true, force: true });
@@ -140,7 +142,7 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
 }
 
 /** The steps in order; the runner records what each returns in the journal before the next. */
-async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }): Promise<number> {
+async function importRun(run: ImportRun, release: { journal?: ReleaseJournal; lock?: JournalLock }): Promise<number> {
   const { settings, ctx } = run;
   if (!run.staging && !settings.dryRun) {
     throw new UsageError('no OBS location to stage the archive in', {
@@ -158,6 +160,8 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }):
   if (nothingToImport(run)) return printNothingToImport(run);
   const rollback = await rollbackTarget(run);
   const journalPath = settings.journal ?? await defaultJournalPath(rollback ? dirname(rollback) : ctx.deps.cwd, run.workspace, ctx.deps.now());
+  // Held while this process runs: a --resume or an undo started meanwhile is refused, not run beside it.
+  release.lock = await lockJournal(journalPath, { now: ctx.deps.now, warn: (m) => ctx.ui.warn(m) });
   const journal = (release.journal = await ReleaseJournal.create(journalPath, await initialRecord(run, rollback), ctx.deps.now));
   ctx.ui.info(`Release journal: ${journal.path}\n  if interrupted, finish it: ${resumeCommand(journal.path)}\n  to undo it: ${undoCommand(journal.path)}`);
   if (rollback) {
