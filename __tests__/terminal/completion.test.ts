@@ -31,11 +31,21 @@ beforeAll(async () => {
   }
 });
 
-/** What bash's TAB offers after `words` (the last one is the word being completed). */
+/**
+ * What bash's TAB offers after each word list (the last word is the one being completed): one
+ * bash sources the script once and answers them all, one block per query.
+ */
+function tabs(...queries: string[][]): string[][] {
+  const run = queries.map((words) => {
+    const quoted = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+    return `COMP_WORDS=(${quoted}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); COMPREPLY=(); _dataarts; printf '%s\\n' "\${COMPREPLY[@]}" '--end--'`;
+  }).join('; ');
+  const out = execFileSync('bash', ['--norc', '--noprofile', '-c', `source '${scripts.bash}'; ${run}`], { encoding: 'utf8', cwd: dir });
+  return out.split('--end--\n').slice(0, queries.length).map((block) => block.split('\n').filter((l) => l !== ''));
+}
+
 function tab(...words: string[]): string[] {
-  const quoted = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
-  const out = execFileSync('bash', ['--norc', '--noprofile', '-c', `source '${scripts.bash}'; COMP_WORDS=(${quoted}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); COMPREPLY=(); _dataarts; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8', cwd: dir });
-  return out.split('\n').filter((l) => l !== '');
+  return tabs(words)[0]!;
 }
 
 describe('bash', () => {
@@ -48,18 +58,21 @@ describe('bash', () => {
   });
 
   test('fixed values of --duplicate-policy, --status, --target-status and the map kinds', () => {
-    expect(tab('dataarts', 'jobs', 'import', 'a.zip', '--duplicate-policy', '')).toEqual(['skip', 'overwrite']);
-    expect(tab('dataarts', '--json', 'jobs', 'export', '-o', 'x.zip', '--status', '')).toEqual(['develop', 'submit']);
-    expect(tab('dataarts', 'jobs', 'import', 'a.zip', '--target-status', 'p')).toEqual(['production']);
-    expect(tab('dataarts', 'jobs', 'import', 'a.zip', '--map', 'cdm')).toEqual(['cdm-cluster:', 'cdm-job:']);
+    expect(tabs(
+      ['dataarts', 'jobs', 'import', 'a.zip', '--duplicate-policy', ''],
+      ['dataarts', '--json', 'jobs', 'export', '-o', 'x.zip', '--status', ''],
+      ['dataarts', 'jobs', 'import', 'a.zip', '--target-status', 'p'],
+      ['dataarts', 'jobs', 'import', 'a.zip', '--map', 'cdm'],
+    )).toEqual([['skip', 'overwrite'], ['develop', 'submit'], ['production'], ['cdm-cluster:', 'cdm-job:']]);
   });
 
   test('commands, flags of a command with the global ones, and the shells of completion', () => {
-    expect(tab('dataarts', '')).toEqual(expect.arrayContaining(['jobs', 'archive', 'emulator', 'quickstart', 'completion']));
-    expect(tab('dataarts', 'archive', 'show', '--j')).toEqual(['--json']);
-    expect(tab('dataarts', 'jobs', 'list', '--ma')).toEqual(['--match']);
-    expect(tab('dataarts', 'jobs', 'list', '--work')).toEqual(['--workspace']);
-    expect(tab('dataarts', 'completion', '')).toEqual(['bash', 'zsh', 'fish']);
+    const [top, archiveShow, list, listWork, completion] = tabs(['dataarts', ''], ['dataarts', 'archive', 'show', '--j'], ['dataarts', 'jobs', 'list', '--ma'], ['dataarts', 'jobs', 'list', '--work'], ['dataarts', 'completion', '']);
+    expect(top).toEqual(expect.arrayContaining(['jobs', 'archive', 'emulator', 'quickstart', 'completion']));
+    expect(archiveShow).toEqual(['--json']);
+    expect(list).toEqual(['--match']);
+    expect(listWork).toEqual(['--workspace']);
+    expect(completion).toEqual(['bash', 'zsh', 'fish']);
   });
 
   test('every flag of jobs export is offered (generated from the tree, so it cannot drift)', async () => {
