@@ -6,7 +6,7 @@ import { backoffDelay, parseRetryAfter } from '../../src/api/retry.js';
 import { errorFromResponse, parseErrorBody, ApiError, UnknownWorkspaceError } from '../../src/api/errors.js';
 import { parseObsError, parseObsPath } from '../../src/api/obs.js';
 import { AuthError, ServiceError, UsageError, exitCodeFor } from '../../src/errors.js';
-import { isLoopbackHost } from '../../src/api/transport.js';
+import { isLoopbackHost, loadUndici } from '../../src/api/transport.js';
 
 describe('glob', () => {
   test.each([
@@ -152,5 +152,15 @@ describe('obs paths and loopback', () => {
   });
   test.each([['127.0.0.1', true], ['localhost', true], ['[::1]', true], ['10.0.0.1', false], ['example.com', false]])('%s loopback: %s', (h, b) => {
     expect(isLoopbackHost(h as string)).toBe(b);
+  });
+});
+
+describe('undici, loaded lean', () => {
+  test('the client loads undici from its own modules (not the index), with the locked version', async () => {
+    // If a later undici moves these modules the index is loaded instead (it still works, at
+    // about four times the start-up cost): this test says so when the lock file is updated.
+    const parts = await loadUndici();
+    expect(parts.loadedFrom).toBe('modules');
+    expect(typeof new parts.Agent().request).toBe('function');
   });
 });

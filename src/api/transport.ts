@@ -1,8 +1,8 @@
 /**
- * The undici dispatcher of a run, loaded lazily (undici costs ~90 ms of start-up, and `--help` /
- * `--version` must not pay it): one keep-alive agent, or undici's env proxy agent when
- * HTTPS_PROXY / HTTP_PROXY / NO_PROXY are set. Certificates are always verified; `--ca-file` and
- * NODE_EXTRA_CA_CERTS add to Node's trust store rather than replace it.
+ * The undici dispatcher of a run, loaded lazily (`--help` / `--version` must not pay for undici):
+ * one keep-alive agent, or undici's env proxy agent when HTTPS_PROXY / HTTP_PROXY / NO_PROXY are
+ * set. Certificates are always verified; `--ca-file` and NODE_EXTRA_CA_CERTS add to Node's trust
+ * store rather than replace it.
  */
 import { promises as fs } from 'node:fs';
 import tls from 'node:tls';
@@ -12,9 +12,12 @@ import type { Timeouts } from '../config/types.js';
 
 type Env = Record<string, string | undefined>;
 
+/** `request(url, { dispatcher, … })`: undici's top-level request, always with our dispatcher. */
+type RequestFn = (url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & { method: Dispatcher.HttpMethod; dispatcher: Dispatcher }) => Promise<Dispatcher.ResponseData>;
+
 export interface Transport {
   dispatcher: Dispatcher;
-  request: typeof import('undici').request;
+  request: RequestFn;
   /** Whether requests go through a proxy (for the verbose log). */
   proxied: boolean;
   close(): Promise<void>;
@@ -54,8 +57,43 @@ async function trustStore(env: Env, caFile: string | undefined): Promise<string[
   return ca;
 }
 
+interface UndiciParts {
+  Agent: typeof import('undici').Agent;
+  EnvHttpProxyAgent: typeof import('undici').EnvHttpProxyAgent;
+  /** Where they came from: undici's own modules, or its index (the fallback). */
+  loadedFrom: 'modules' | 'index';
+}
+
+/**
+ * The three things the client uses (Agent, EnvHttpProxyAgent, and `request` on every dispatcher),
+ * from undici's own modules rather than its index: the index also loads fetch, WebSocket, EventSource,
+ * the cache store, the mocks and more, about four times the start-up cost of what is used (measured
+ * 140 ms against 570 ms on a loaded machine; every networked command and every test file pays it).
+ * undici has no `exports` map, so these paths resolve; the lock file pins the version they were
+ * checked with (a test asserts it), and if a later undici moves them the index is loaded instead.
+ */
+export async function loadUndici(): Promise<UndiciParts> {
+  const cjs = async (file: string) => ((await import(`undici/lib/${file}`)) as { default: unknown }).default;
+  try {
+    const [Agent, EnvHttpProxyAgent, Dispatcher, api] = await Promise.all(['dispatcher/agent.js', 'dispatcher/env-http-proxy-agent.js', 'dispatcher/dispatcher.js', 'api/index.js'].map(cjs));
+    if (typeof Agent !== 'function' || typeof EnvHttpProxyAgent !== 'function' || typeof Dispatcher !== 'function' || typeof (api as { request?: unknown }).request !== 'function') throw new Error('not the expected modules');
+    // What the index does on load: the request/stream/pipeline API as methods of every dispatcher.
+    Object.assign((Dispatcher as { prototype: object }).prototype, api);
+    return { Agent: Agent as UndiciParts['Agent'], EnvHttpProxyAgent: EnvHttpProxyAgent as UndiciParts['EnvHttpProxyAgent'], loadedFrom: 'modules' };
+  } catch {
+    const undici = await import('undici');
+    return { Agent: undici.Agent, EnvHttpProxyAgent: undici.EnvHttpProxyAgent, loadedFrom: 'index' };
+  }
+}
+
+/** undici's top-level `request(url, opts)` as the index defines it, for absolute http(s) URLs. */
+const request: RequestFn = (url, { dispatcher, ...options }) => {
+  const u = new URL(url);
+  return dispatcher.request({ ...options, origin: u.origin, path: `${u.pathname}${u.search}` });
+};
+
 export async function createTransport(options: TransportOptions): Promise<Transport> {
-  const undici = await import('undici');
+  const undici = await loadUndici();
   const ca = await trustStore(options.env, options.caFile);
   const tlsOptions = { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
   const common = {
@@ -85,7 +123,7 @@ export async function createTransport(options: TransportOptions): Promise<Transp
   }
   return {
     dispatcher,
-    request: undici.request,
+    request,
     proxied,
     close: async () => {
       await dispatcher.close();
