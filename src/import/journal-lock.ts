@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import { LocalFileError, RefusedError } from '../errors.js';
+import { processAlive } from '../util/process-alive.js';
 
 interface Holder {
   pid: number;
@@ -43,16 +44,6 @@ const ATTEMPTS = 4;
 
 export function journalLockPath(journal: string): string {
   return `${journal}.lock`;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function parseHolder(text: string): Holder | undefined {
