@@ -69,7 +69,17 @@ export function compareEntryNames(a: string, b: string): number {
 }
 
 export interface WrittenEntry { name: string; size: number; sha256: string }
+/** `entries` is empty when the writer was opened with `entryDigests: false`. */
 export interface WrittenZip { bytes: number; sha256: string; entries: WrittenEntry[] }
+
+export interface WriterOptions {
+  /**
+   * Keep every entry's name, size and sha256 for finish() (default true). Callers that keep their
+   * own per-entry records (the export merge) turn it off: a second record with a 64-character hex
+   * digest per entry was ~3 MB of a 10,000-job night's peak, held to the end.
+   */
+  entryDigests?: boolean;
+}
 
 /** `name` is the caller's string (encoded again in finish()): no per-entry Buffer outlives add(). */
 interface CentralRecord { name: string; method: number; crc: number; compressedSize: number; size: number; offset: number }
@@ -85,9 +95,11 @@ export class DeterministicZipWriter {
   private offset = 0;
   private lastName: Buffer | undefined;
   private state: 'open' | 'closed' = 'open';
+  private readonly entryDigests: boolean;
 
-  private constructor(destPath: string) {
+  private constructor(destPath: string, options: WriterOptions) {
     this.destPath = destPath;
+    this.entryDigests = options.entryDigests ?? true;
     // 'wx': an existing file is never touched (throws EEXIST here), and abort() knows the file it
     // removes is its own.
     this.fd = openSync(destPath, 'wx', 0o600);
@@ -97,8 +109,8 @@ export class DeterministicZipWriter {
    * Starts writing to destPath, which must not exist (callers pass a temp path and rename); throws
    * the file system's error (EEXIST, ENOENT…) at once otherwise.
    */
-  static open(destPath: string): DeterministicZipWriter {
-    return new DeterministicZipWriter(destPath);
+  static open(destPath: string, options: WriterOptions = {}): DeterministicZipWriter {
+    return new DeterministicZipWriter(destPath, options);
   }
 
   /** Adds one file entry. Names must be safe and strictly ascending (compareEntryNames). */
@@ -143,7 +155,7 @@ export class DeterministicZipWriter {
     this.emit(local);
     this.emit(nameBytes);
     this.emit(body);
-    this.written.push({ name, size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
+    if (this.entryDigests) this.written.push({ name, size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
   }
 
   /** Ends the archive; comment must be printable ASCII (zip comments carry no charset flag). */
