@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import type { CleanupRegistry } from '../util/cleanup.js';
-import { LocalFileError } from '../errors.js';
+import { LocalFileError, RefusedError } from '../errors.js';
 import { zipOutput } from '../export/archive-output.js';
 import { commitPath, createStagingDir, type StagingDir } from '../util/atomic.js';
 import { scriptHash, withoutId, type ScriptHashes } from './script-list.js';
@@ -172,6 +172,10 @@ export async function captureScripts(
         commitRefused: () => keep(),
       });
       return { changes, written, keep: () => keep() };
+    }
+    // Never over an object already there (a PUT would replace it: another night's capture).
+    if (await access.repo.head(location)) {
+      throw new RefusedError(`${location} already exists; it was left untouched`, [{ subject: location, reason: 'already exists' }], { hint: 'Run the night again: it picks another name.' });
     }
     const scratch = await access.scratch();
     const local = await writeScriptArchive(scratch.path(baseName(location)), intake.spill, { cleanup: ctx.deps.cleanup, comment });
