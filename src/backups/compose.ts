@@ -99,10 +99,11 @@ async function jobTypesFromManifest(file: string, into: Map<string, string>): Pr
 }
 
 /**
- * Compose the restore of `wanted` (names that existed at `point`); with `allScripts`, also every
- * script of the point that none of them carries.
+ * Compose the restore of `select.jobs` (names that existed at `point`); with `allScripts`, also
+ * every script of the point that none of them carries.
  */
-export async function composeRestore(access: ChainAccess, state: ExportState, point: number, wanted: string[], options: { allScripts?: boolean } = {}): Promise<Composed> {
+export async function composeRestore(access: ChainAccess, state: ExportState, point: number, select: { jobs: string[]; allScripts?: boolean }): Promise<Composed> {
+  const { jobs: wanted } = select;
   const { archives, files } = await checkChainArchives(access, state, point);
   const want = new Set(wanted);
   /** job → its files (name within the folder → bytes), from the newest archive holding its .job */
@@ -155,7 +156,7 @@ export async function composeRestore(access: ChainAccess, state: ExportState, po
   });
   // In the order asked (as the manifest of a batch restore always listed them).
   const jobList = wanted.map((j) => items.get(j)!);
-  const scriptsNoJobUses = options.allScripts ? [...scriptListAt(state.runs, point).keys()].filter((n) => !carried.has(n)).sort() : [];
+  const scriptsNoJobUses = select.allScripts ? [...scriptListAt(state.runs, point).keys()].filter((n) => !carried.has(n)).sort() : [];
   const uncopied = scriptsNoJobUses.filter((n) => !shared.has(`${n}.script`));
   if (uncopied.length > 0) {
     throw new RefusedError(`the chain's archives lack ${uncopied.length} script(s) of this restore point: ${uncopied.slice(0, 10).join(', ')}`, uncopied.map((subject) => ({ subject, reason: 'in no archive or script capture of the chain' })), {

@@ -59,7 +59,7 @@ async function restore(ctx: CommandContext, opts: BackupsRestoreOptions, run0: {
   });
   // The whole point also holds the scripts no job uses; a selection of jobs, their own scripts.
   const whole = (opts.names ?? []).length === 0 && (opts.match ?? []).length === 0;
-  const composed = await composeRestore({ repo: access.repo, stateFile: file, scratch: access.scratch }, state, point, wanted, { allScripts: whole });
+  const composed = await composeRestore({ repo: access.repo, stateFile: file, scratch: access.scratch }, state, point, { jobs: wanted, allScripts: whole });
   const written = await writeRestore(ctx, composed, {
     path: target.path,
     layout: opts.layout,
