@@ -95,6 +95,13 @@ describe('a restore holds every script of its night', () => {
     expect(workspaceScripts('r1')).toEqual(expected[5]);
     expect([...emu.state.workspace('r1').jobs.keys()].sort()).toEqual(jobs);
 
+    // The same restore as a tree has the same paths; `archive show` reads the single layout.
+    const tree = await cli(emu, ['backups', 'restore', '--state-file', STATE, '--at', state.runs[5].startedAt, '-o', path.join(dir, 'night-5-tree'), '--layout', 'dir'], dir);
+    expect(tree.code).toBe(0);
+    expect((await fs.readdir(path.join(dir, 'night-5-tree', 'scripts'))).sort()).toEqual([...expected[5]!.keys()].map((s) => `${s}.script`).sort());
+    const shown = await cli(emu, ['archive', 'show', path.join(dir, 'night-5.zip'), '--json'], dir);
+    expect(shown.code).toBe(0);
+
     // Named jobs: the batch layout, with only their own scripts.
     const named = await cli(emu, ['backups', 'restore', '--state-file', STATE, jobs[0]!, '-o', path.join(dir, 'named.zip'), '--json'], dir);
     expect(named.code).toBe(0);
@@ -103,7 +110,7 @@ describe('a restore holds every script of its night', () => {
     expect(namedEntries.every((n) => n.startsWith(`jobs/${jobs[0]}/`))).toBe(true);
 
     // Nothing local besides what was named (-o), and no spill left in the temp directory.
-    expect((await fs.readdir(dir)).filter((n) => !n.startsWith('dataarts-release-')).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => [`night-${i}.zip`, `night-${i}.zip.manifest.json`]).flat(), 'named.zip', 'named.zip.manifest.json'].sort());
+    expect((await fs.readdir(dir)).filter((n) => !n.startsWith('dataarts-release-')).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => [`night-${i}.zip`, `night-${i}.zip.manifest.json`]).flat(), 'named.zip', 'named.zip.manifest.json', 'night-5-tree', 'night-5-tree.manifest.json'].sort());
     expect((await fs.readdir(os.tmpdir())).filter((n) => n.startsWith(`dataarts-scratch-${process.pid}-`))).toEqual([]);
   });
 
