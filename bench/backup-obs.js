@@ -41,7 +41,7 @@ try {
   if (local.code !== 0) throw new Error(`local night failed (${local.code}): ${local.stderr}`);
   const obs = await measure(['jobs', 'export-workspace', '--state-file', 'obs://dataarts-staging/nightly/state.json', '-o', 'obs://dataarts-staging/nightly/', '--no-progress', '-q']);
   if (obs.code !== 0) throw new Error(`OBS night failed (${obs.code}): ${obs.stderr}`);
-  const archive = emu.state.obsKeys('dataarts-staging').find((k) => k.endsWith('.zip'));
+  const archive = emu.state.obsKeys('dataarts-staging').find((k) => k.endsWith('.zip') && !k.endsWith('.scripts.zip'));
   const bytes = emu.state.obsObject('dataarts-staging', archive).length;
   const local2 = await measure(['jobs', 'export-workspace', '--state-file', 'local2/state.json', '-o', 'local2/', '--no-progress', '-q']);
   const localSeconds = Math.min(local.seconds, local2.code === 0 ? local2.seconds : Infinity);

@@ -10,7 +10,9 @@
  * the bound is the larger of ⌈jobs pages⌉ ÷ 30/s and ⌈script pages⌉ ÷ 30/s; target ≤ 1.3×), and
  * peak RSS (VmHWM of the child).
  *
- * Figures go to stdout. Usage: node bench/quiet-night.js [--jobs N] [--scripts N]
+ * Figures go to stdout. Usage: node bench/quiet-night.js [--jobs N] [--scripts N] [--script-kb N]
+ * (`--script-kb`: the added scripts' content padded to N KB each, e.g. 64, the list's maximum: the
+ * full night's peak RSS then shows whether script contents are held).
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +29,7 @@ const argValue = (flag, fallback) => {
 };
 const JOBS = argValue('--jobs', 10_000);
 const SCRIPTS = argValue('--scripts', 10_000);
+const SCRIPT_KB = argValue('--script-kb', 0);
 const LATENCY_MS = 20;
 const PAGE = 100;
 const RATE = 30;
@@ -41,7 +44,7 @@ const ws = emu.state.workspace('default');
 for (let i = ws.scripts.size + 1; ws.scripts.size < SCRIPTS; i++) {
   emu.state.putScript('default', {
     name: `adhoc_${String(i).padStart(5, '0')}`, type: 'DLISQL', connectionName: 'dev_dli', database: 'dli_demo', directory: '/adhoc',
-    content: `-- ad-hoc query ${i}\nSELECT region, SUM(amount) AS total FROM sales_${i % 97} WHERE dt = '\${yyyyMMdd}' GROUP BY region;\n`, description: '',
+    content: `-- ad-hoc query ${i}\n${SCRIPT_KB > 0 ? `-- ${'x'.repeat(SCRIPT_KB * 1024 - 200)}\n` : ''}SELECT region, SUM(amount) AS total FROM sales_${i % 97} WHERE dt = '\${yyyyMMdd}' GROUP BY region;\n`, description: '',
   });
 }
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-bench-night-'));
@@ -65,7 +68,7 @@ try {
   const scriptPages = Math.ceil(ws.scripts.size / PAGE);
   const bound = Math.max(jobPages, scriptPages) / RATE;
   const stateBytes = (await fs.stat(path.join(work, 'state.json'))).size;
-  console.log(`quiet night: ${ws.jobs.size} jobs, ${ws.scripts.size} scripts; emulator: rate limits on, ${LATENCY_MS} ms latency, pages capped at ${PAGE}`);
+  console.log(`quiet night: ${ws.jobs.size} jobs, ${ws.scripts.size} scripts${SCRIPT_KB > 0 ? ` (the added ones ${SCRIPT_KB} KB each)` : ''}; emulator: rate limits on, ${LATENCY_MS} ms latency, pages capped at ${PAGE}`);
   console.log(`quiet night: ${jobCalls} job-list calls (${jobPages} pages), ${scriptCalls} script-list calls (${scriptPages} pages), ${calls.length - jobCalls - scriptCalls} other calls, ${throttled} throttled (429); state file ${stateBytes} bytes`);
   console.log(`quiet night: kind ${doc.kind}, jobs +${doc.changes.jobs.added.length} ~${doc.changes.jobs.changed.length} -${doc.changes.jobs.deleted.length}, scripts +${doc.changes.scripts.added.length} ~${doc.changes.scripts.changed.length} -${doc.changes.scripts.deleted.length}`);
   console.log(`quiet night: wall ${quiet.seconds.toFixed(2)} s; slower listing bound ${bound.toFixed(2)} s (max of ${jobPages} and ${scriptPages} pages at ${RATE}/s); ratio ${(quiet.seconds / bound).toFixed(2)}x (target <= 1.3x)`);

@@ -69,10 +69,57 @@ export function compareEntryNames(a: string, b: string): number {
 }
 
 export interface WrittenEntry { name: string; size: number; sha256: string }
+/** `entries` is empty when the writer was opened with `entryDigests: false`. */
 export interface WrittenZip { bytes: number; sha256: string; entries: WrittenEntry[] }
+
+export interface WriterOptions {
+  /**
+   * Keep every entry's name, size and sha256 for finish() (default true). Callers that keep their
+   * own per-entry records (the export merge) turn it off: a second record with a 64-character hex
+   * digest per entry was ~3 MB of a 10,000-job night's peak, held to the end.
+   */
+  entryDigests?: boolean;
+}
 
 /** `name` is the caller's string (encoded again in finish()): no per-entry Buffer outlives add(). */
 interface CentralRecord { name: string; method: number; crc: number; compressedSize: number; size: number; offset: number }
+
+/** One central directory record at `at` of `block` (every byte written). */
+function writeCentralRecord(block: Buffer, at: number, r: CentralRecord, shape: { nameLength: number; zip64Offset: boolean }): void {
+  const { nameLength, zip64Offset } = shape;
+  block.writeUInt32LE(0x02014b50, at);
+  block.writeUInt16LE(VERSION_MADE_BY, at + 4);
+  block.writeUInt16LE(zip64Offset ? VERSION_NEEDED_ZIP64 : VERSION_NEEDED, at + 6);
+  block.writeUInt16LE(FLAG_UTF8_NAME, at + 8);
+  block.writeUInt16LE(r.method, at + 10);
+  block.writeUInt16LE(DOS_TIME, at + 12);
+  block.writeUInt16LE(DOS_DATE, at + 14);
+  block.writeUInt32LE(r.crc, at + 16);
+  block.writeUInt32LE(r.compressedSize, at + 20);
+  block.writeUInt32LE(r.size, at + 24);
+  block.writeUInt16LE(nameLength, at + 28);
+  block.writeUInt16LE(zip64Offset ? 12 : 0, at + 30); // extra field length
+  block.writeUInt32LE(0, at + 32); // comment length, disk
+  block.writeUInt16LE(0, at + 36); // internal attributes
+  block.writeUInt32LE((FIXED_FILE_MODE << 16) >>> 0, at + 38);
+  block.writeUInt32LE(zip64Offset ? U32_MAX : r.offset, at + 42);
+  writeName(block, at + 46, r.name, nameLength);
+  if (zip64Offset) {
+    const extra = at + 46 + nameLength;
+    block.writeUInt16LE(0x0001, extra);
+    block.writeUInt16LE(8, extra + 2);
+    block.writeBigUInt64LE(BigInt(r.offset), extra + 4);
+  }
+}
+
+/** The name's UTF-8 bytes at `at`: an ASCII name (the usual case) byte by byte, without a call into C++. */
+function writeName(block: Buffer, at: number, name: string, byteLength: number): void {
+  if (byteLength !== name.length) {
+    block.write(name, at, byteLength, 'utf8');
+    return;
+  }
+  for (let i = 0; i < byteLength; i++) block[at + i] = name.charCodeAt(i);
+}
 
 export class DeterministicZipWriter {
   private readonly destPath: string;
@@ -80,14 +127,21 @@ export class DeterministicZipWriter {
   private readonly fileHash = createHash('sha256');
   private readonly written: WrittenEntry[] = [];
   private readonly central: CentralRecord[] = [];
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /**
+   * The output block, reused: every byte goes through it and it is written whenever it fills, so
+   * writing allocates nothing per entry or per flush (small Buffers per entry and a 1 MiB copy per
+   * flush were garbage that built up to a large part of a 10,000-job night's peak RSS).
+   */
+  private block: Buffer | undefined = Buffer.allocUnsafeSlow(FLUSH_BYTES);
+  private used = 0;
   private offset = 0;
-  private lastName: Buffer | undefined;
+  private lastName: string | undefined;
   private state: 'open' | 'closed' = 'open';
+  private readonly entryDigests: boolean;
 
-  private constructor(destPath: string) {
+  private constructor(destPath: string, options: WriterOptions) {
     this.destPath = destPath;
+    this.entryDigests = options.entryDigests ?? true;
     // 'wx': an existing file is never touched (throws EEXIST here), and abort() knows the file it
     // removes is its own.
     this.fd = openSync(destPath, 'wx', 0o600);
@@ -97,8 +151,8 @@ export class DeterministicZipWriter {
    * Starts writing to destPath, which must not exist (callers pass a temp path and rename); throws
    * the file system's error (EEXIST, ENOENT…) at once otherwise.
    */
-  static open(destPath: string): DeterministicZipWriter {
-    return new DeterministicZipWriter(destPath);
+  static open(destPath: string, options: WriterOptions = {}): DeterministicZipWriter {
+    return new DeterministicZipWriter(destPath, options);
   }
 
   /** Adds one file entry. Names must be safe and strictly ascending (compareEntryNames). */
@@ -109,30 +163,34 @@ export class DeterministicZipWriter {
       const reason = problem ?? 'directory entries are not written';
       throw new ArchiveError(`cannot write entry ${JSON.stringify(name)}: ${reason}`, [{ subject: name, reason }]);
     }
-    const nameBytes = Buffer.from(name, 'utf8');
-    if (this.lastName !== undefined && Buffer.compare(this.lastName, nameBytes) >= 0) {
-      throw new Error(`DeterministicZipWriter: entries must be added in ascending order; ${JSON.stringify(name)} came after ${JSON.stringify(this.lastName.toString('utf8'))}`);
+    // compareEntryNames is the UTF-8 byte order, without encoding the names.
+    if (this.lastName !== undefined && compareEntryNames(this.lastName, name) >= 0) {
+      throw new Error(`DeterministicZipWriter: entries must be added in ascending order; ${JSON.stringify(name)} came after ${JSON.stringify(this.lastName)}`);
     }
     if (data.length >= U32_MAX) throw new Error(`DeterministicZipWriter: entry ${JSON.stringify(name)} is too large`);
-    this.lastName = nameBytes;
+    this.lastName = name;
+    const nameLength = Buffer.byteLength(name, 'utf8');
 
     const method = data.length === 0 ? METHOD_STORE : METHOD_DEFLATE;
     const body = method === METHOD_STORE ? data : zlib.deflateRawSync(data, deflateOptions(data.length));
     if (body.length >= U32_MAX) throw new Error(`DeterministicZipWriter: entry ${JSON.stringify(name)} is too large`);
     const crc = zlib.crc32(data) >>> 0;
 
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(VERSION_NEEDED, 4);
-    local.writeUInt16LE(FLAG_UTF8_NAME, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    local.writeUInt16LE(0, 28);
+    // The local header and name go straight into the output block (see `block`).
+    const local = this.reserve(30 + nameLength);
+    const at = this.used;
+    local.writeUInt32LE(0x04034b50, at);
+    local.writeUInt16LE(VERSION_NEEDED, at + 4);
+    local.writeUInt16LE(FLAG_UTF8_NAME, at + 6);
+    local.writeUInt16LE(method, at + 8);
+    local.writeUInt16LE(DOS_TIME, at + 10);
+    local.writeUInt16LE(DOS_DATE, at + 12);
+    local.writeUInt32LE(crc, at + 14);
+    local.writeUInt32LE(body.length, at + 18);
+    local.writeUInt32LE(data.length, at + 22);
+    local.writeUInt16LE(nameLength, at + 26);
+    local.writeUInt16LE(0, at + 28);
+    writeName(local, at + 30, name, nameLength);
 
     // The central record outlives the entry: it keeps the name as the caller's string, not as bytes.
     // A small Buffer.from() is a slice of a shared 8 KiB pool and would pin it (measured: ~40 MB for
@@ -140,10 +198,9 @@ export class DeterministicZipWriter {
     // 30,000 entries (a Buffer, an ArrayBuffer and a native backing store each); the string is
     // shared with the caller's own records (changed for the export benchmark).
     this.central.push({ name, method, crc, compressedSize: body.length, size: data.length, offset: this.offset });
-    this.emit(local);
-    this.emit(nameBytes);
+    this.advance(30 + nameLength);
     this.emit(body);
-    this.written.push({ name, size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
+    if (this.entryDigests) this.written.push({ name, size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
   }
 
   /** Ends the archive; comment must be printable ASCII (zip comments carry no charset flag). */
@@ -154,13 +211,14 @@ export class DeterministicZipWriter {
         throw new Error('DeterministicZipWriter: the zip comment must be printable ASCII, at most 65,535 characters');
       }
       const centralStart = this.offset;
-      for (const record of this.central) this.emitCentralRecord(record);
+      this.emitCentralDirectory();
       const centralSize = this.offset - centralStart;
       this.emitEnd(centralStart, centralSize, Buffer.from(comment ?? '', 'latin1'));
       this.flush();
       closeSync(this.fd!);
       this.fd = undefined;
       this.state = 'closed';
+      this.block = undefined;
       return { bytes: this.offset, sha256: this.fileHash.digest('hex'), entries: this.written.slice() };
     } catch (err) {
       await this.abort();
@@ -171,7 +229,8 @@ export class DeterministicZipWriter {
   /** Stops writing and removes the partial file. Safe to call more than once. */
   async abort(): Promise<void> {
     this.state = 'closed';
-    this.pending = [];
+    this.block = undefined;
+    this.used = 0;
     if (this.fd !== undefined) {
       try { closeSync(this.fd); } catch { /* already unusable: removing it is what matters */ }
       this.fd = undefined;
@@ -179,33 +238,14 @@ export class DeterministicZipWriter {
     }
   }
 
-  private emitCentralRecord(r: CentralRecord): void {
-    const zip64Offset = r.offset >= U32_MAX;
-    const header = Buffer.alloc(46);
-    header.writeUInt32LE(0x02014b50, 0);
-    header.writeUInt16LE(VERSION_MADE_BY, 4);
-    header.writeUInt16LE(zip64Offset ? VERSION_NEEDED_ZIP64 : VERSION_NEEDED, 6);
-    header.writeUInt16LE(FLAG_UTF8_NAME, 8);
-    header.writeUInt16LE(r.method, 10);
-    header.writeUInt16LE(DOS_TIME, 12);
-    header.writeUInt16LE(DOS_DATE, 14);
-    header.writeUInt32LE(r.crc, 16);
-    header.writeUInt32LE(r.compressedSize, 20);
-    header.writeUInt32LE(r.size, 24);
-    const name = Buffer.from(r.name, 'utf8');
-    header.writeUInt16LE(name.length, 28);
-    header.writeUInt16LE(zip64Offset ? 12 : 0, 30); // extra field length
-    // 32 comment length, 34 disk, 36 internal attributes: 0
-    header.writeUInt32LE((FIXED_FILE_MODE << 16) >>> 0, 38);
-    header.writeUInt32LE(zip64Offset ? U32_MAX : r.offset, 42);
-    this.emit(header);
-    this.emit(name);
-    if (zip64Offset) {
-      const extra = Buffer.alloc(12);
-      extra.writeUInt16LE(0x0001, 0);
-      extra.writeUInt16LE(8, 2);
-      extra.writeBigUInt64LE(BigInt(r.offset), 4);
-      this.emit(extra);
+  /** The central directory, each record written straight into the output block. */
+  private emitCentralDirectory(): void {
+    for (const r of this.central) {
+      const zip64Offset = r.offset >= U32_MAX;
+      const nameLength = Buffer.byteLength(r.name, 'utf8');
+      const size = 46 + nameLength + (zip64Offset ? 12 : 0);
+      writeCentralRecord(this.reserve(size), this.used, r, { nameLength, zip64Offset });
+      this.advance(size);
     }
   }
 
@@ -242,22 +282,38 @@ export class DeterministicZipWriter {
     this.emit(comment);
   }
 
-  private emit(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    this.offset += chunk.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+  /** The output block with at least `size` bytes free at `this.used` (written out first if needed). */
+  private reserve(size: number): Buffer {
+    if (this.block === undefined) throw new Error('DeterministicZipWriter: written after finish() or abort()');
+    if (FLUSH_BYTES - this.used < size) this.flush();
+    if (size > FLUSH_BYTES) throw new Error(`internal: a ${size}-byte record does not fit the output block`);
+    return this.block;
   }
 
-  /** Writes the buffered output (synchronously: ≤ 1 MiB at a time, and add() stays synchronous). */
+  /** `size` bytes were written into the block at `this.used`. */
+  private advance(size: number): void {
+    this.used += size;
+    this.offset += size;
+  }
+
+  /** Copies `chunk` into the block, writing each full block out. */
+  private emit(chunk: Buffer): void {
+    for (let from = 0; from < chunk.length; ) {
+      const block = this.reserve(1);
+      const n = Math.min(chunk.length - from, FLUSH_BYTES - this.used);
+      chunk.copy(block, this.used, from, from + n);
+      this.advance(n);
+      from += n;
+    }
+  }
+
+  /** Writes the block's content (synchronously, so the block is free again on return; add() stays synchronous). */
   private flush(): void {
-    if (this.pendingBytes === 0 || this.fd === undefined) return;
-    const block = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.fileHash.update(block);
+    if (this.used === 0 || this.fd === undefined || this.block === undefined) return;
+    const view = this.block.subarray(0, this.used);
+    this.used = 0;
+    this.fileHash.update(view);
     let done = 0;
-    while (done < block.length) done += writeSync(this.fd, block, done, block.length - done);
+    while (done < view.length) done += writeSync(this.fd, view, done, view.length - done);
   }
 }

@@ -10,6 +10,11 @@
  *   nights' script captures (`{archive}.scripts.zip`, script-capture.ts) count as copies of their
  *   night, so a script changed without its job is restored as it was; within one night the copy the
  *   service exported with the job is preferred (the same content, the service's own bytes).
+ * - Scripts no restored job carries (`allScripts`: a restore of the whole point): every other script
+ *   of the point's recorded script list, from the same newest copies. The batch layout holds a
+ *   script only in its job's folder (reference §3), so such a restore is written in the service's
+ *   single-export layout (`jobs/{job}.job`, `scripts/`, `resources/`, reference §2), which `jobs
+ *   import` reads and which carries a script without its job; without such scripts it stays batch.
  */
 import { promises as fs } from 'node:fs';
 import { readZipEntries } from '../archive/zip-read.js';
@@ -23,6 +28,9 @@ import { locationFromRecord, type Location } from './location.js';
 import type { Repository } from './repository.js';
 import type { Scratch } from './scratch.js';
 import { filesNeededBy, type ChainFile } from './chain.js';
+import { compareEntryNames } from '../archive/zip-write.js';
+import type { JobListItem } from '../export/manifest.js';
+import { scriptListAt } from './script-list.js';
 
 export interface ComposedEntry {
   name: string;
@@ -30,8 +38,14 @@ export interface ComposedEntry {
 }
 
 export interface Composed {
+  /** 'single' when it holds scripts no job carries (see above). */
+  layout: 'batch' | 'single';
   /** In archive order. */
   entries: ComposedEntry[];
+  /** Each job with the scripts and resources it carries (the manifest's job list), in archive order. */
+  jobList: JobListItem[];
+  /** Scripts in the archive that no job of it carries, sorted. */
+  scriptsNoJobUses: string[];
   /** Job name → job type (from the archives' manifests; 'BATCH' when unknown). */
   jobTypes: Map<string, string>;
   /** The archives read (locations), oldest first. */
@@ -84,8 +98,12 @@ async function jobTypesFromManifest(file: string, into: Map<string, string>): Pr
   }
 }
 
-/** Compose the restore of `wanted` (names that existed at `point`). */
-export async function composeRestore(access: ChainAccess, state: ExportState, point: number, wanted: string[]): Promise<Composed> {
+/**
+ * Compose the restore of `select.jobs` (names that existed at `point`); with `allScripts`, also
+ * every script of the point that none of them carries.
+ */
+export async function composeRestore(access: ChainAccess, state: ExportState, point: number, select: { jobs: string[]; allScripts?: boolean }): Promise<Composed> {
+  const { jobs: wanted } = select;
   const { archives, files } = await checkChainArchives(access, state, point);
   const want = new Set(wanted);
   /** job → its files (name within the folder → bytes), from the newest archive holding its .job */
@@ -122,17 +140,58 @@ export async function composeRestore(access: ChainAccess, state: ExportState, po
       hint: 'Its archives were made with a selection that left them out; restore another point.',
     });
   }
-  const entries: ComposedEntry[] = [];
-  for (const job of archiveOrder(wanted)) {
+  const items = new Map<string, JobListItem>();
+  const carried = new Set<string>();
+  const folders = archiveOrder(wanted).map((job) => {
     const files = jobFiles.get(job)!;
     const leaves = [...files.keys()].sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    const item: JobListItem = { name: job, jobType: jobTypes.get(job) ?? 'BATCH', scripts: [], resources: [] };
     for (const leaf of leaves) {
-      const data = leaf === `${job}.job` ? files.get(leaf)! : shared.get(leaf) ?? files.get(leaf)!;
-      entries.push({ name: `jobs/${job}/${leaf}`, data });
+      if (leaf.endsWith('.script')) item.scripts.push(leaf.slice(0, -'.script'.length));
+      else if (leaf.endsWith('.resource')) item.resources.push(leaf.slice(0, -'.resource'.length));
     }
+    item.scripts.forEach((n) => carried.add(n));
+    items.set(job, item);
+    return { job, files, leaves };
+  });
+  // In the order asked (as the manifest of a batch restore always listed them).
+  const jobList = wanted.map((j) => items.get(j)!);
+  const scriptsNoJobUses = select.allScripts ? [...scriptListAt(state.runs, point).keys()].filter((n) => !carried.has(n)).sort() : [];
+  const uncopied = scriptsNoJobUses.filter((n) => !shared.has(`${n}.script`));
+  if (uncopied.length > 0) {
+    throw new RefusedError(`the chain's archives lack ${uncopied.length} script(s) of this restore point: ${uncopied.slice(0, 10).join(', ')}`, uncopied.map((subject) => ({ subject, reason: 'in no archive or script capture of the chain' })), {
+      hint: 'Restore the jobs by name (NAME... or --match: their own scripts only), or another point.',
+    });
+  }
+  const copyOf = (f: { files: Map<string, Buffer> }, leaf: string) => shared.get(leaf) ?? f.files.get(leaf)!;
+  const entries: ComposedEntry[] = [];
+  if (scriptsNoJobUses.length === 0) {
+    for (const f of folders) for (const leaf of f.leaves) entries.push({ name: `jobs/${f.job}/${leaf}`, data: leaf === `${f.job}.job` ? f.files.get(leaf)! : copyOf(f, leaf) });
+  } else {
+    // Single layout: each script and resource once, at the top level (shared copies are one version).
+    const top = new Map<string, Buffer>();
+    for (const f of folders) {
+      entries.push({ name: `jobs/${f.job}.job`, data: f.files.get(`${f.job}.job`)! });
+      for (const leaf of f.leaves) if (leaf !== `${f.job}.job`) top.set(`${singleFolderOf(f.job, leaf)}/${leaf}`, copyOf(f, leaf));
+    }
+    for (const n of scriptsNoJobUses) top.set(`scripts/${n}.script`, shared.get(`${n}.script`)!);
+    for (const [name, data] of top) entries.push({ name, data });
+    entries.sort((a, b) => compareEntryNames(a.name, b.name));
   }
   const scripts = new Map([...shared].filter(([leaf]) => leaf.endsWith('.script')).map(([leaf, data]) => [leaf.slice(0, -'.script'.length), data]));
-  return { entries, jobTypes: new Map(wanted.map((j) => [j, jobTypes.get(j) ?? 'BATCH'])), archives, scripts };
+  return {
+    layout: scriptsNoJobUses.length === 0 ? 'batch' : 'single',
+    entries, jobList, scriptsNoJobUses, jobTypes: new Map(wanted.map((j) => [j, jobTypes.get(j) ?? 'BATCH'])), archives, scripts,
+  };
+}
+
+/** Where a job folder's file goes in the single layout; a file of neither kind has no place there. */
+function singleFolderOf(job: string, leaf: string): 'scripts' | 'resources' {
+  if (leaf.endsWith('.script')) return 'scripts';
+  if (leaf.endsWith('.resource')) return 'resources';
+  throw new RefusedError(`cannot write the restore in the single layout: jobs/${job}/${leaf} is neither a script nor a resource`, [{ subject: `jobs/${job}/${leaf}`, reason: 'unexpected file in a job folder' }], {
+    hint: 'Restore the jobs by name (NAME... or --match): that restore keeps the batch layout.',
+  });
 }
 
 /** The jobs at `point` (sorted). */

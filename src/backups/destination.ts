@@ -13,6 +13,7 @@ import { defaultOutputName, utcStamp } from '../export/output-path.js';
 import { manifestPathFor } from '../export/manifest.js';
 import { baseName, isObsLocation, joinLocation, parentOf, resolveLocation, type Location } from './location.js';
 import type { BackupAccess } from './open-state.js';
+import { scriptArchivePathFor } from './script-capture.js';
 
 export interface Destination {
   /** The archive's final location. */
@@ -79,13 +80,20 @@ export async function resolveDestination(ctx: CommandContext, access: BackupAcce
   };
 }
 
-/** `{dir}dataarts-workspace-{ws}-{stamp}[-N].zip`, the first N with neither archive nor manifest there. */
+/** `{dir}dataarts-workspace-{ws}-{stamp}[-N].zip`, the first N with no archive, manifest or script capture there. */
 async function freeDefaultName(access: BackupAccess, dir: Location, req: DestinationRequest): Promise<Location> {
   const stamp = utcStamp(req.stamp);
   for (let n = 1; ; n++) {
     const candidate = joinLocation(dir, defaultOutputName({ prefix: 'dataarts-workspace', workspace: req.workspace, stamp, layout: 'zip', n }));
-    if (!(await access.repo.head(candidate)) && !(await access.repo.head(manifestPathFor(candidate)))) return candidate;
+    // A night that wrote no archive still leaves its script capture under the name: taken too.
+    const taken = [candidate, manifestPathFor(candidate), scriptArchivePathFor(candidate)];
+    if (!(await anyStored(access, taken))) return candidate;
   }
+}
+
+async function anyStored(access: BackupAccess, locations: Location[]): Promise<boolean> {
+  for (const l of locations) if (await access.repo.head(l)) return true;
+  return false;
 }
 
 /** An existing object is replaced only under --force, and only if dataarts wrote it (its metadata says so). */
@@ -105,7 +113,7 @@ async function checkReplaceableObject(access: BackupAccess, location: Location, 
  * failure before the run is recorded removes it again (no archive the state does not know).
  */
 async function localDestination(ctx: CommandContext, req: DestinationRequest): Promise<Destination> {
-  const target = await resolveOutputTarget(ctx, { ...req, prefix: 'dataarts-workspace' });
+  const target = await resolveOutputTarget(ctx, { ...req, prefix: 'dataarts-workspace', sidecars: (c) => [scriptArchivePathFor(c)] });
   for (const p of await removeLeftovers(target.dir)) ctx.ui.info(`removed ${p}, left by a run that was killed`);
   let unregisterUndo = () => {};
   return {

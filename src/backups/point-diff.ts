@@ -51,8 +51,8 @@ export async function detailChanges(
   points: { a: number; b: number; diff: { jobs: ListDiff; scripts: ListDiff } },
 ): Promise<{ jobs: Map<string, Change[]>; scripts: Map<string, Change[]> }> {
   const names = points.diff.jobs.changed;
-  const before = definitionsOfComposed(await composeRestore(access, state, points.a, names));
-  const after = definitionsOfComposed(await composeRestore(access, state, points.b, names));
+  const before = definitionsOfComposed(await composeRestore(access, state, points.a, { jobs: names }));
+  const after = definitionsOfComposed(await composeRestore(access, state, points.b, { jobs: names }));
   const jobs = new Map(names.map((n) => [n, compareJob(n, after, before, { companions: false }).changes]));
   const scripts = new Map(points.diff.scripts.changed.map((s) => [s, diffJson(before.scripts.get(s), after.scripts.get(s))]));
   return { jobs, scripts };

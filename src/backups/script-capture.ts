@@ -4,65 +4,109 @@
  * reads) beside the run's archive: `{archive}.scripts.zip`. A batch-layout archive cannot hold a
  * script without its job (reference §3), so a script that changed alone needs a file of its own.
  * Deterministic (sorted entries, fixed times), staged and committed like every output.
+ *
+ * Scripts are taken in as the list's pages arrive (the list carries their content, reference §20):
+ * each is hashed, a captured one's `.script` file goes to a spill file on disk (script-spill.ts)
+ * and the listed definition is cut down to its name, so no script's content outlives its page.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import type { CleanupRegistry } from '../util/cleanup.js';
-import { LocalFileError } from '../errors.js';
-import { compareEntryNames } from '../archive/zip-write.js';
+import { LocalFileError, RefusedError } from '../errors.js';
 import { zipOutput } from '../export/archive-output.js';
-import { commitPath, createStagingDir } from '../util/atomic.js';
+import { commitPath, createStagingDir, type StagingDir } from '../util/atomic.js';
 import { scriptHash, withoutId, type ScriptHashes } from './script-list.js';
+import { ScriptSpill } from './script-spill.js';
 import { baseName, isObsLocation, type Location } from './location.js';
 import type { BackupAccess } from './open-state.js';
 
 export interface ScriptChanges {
   /** Every script listed tonight → hash. */
   listed: ScriptHashes;
-  /** Definitions to capture (added or changed; all of them on a full run), by name. */
-  capture: Record<string, unknown>[];
   added: string[];
   changed: string[];
   deleted: string[];
 }
 
+/** Tonight's scripts as the listing hands them over: their hashes and the spilled captures. */
+export interface ScriptIntake {
+  /** The list at the run before (name → hash). */
+  before: ScriptHashes;
+  /** Every script listed so far → hash, in list order. */
+  hashes: ScriptHashes;
+  /** The `onPage` of the scripts listing. */
+  onPage: (scripts: Record<string, unknown>[]) => void;
+  /** The `.script` files to capture (added or changed; all of them on a full night). */
+  spill: ScriptSpill;
+  /** Close and remove the spill. Idempotent. */
+  dispose(): Promise<void>;
+}
+
 /**
- * Hashes scripts as their pages come in (the listing is paced at the API's rate, so this CPU work
- * fits in its waits instead of following it: ~10,000 hashes take ~0.3–0.9 s).
+ * Where tonight's scripts are taken in: a staging directory beside the capture's location (local),
+ * or in the run's scratch space (OBS). Both are the tool's own temporary names, removed when the
+ * run ends or fails, and by a later run if this one is killed. `archive`: where the job archive is
+ * or would be.
  */
-export function hashAsListed(previous: { before: ScriptHashes; full: boolean }): { hashes: ScriptHashes; onPage: (scripts: Record<string, unknown>[]) => void } {
+export async function openScriptIntake(
+  ctx: CommandContext,
+  access: BackupAccess,
+  req: { before: ScriptHashes; full: boolean; archive: Location },
+): Promise<ScriptIntake> {
+  const location = scriptArchivePathFor(req.archive);
+  const beside = isObsLocation(location) ? (await access.scratch()).path(baseName(location)) : location;
+  // A failure to write the spill names the capture's own path (a local one), else the scratch file.
+  const named = isObsLocation(location) ? undefined : path.resolve(location);
+  let staging: StagingDir | undefined;
+  let spill: ScriptSpill;
+  try {
+    staging = await createStagingDir(beside, ctx.deps.cleanup);
+    spill = ScriptSpill.open(staging.path('scripts.spill'));
+  } catch (err) {
+    await staging?.dispose();
+    throw LocalFileError.from(err, 'write', named ?? path.resolve(beside));
+  }
   const hashes: ScriptHashes = new Map();
   const onPage = (scripts: Record<string, unknown>[]) => {
     for (const d of scripts) {
       const name = String(d.name);
       const hash = scriptHash(d);
       hashes.set(name, hash);
-      // An unchanged script is not captured: its content (up to 64 KB each) need not stay in
-      // memory until the listing ends.
-      if (!previous.full && previous.before.get(name) === hash) delete d.content;
+      if (req.full || req.before.get(name) !== hash) {
+        try {
+          spill.add(name, scriptFileText(d));
+        } catch (err) {
+          throw LocalFileError.from(err, 'write', named ?? spill.file);
+        }
+      }
+      // Hashed (and spilled): the listing keeps only the name (its duplicate check).
+      for (const key of Object.keys(d)) if (key !== 'name') delete d[key];
     }
   };
-  return { hashes, onPage };
+  return {
+    before: req.before,
+    hashes,
+    onPage,
+    spill,
+    dispose: async () => {
+      spill.close();
+      await staging!.dispose();
+    },
+  };
 }
 
-/** Compare tonight's list with the list at the run before (`full`: capture every script); `hashes` already computed, if any. */
-export function scriptChanges(definitions: Record<string, unknown>[], before: ScriptHashes, full: boolean, hashes?: ScriptHashes): ScriptChanges {
-  const listed: ScriptHashes = new Map();
-  const capture: Record<string, unknown>[] = [];
+/** Compare tonight's list (in list order) with the list at the run before. */
+export function scriptChanges(listed: ScriptHashes, before: ScriptHashes): ScriptChanges {
   const added: string[] = [];
   const changed: string[] = [];
-  for (const d of definitions) {
-    const name = String(d.name);
-    const hash = hashes?.get(name) ?? scriptHash(d);
-    listed.set(name, hash);
+  for (const [name, hash] of listed) {
     const old = before.get(name);
     if (old === undefined) added.push(name);
     else if (old !== hash) changed.push(name);
-    if (full || old !== hash) capture.push(d);
   }
   const deleted = [...before.keys()].filter((n) => !listed.has(n)).sort();
-  return { listed, capture, added: added.sort(), changed: changed.sort(), deleted };
+  return { listed, added: added.sort(), changed: changed.sort(), deleted };
 }
 
 /**
@@ -102,50 +146,58 @@ export interface CapturedScripts {
 }
 
 /**
- * Tonight's changed scripts written beside the run's archive location (`archive` is where the job
- * archive is or would be): a local file, or in OBS built in scratch space and streamed up with its
- * sha256 in the object's metadata (as the archives are, so the same checks apply).
+ * Tonight's changed scripts (the intake's spill, once the listing is complete) written beside the
+ * run's archive location (`archive` is where the job archive is or would be): a local file, or in
+ * OBS built in scratch space and streamed up with its sha256 in the object's metadata (as the
+ * archives are, so the same checks apply). The spill is removed either way.
  */
 export async function captureScripts(
   ctx: CommandContext,
   access: BackupAccess,
-  req: { definitions: Record<string, unknown>[]; hashes?: ScriptHashes; before: ScriptHashes; full: boolean; archive: Location; stateFile: Location },
+  req: { intake: ScriptIntake; archive: Location; stateFile: Location },
 ): Promise<CapturedScripts> {
-  const comment = `${COMMENT_PREFIX}${req.stateFile}`;
-  const changes = scriptChanges(req.definitions, req.before, req.full, req.hashes);
-  if (changes.capture.length === 0) return { changes, keep: () => undefined };
-  const location = scriptArchivePathFor(req.archive);
-  if (!isObsLocation(location)) {
-    let keep = () => undefined as void;
-    const written = await writeScriptArchive(location, changes.capture, {
-      cleanup: ctx.deps.cleanup,
-      comment,
-      // Registered before the commit: an interrupt right after it still removes the capture.
-      beforeCommit: () => (keep = ctx.deps.cleanup.add(() => fs.rm(location, { force: true }))),
-      commitRefused: () => keep(),
-    });
-    return { changes, written, keep: () => keep() };
+  const { intake } = req;
+  try {
+    const comment = `${COMMENT_PREFIX}${req.stateFile}`;
+    const changes = scriptChanges(intake.hashes, intake.before);
+    if (intake.spill.count === 0) return { changes, keep: () => undefined };
+    const location = scriptArchivePathFor(req.archive);
+    if (!isObsLocation(location)) {
+      let keep = () => undefined as void;
+      const written = await writeScriptArchive(location, intake.spill, {
+        cleanup: ctx.deps.cleanup,
+        comment,
+        // Registered before the commit: an interrupt right after it still removes the capture.
+        beforeCommit: () => (keep = ctx.deps.cleanup.add(() => fs.rm(location, { force: true }))),
+        commitRefused: () => keep(),
+      });
+      return { changes, written, keep: () => keep() };
+    }
+    // Never over an object already there (a PUT would replace it: another night's capture).
+    if (await access.repo.head(location)) {
+      throw new RefusedError(`${location} already exists; it was left untouched`, [{ subject: location, reason: 'already exists' }], { hint: 'Run the night again: it picks another name.' });
+    }
+    const scratch = await access.scratch();
+    const local = await writeScriptArchive(scratch.path(baseName(location)), intake.spill, { cleanup: ctx.deps.cleanup, comment });
+    const keep = ctx.deps.cleanup.add(() => access.repo.remove(location, { duringCleanup: true }));
+    const { md5 } = await access.repo.upload(location, local.path, { contentType: 'application/zip', meta: { sha256: local.sha256, writer: 'dataarts' } });
+    return { changes, written: { ...local, path: location, md5 }, keep };
+  } finally {
+    await intake.dispose();
   }
-  const scratch = await access.scratch();
-  const local = await writeScriptArchive(scratch.path(baseName(location)), changes.capture, { cleanup: ctx.deps.cleanup, comment });
-  const keep = ctx.deps.cleanup.add(() => access.repo.remove(location, { duringCleanup: true }));
-  const { md5 } = await access.repo.upload(location, local.path, { contentType: 'application/zip', meta: { sha256: local.sha256, writer: 'dataarts' } });
-  return { changes, written: { ...local, path: location, md5 }, keep };
 }
 
 async function writeScriptArchive(
   file: string,
-  definitions: Record<string, unknown>[],
+  spill: ScriptSpill,
   hooks: { cleanup: CleanupRegistry; comment: string; beforeCommit?: () => void; commitRefused?: () => void },
 ): Promise<{ path: string; sha256: string; bytes: number; scripts: number }> {
   const { cleanup } = hooks;
-  const entries = definitions
-    .map((d) => ({ name: `scripts/${String(d.name)}.script`, data: scriptFileText(d) }))
-    .sort((a, b) => compareEntryNames(a.name, b.name));
   const staging = await createStagingDir(file, cleanup);
   try {
     const builder = zipOutput(staging.path('scripts.zip'), hooks.comment);
-    for (const e of entries) await builder.sink.add(e.name, e.data);
+    // One script in memory at a time, read back from the spill in archive order.
+    for (const name of spill.sortedNames()) await builder.sink.add(`scripts/${name}.script`, spill.read(name));
     const written = await builder.finish([]);
     hooks.beforeCommit?.();
     // Never over an existing file: one that was there is not ours to remove either.
@@ -153,7 +205,7 @@ async function writeScriptArchive(
       hooks.commitRefused?.();
       throw err;
     });
-    return { path: file, sha256: written.sha256, bytes: written.bytes, scripts: entries.length };
+    return { path: file, sha256: written.sha256, bytes: written.bytes, scripts: spill.count };
   } catch (err) {
     throw LocalFileError.from(err, 'write', path.resolve(file));
   } finally {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { commitPath, createStagingDir } from '../util/atomic.js';
 import { directoryOutput, zipOutput } from '../export/archive-output.js';
-import { buildJobList, manifestPathFor, writeManifestNamed, zipComment, type JobListItem } from '../export/manifest.js';
+import { manifestPathFor, writeManifestNamed, zipComment } from '../export/manifest.js';
 import type { StagedEntry } from '../export/batches.js';
 import { stagedEntry } from './archive-check.js';
 import type { Composed } from './compose.js';
@@ -37,7 +37,7 @@ export async function writeRestore(
     // Judged before anything is committed: a refusal leaves nothing behind.
     const secrets = applySecretsPolicy(ctx.ui, scanner.findings(), out.secrets, out.path);
     const summary = await builder.finish(entries);
-    const jobList = buildJobList(entries, composed.jobTypes);
+    const jobList = composed.jobList;
     await writeManifestNamed(manifestPathFor(out.path), staging.path('manifest.json'), {
       command: 'backups restore',
       workspace: out.workspace,
@@ -57,7 +57,7 @@ export async function writeRestore(
       path: out.path,
       layout: out.layout,
       jobs,
-      scripts: new Set(jobList.flatMap((j) => j.scripts)).size,
+      scripts: new Set(jobList.flatMap((j) => j.scripts)).size + composed.scriptsNoJobUses.length,
       resources: new Set(jobList.flatMap((j) => j.resources)).size,
       bytes: summary.bytes,
       sha256: summary.sha256,

@@ -57,7 +57,9 @@ async function restore(ctx: CommandContext, opts: BackupsRestoreOptions, run0: {
   const target = await resolveOutputTarget(ctx, {
     typed: opts.output, layout: opts.layout, force: opts.force, prefix: 'dataarts-restore', workspace: state.workspace, stamp: new Date(run.startedAt),
   });
-  const composed = await composeRestore({ repo: access.repo, stateFile: file, scratch: access.scratch }, state, point, wanted);
+  // The whole point also holds the scripts no job uses; a selection of jobs, their own scripts.
+  const whole = (opts.names ?? []).length === 0 && (opts.match ?? []).length === 0;
+  const composed = await composeRestore({ repo: access.repo, stateFile: file, scratch: access.scratch }, state, point, { jobs: wanted, allScripts: whole });
   const written = await writeRestore(ctx, composed, {
     path: target.path,
     layout: opts.layout,
@@ -67,9 +69,13 @@ async function restore(ctx: CommandContext, opts: BackupsRestoreOptions, run0: {
     selection: { restorePoint: run.startedAt, at: opts.at ?? null, names: opts.names ?? [], match: opts.match ?? [], archives: composed.archives },
   });
   target.keep();
+  if (composed.layout === 'single') {
+    ctx.ui.info(`${composed.scriptsNoJobUses.length} script(s) no job uses are in the restore: it has the single-export layout (jobs/{job}.job, scripts/, resources/)`);
+  }
   ctx.ui.info(`restore point ${run.startedAt}: ${written.jobs} jobs from ${composed.archives.length} archive(s); to restore: dataarts jobs import ${written.path} --duplicate-policy overwrite`);
   if (ctx.globals.json) {
-    await printJson(ctx.deps.io.stdout, { ...written, workspace: state.workspace, restorePoint: run.startedAt, archives: composed.archives });
+    const layout = { archiveLayout: composed.layout, scriptsNoJobUses: composed.scriptsNoJobUses };
+    await printJson(ctx.deps.io.stdout, { ...written, ...layout, workspace: state.workspace, restorePoint: run.startedAt, archives: composed.archives });
   } else {
     await printLines(ctx.deps.io.stdout, [`${written.path}  ${written.jobs} jobs  ${written.scripts} scripts  ${written.resources} resources  ${written.bytes} bytes  sha256 ${written.sha256}`]);
   }

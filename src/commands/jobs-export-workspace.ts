@@ -14,7 +14,7 @@ import {
   brokenChainArchives, lastJobList, lastScripts, planNight, refuseRecordedArchive, selectJobs, selectsChanged, type NightPlan,
 } from '../backups/record-run.js';
 import { describePolicy, retentionFromFlags, type RetentionFlags, type RetentionPolicy } from '../backups/retention.js';
-import { captureScripts, hashAsListed } from '../backups/script-capture.js';
+import { captureScripts, openScriptIntake } from '../backups/script-capture.js';
 import { failureOf, jobChanges, recordFailure } from '../backups/night.js';
 import { nightReport, printNightResult, type NightReport } from '../backups/night-report.js';
 import { removeUnrecorded } from '../backups/unrecorded.js';
@@ -116,10 +116,10 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
   }
   if (stateFile !== undefined) refuseRecordedArchive(stateFile, previous, target.location);
   // A night also reads the scripts (reference §20: the list carries their content), alongside the
-  // job listing; the promise is observed at once so a failure of either is reported once.
-  const scriptsBefore = lastScripts(previous);
-  const scriptHashes = hashAsListed({ before: scriptsBefore, full: plan.cutoff === undefined });
-  const scriptsListed = backup === undefined ? undefined : session.dataarts.listScripts({ onPage: scriptHashes.onPage });
+  // job listing, taking each page in as it arrives (script-capture.ts); the promise is observed at
+  // once so a failure of either is reported once.
+  const intake = backup === undefined ? undefined : await openScriptIntake(ctx, access, { before: lastScripts(previous), full: plan.cutoff === undefined, archive: target.location });
+  const scriptsListed = intake && session.dataarts.listScripts({ onPage: intake.onPage });
   scriptsListed?.catch(() => undefined);
 
   // The exports start while the list is still read (streamed-selection.ts); the cap is checked
@@ -166,7 +166,8 @@ async function exportRun(ctx: CommandContext, opts: JobsExportWorkspaceOptions, 
   let night: NightReport | undefined;
   if (stateFile !== undefined && backup !== undefined) {
     const archive = result && { path: result.path, sha256: result.sha256, layout: result.layout, jobs: result.jobs, bytes: result.bytes, ...(md5 ? { md5 } : {}), secrets: result.secrets.length };
-    const scripts = await captureScripts(ctx, access, { definitions: await scriptsListed!, hashes: scriptHashes.hashes, before: scriptsBefore, full: plan.cutoff === undefined, archive: target.location, stateFile });
+    await scriptsListed;
+    const scripts = await captureScripts(ctx, access, { intake: intake!, archive: target.location, stateFile });
     removed = await finishBackupRun(access, {
       ...backup, stateFile, workspace, retention,
       // From the state's write on, the archive and the script capture are the state's.

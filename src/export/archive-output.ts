@@ -21,7 +21,8 @@ export interface OutputBuilder {
 
 /** `comment` may be a function: the job count is known only at the end when the listing streams. */
 export function zipOutput(zipPath: string, comment: string | (() => string)): OutputBuilder {
-  const writer = DeterministicZipWriter.open(zipPath);
+  // The merge records each entry itself (StagedEntry): the writer need not keep a second record.
+  const writer = DeterministicZipWriter.open(zipPath, { entryDigests: false });
   return {
     sink: { add: (name, data) => writer.add(name, data) },
     finish: async () => {

@@ -42,6 +42,11 @@ export interface TargetRequest {
   workspace: string;
   /** The time in the default name. */
   stamp: Date;
+  /**
+   * Other files an output of this name has beside it (a backup night's script capture): a default
+   * name one of them already uses is taken, like one whose manifest exists.
+   */
+  sidecars?: (candidate: string) => string[];
 }
 
 export async function resolveOutputTarget(ctx: CommandContext, req: TargetRequest): Promise<OutputTarget> {
@@ -106,6 +111,11 @@ function placeholderText(): string {
   return `${PLACEHOLDER_MARK}${ownerMark()}\n`;
 }
 
+async function anyExists(paths: string[]): Promise<boolean> {
+  for (const p of paths) if (await pathExists(p)) return true;
+  return false;
+}
+
 /** Claim `{prefix}-{workspace}-{stamp}[-N]` in `dir` by creating it exclusively (a placeholder file, or an empty directory). */
 async function claimDefault(ctx: CommandContext, dir: string, req: TargetRequest): Promise<OutputTarget> {
   await checkWritableParent(path.join(dir, 'x'));
@@ -114,6 +124,7 @@ async function claimDefault(ctx: CommandContext, dir: string, req: TargetRequest
   for (let n = 1; ; n++) {
     const candidate = path.join(dir, defaultOutputName({ prefix: req.prefix, workspace: req.workspace, stamp, layout: req.layout, n }));
     if (await pathExists(manifestPathFor(candidate))) continue;
+    if (await anyExists(req.sidecars?.(candidate) ?? [])) continue;
     try {
       if (req.layout === 'zip') await fs.writeFile(candidate, placeholderText(), { flag: 'wx', mode: 0o600 });
       else await fs.mkdir(candidate);

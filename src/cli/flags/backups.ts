@@ -96,7 +96,7 @@ Examples:
 
   backups
     .command('restore')
-    .description('build one import-ready archive of the jobs as they were at a restore point, without contacting the service')
+    .description('build one import-ready archive of the jobs (for a whole point also the scripts no job uses) as they were at a restore point, offline')
     .argument('[name...]', 'only these jobs')
     .requiredOption('--state-file <path>', 'the state file of the backups (a local path or obs://BUCKET/KEY)')
     .option('--at <time>', 'the newest restore point at or before this ISO 8601 time or duration ago (default: the newest)')
