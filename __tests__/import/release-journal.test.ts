@@ -127,14 +127,14 @@ describe('one process at a time per journal', () => {
       for (const r of [resumed, undone]) {
         expect(r.code).toBe(4);
         expect(r.stderr).toContain(`in use by another run (pid ${process.pid} on this machine`);
-        expect(r.stderr).toContain(`remove ${journal}.lock`);
+        expect(r.stderr).toContain(`remove ${journal}.lock.`);
       }
       // Refused before anything: neither began its work.
       expect(resumed.stderr).not.toContain('Resuming');
       expect(undone.stderr).not.toContain('Putting back');
       const r = await running;
       expect(r.code).toBe(0);
-      expect(existsSync(`${journal}.lock`)).toBe(false);
+      expect(readdirSync(cwd).filter((n) => n.includes('.lock'))).toEqual([]);
       expectSettled(emu);
       const after = await runCli(['jobs', 'import', '--resume', journal], { env: importEnv(emu), cwd });
       expect(after.code).toBe(0);
@@ -151,16 +151,17 @@ describe('one process at a time per journal', () => {
       expect(r.code).toBe(0);
       const journal = path.join(cwd, 'release.json');
       const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
-      await writeFile(`${journal}.lock`, JSON.stringify({ pid: gone, host: hostname(), since: '2026-12-01T00:00:00.000Z', token: 'a-killed-run' }));
+      await writeFile(`${journal}.lock.killed`, JSON.stringify({ pid: gone, host: hostname(), since: '2026-12-01T00:00:00.000Z', held: true }));
       const taken = await runCli(['jobs', 'import', '--resume', journal], { env: importEnv(emu), cwd });
       expect(taken.code).toBe(0);
-      expect(taken.stderr).toContain(`took over the lock of ${journal}: pid ${gone} is no longer running`);
-      expect(existsSync(`${journal}.lock`)).toBe(false);
-      await writeFile(`${journal}.lock`, JSON.stringify({ pid: gone, host: 'build-agent-7', since: '2026-12-01T00:00:00.000Z', token: 'elsewhere' }));
+      expect(taken.stderr).toContain(`removed a stale lock of ${journal}: pid ${gone} is no longer running`);
+      expect(readdirSync(cwd).filter((n) => n.includes('.lock'))).toEqual([]);
+      await writeFile(`${journal}.lock.elsewhere`, JSON.stringify({ pid: gone, host: 'build-agent-7', since: '2026-12-01T00:00:00.000Z', held: true }));
       const elsewhere = await runCli(['jobs', 'undo', journal], { env: importEnv(emu), cwd });
       expect(elsewhere.code).toBe(4);
       expect(elsewhere.stderr).toContain(`pid ${gone} on build-agent-7`);
-      expect(existsSync(`${journal}.lock`)).toBe(true);
+      expect(elsewhere.stderr).toContain(`remove ${journal}.lock.elsewhere`);
+      expect(readdirSync(cwd).filter((n) => n.includes('.lock'))).toEqual(['release.json.lock.elsewhere']);
     } finally {
       await removeDir(cwd);
     }

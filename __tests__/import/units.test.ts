@@ -10,7 +10,7 @@ import { subtaskJobName } from '../../src/import/task.js';
 import { taskJobOutcomes, untoldOutcome } from '../../src/import/outcomes.js';
 import { stagingKey } from '../../src/import/staging.js';
 import { lockProblemOf } from '../../src/import/locks.js';
-import { journalLockPath, lockJournal } from '../../src/import/journal-lock.js';
+import { lockJournal } from '../../src/import/journal-lock.js';
 import { spawnSync } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -138,14 +138,14 @@ describe('splitting', () => {
 });
 
 describe('the release journal lock', () => {
-  test('two runs taking over one stale lock at once: exactly one holds it, every time; nothing is left aside', async () => {
+  test('three runs locking one journal at once, beside a stale entry: exactly one holds it, every time; the stale entry is removed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dataarts-journal-lock-'));
     try {
       const journal = join(dir, 'release.json');
       const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
       const options = { now: () => new Date(), warn: () => {} };
       for (let round = 0; round < 40; round++) {
-        await writeFile(journalLockPath(journal), JSON.stringify({ pid: gone, host: hostname(), since: '2026-12-01T00:00:00.000Z', token: `killed-${round}` }));
+        await writeFile(`${journal}.lock.killed`, JSON.stringify({ pid: gone, host: hostname(), since: '2026-12-01T00:00:00.000Z', held: true }));
         // Staggered starts (0-2 ms) vary how the three interleave from round to round.
         const late = (ms: number) => new Promise((r) => setTimeout(r, ms)).then(() => lockJournal(journal, options));
         const results = await Promise.allSettled([late(0), late(round % 3), late((round * 7) % 3)]);

@@ -19,6 +19,7 @@ import os from 'node:os';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { CleanupRegistry } from '../util/cleanup.js';
 import { RefusedError } from '../errors.js';
+import { processAlive } from '../util/process-alive.js';
 import { baseName, parentOf, type Location } from './location.js';
 import type { Repository } from './repository.js';
 
@@ -50,16 +51,6 @@ const ATTEMPTS = 12;
 /** `{state-file}.lock`, the prefix of every run's lock entry. */
 export function lockPathFor(stateFile: Location): Location {
   return `${stateFile}.lock`;
-}
-
-/** Whether a process with this pid runs on this machine. */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 interface LockEntry {

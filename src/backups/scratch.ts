@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CleanupRegistry } from '../util/cleanup.js';
 import { LocalFileError } from '../errors.js';
+import { processAlive } from '../util/process-alive.js';
 
 export interface Scratch {
   dir: string;
@@ -48,16 +49,8 @@ async function removeLeftScratch(tmp: string): Promise<void> {
   const names = await fs.readdir(tmp).catch(() => [] as string[]);
   for (const name of names) {
     const m = new RegExp(`^${PREFIX}(\\d+)-[A-Za-z0-9]{6}$`).exec(name);
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
     await fs.rm(path.join(tmp, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { OWNER_FILE } from '../util/atomic.js';
 import { PLACEHOLDER_MARK } from './output-target.js';
+import { processAlive } from '../util/process-alive.js';
 
 const STAGING = /^\..+\.tmp-[A-Za-z0-9]{6}$/;
 
@@ -40,12 +41,7 @@ function leftByDeadProcess(mark: string): boolean {
   try {
     const { pid, host } = JSON.parse(mark) as { pid?: unknown; host?: unknown };
     if (typeof pid !== 'number' || host !== os.hostname() || pid === process.pid) return false;
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code !== 'EPERM';
-    }
+    return !processAlive(pid);
   } catch {
     return false;
   }

@@ -3,59 +3,66 @@
  * and `jobs undo`. Two of them on one journal would both follow the task, both start the stopped
  * jobs again, and rewrite the journal over each other.
  *
- * The lock is `{journal}.lock`, created exclusively (`wx`) with the holder's pid, host, start time
- * and a token of its own, and removed when the holder ends (also after Ctrl-C or SIGTERM). A
- * SIGKILLed holder leaves it behind: a lock whose pid no longer runs on this host is stale, and
- * the next run takes it over with a warning. The takeover moves the file aside under a name of
- * its own and checks that what it moved is the stale holder's, byte for byte: two runs taking
- * over at once cannot both win, and one that moved the winner's fresh lock puts it back and
- * refuses. A lock held on another host is never taken over (its pid means nothing here): the
- * message says which file to remove once that process is known to be gone.
+ * As restic locks a repository (and src/backups/lock.ts a state file): each run writes an entry of
+ * its own, `{journal}.lock.{token}` (pid, host, start time), then lists the entries beside it.
+ * Alone, it holds the lock and marks its entry `held`. Not alone: if another entry is held it
+ * removes its own and refuses (exit 4, naming that run); if the others are only trying too, it
+ * removes its own, waits a random moment and tries again. Two runs can never both hold it: each
+ * writes its entry before it lists, so whichever lists second sees the other's. An entry whose
+ * process is gone (same host, pid not running: SIGKILL, a crash) is removed with a warning; each
+ * entry has its own name, so removing a stale one can never remove another run's fresh one. An
+ * entry from another host is never removed (its pid means nothing here): the message names the
+ * file to remove once that process is known to be gone. The entry goes when its run ends, also
+ * after Ctrl-C or SIGTERM.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { LocalFileError, RefusedError } from '../errors.js';
+import { sleep } from '../util/abort.js';
 import { processAlive } from '../util/process-alive.js';
 
 interface Holder {
   pid: number;
   host: string;
   since: string;
-  token: string;
+  held?: boolean;
 }
 
 export interface JournalLock {
-  /** Remove the lock if it is still this run's (idempotent). */
+  /** Remove this run's entry (idempotent). */
   release(): Promise<void>;
 }
 
 export interface JournalLockOptions {
   now: () => Date;
-  /** Told when a stale lock (a process that is gone) is taken over. */
+  /** Told when the entry of a process that is gone is removed. */
   warn: (message: string) => void;
   /** This machine's name (a parameter so tests can play another host). */
   host?: string;
 }
 
-/** A lock file that is not a whole holder record is being written: stale only after this long. */
+/** An entry that is not a whole holder record is being written: stale only after this long. */
 const UNREADABLE_STALE_MS = 60_000;
-const ATTEMPTS = 4;
+const ATTEMPTS = 12;
 
-export function journalLockPath(journal: string): string {
-  return `${journal}.lock`;
+/** The prefix of every run's lock entry for `journal`. */
+export function journalLockPrefix(journal: string): string {
+  return `${journal}.lock.`;
 }
 
-function parseHolder(text: string): Holder | undefined {
+function parseHolder(text: string | undefined): Holder | undefined {
+  if (text === undefined) return undefined;
   try {
     const h = JSON.parse(text) as Partial<Holder>;
-    return typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.token === 'string' ? (h as Holder) : undefined;
+    return typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.since === 'string' ? (h as Holder) : undefined;
   } catch {
     return undefined;
   }
 }
 
-async function readText(file: string): Promise<string | undefined> {
+async function readEntry(file: string): Promise<string | undefined> {
   try {
     return await fs.readFile(file, 'utf8');
   } catch (err) {
@@ -64,74 +71,79 @@ async function readText(file: string): Promise<string | undefined> {
   }
 }
 
-function inUse(journal: string, lockPath: string, holder: Holder | undefined, hereHost: string): RefusedError {
-  const who = holder ? `pid ${holder.pid} on ${holder.host === hereHost ? 'this machine' : holder.host}, since ${holder.since}` : 'a run that is still writing its lock';
-  return new RefusedError(`the release journal ${journal} is in use by another run (${who}); nothing was changed`, [{ subject: journal, reason: 'locked by another run' }], {
-    hint: `Wait for that run to end: it is releasing, finishing or undoing this release. If that process is gone, remove ${lockPath} and run again.`,
-  });
+async function writeEntry(file: string, holder: Holder, create: boolean): Promise<void> {
+  try {
+    if (create) {
+      await fs.writeFile(file, `${JSON.stringify(holder)}\n`, { flag: 'wx', mode: 0o600 });
+    } else {
+      // Marked held through a rename: a reader never sees half an entry.
+      const temp = `${file}.tmp`;
+      await fs.writeFile(temp, `${JSON.stringify(holder)}\n`, { mode: 0o600 });
+      await fs.rename(temp, file);
+    }
+  } catch (err) {
+    throw LocalFileError.from(err, 'lock', file);
+  }
 }
 
-/**
- * Why the current lock may be taken over, or undefined when it is held: its process is gone
- * (same host), or it never became a holder record and is older than a minute.
- */
-async function staleReason(lockPath: string, holder: Holder | undefined, host: string, now: Date): Promise<string | undefined> {
+/** The other runs' entries beside ours (temp files of a `held` rewrite included: a run is there). */
+async function otherEntries(journal: string, own: string): Promise<string[]> {
+  const prefix = path.basename(journalLockPrefix(journal));
+  const names = await fs.readdir(path.dirname(journal)).catch((err: unknown) => {
+    throw LocalFileError.from(err, 'read', path.dirname(journal));
+  });
+  return names.filter((n) => n.startsWith(prefix) && !n.startsWith(path.basename(own))).map((n) => path.join(path.dirname(journal), n));
+}
+
+/** Why an entry may be removed, or undefined when its run may still be there. */
+async function staleReason(file: string, holder: Holder | undefined, host: string, now: Date): Promise<string | undefined> {
   if (holder) return holder.host === host && !processAlive(holder.pid) ? `pid ${holder.pid} is no longer running` : undefined;
-  const stat = await fs.stat(lockPath).catch(() => undefined);
+  const stat = await fs.stat(file).catch(() => undefined);
   return stat && now.getTime() - stat.mtimeMs > UNREADABLE_STALE_MS ? 'it was never completely written' : undefined;
 }
 
-/**
- * Move the stale lock aside and remove it, if what was moved is still `staleText`; a fresh lock
- * moved by mistake (another run took over first) is put back and this run refuses.
- */
-async function takeOver(lockPath: string, staleText: string, token: string, refuse: () => RefusedError): Promise<void> {
-  const aside = `${lockPath}.stale-${token}`;
-  try {
-    await fs.rename(lockPath, aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // another run removed it: try again
-    throw LocalFileError.from(err, 'lock', lockPath);
-  }
-  const moved = await readText(aside);
-  if (moved === staleText) {
-    await fs.rm(aside, { force: true });
-    return;
-  }
-  // Not the stale holder's: put it back (unless yet another lock is there now) and step aside.
-  await fs.link(aside, lockPath).catch(() => undefined);
-  await fs.rm(aside, { force: true });
-  throw refuse();
+function inUse(journal: string, entry: string, holder: Holder | undefined, hereHost: string): RefusedError {
+  const who = holder ? `pid ${holder.pid} on ${holder.host === hereHost ? 'this machine' : holder.host}, since ${holder.since}` : 'a run that is still starting';
+  return new RefusedError(`the release journal ${journal} is in use by another run (${who}); nothing was changed`, [{ subject: journal, reason: 'locked by another run' }], {
+    hint: `Wait for that run to end: it is releasing, finishing or undoing this release. If that process is gone, remove ${entry} and run again.`,
+  });
 }
 
 export async function lockJournal(journal: string, options: JournalLockOptions): Promise<JournalLock> {
-  const lockPath = journalLockPath(journal);
   const host = options.host ?? os.hostname();
-  const me: Holder = { pid: process.pid, host, since: options.now().toISOString(), token: randomBytes(8).toString('hex') };
-  const text = `${JSON.stringify(me)}\n`;
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+  const own = `${journalLockPrefix(journal)}${randomBytes(8).toString('hex')}`;
+  const me: Holder = { pid: process.pid, host, since: options.now().toISOString() };
+  const release = async () => {
+    await fs.rm(own, { force: true });
+    await fs.rm(`${own}.tmp`, { force: true });
+  };
+  for (let attempt = 1; ; attempt++) {
+    await writeEntry(own, me, true);
+    let contended = false;
     try {
-      const handle = await fs.open(lockPath, 'wx', 0o600);
-      try {
-        await handle.writeFile(text);
-      } finally {
-        await handle.close();
+      for (const other of await otherEntries(journal, own)) {
+        const holder = parseHolder(await readEntry(other));
+        const stale = await staleReason(other, holder, host, options.now());
+        if (stale !== undefined) {
+          await fs.rm(other, { force: true });
+          options.warn(`removed a stale lock of ${journal}: ${stale}`);
+        } else if (holder?.held) {
+          throw inUse(journal, other, holder, host);
+        } else {
+          contended = true;
+        }
       }
-      return { release: () => releaseIfOurs(lockPath, text) };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw LocalFileError.from(err, 'lock', lockPath);
+      await release();
+      throw err;
     }
-    const current = await readText(lockPath);
-    if (current === undefined) continue; // released meanwhile
-    const holder = parseHolder(current);
-    const stale = await staleReason(lockPath, holder, host, options.now());
-    if (stale === undefined) throw inUse(journal, lockPath, holder, host);
-    await takeOver(lockPath, current, me.token, () => inUse(journal, lockPath, undefined, host));
-    options.warn(`took over the lock of ${journal}: ${stale}`);
+    if (!contended) {
+      await writeEntry(own, { ...me, held: true }, false);
+      return { release };
+    }
+    // Others are trying at the same moment: step back, let one through.
+    await release();
+    if (attempt >= ATTEMPTS) throw inUse(journal, journalLockPrefix(journal), undefined, host);
+    await sleep(randomInt(5, 50 * attempt));
   }
-  throw inUse(journal, lockPath, undefined, host);
-}
-
-async function releaseIfOurs(lockPath: string, ours: string): Promise<void> {
-  if ((await readText(lockPath).catch(() => undefined)) === ours) await fs.rm(lockPath, { force: true });
 }
