@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dataarts.js');
+/** Extra node flags for the measured child (profiling: `BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'`). */
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /**
  * `dataarts ARGV` in `cwd` with exactly `env`. Resolves with the exit code, both outputs, the
@@ -18,7 +20,7 @@ export function runMeasured(argv, { env, cwd }) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const startedAt = Date.now();
-    const child = spawn(process.execPath, [bin, ...argv], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, bin, ...argv], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let hwmKb = 0;

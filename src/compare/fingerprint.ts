@@ -27,8 +27,16 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
+/**
+ * `sha256:` + hex of the canonical text of a job, script or resource without the fields the
+ * service sets itself: equal exactly when compareJob's diffJson finds no change between two of them.
+ */
+export function definitionFingerprint(kind: 'job' | 'script' | 'resource', json: Record<string, unknown>): string {
+  const text = JSON.stringify(canonical(withoutServiceFields(kind, json)));
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
 /** `sha256:` + hex of the job's canonical text. */
 export function jobFingerprint(json: Record<string, unknown>): string {
-  const text = JSON.stringify(canonical(withoutServiceFields('job', json)));
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  return definitionFingerprint('job', json);
 }

@@ -8,13 +8,13 @@
  */
 import { readArchive } from '../archive/model.js';
 import { compareJob, definitionsOf, type Definitions, type JobComparison } from '../compare/definitions.js';
-import { jobFingerprint } from '../compare/fingerprint.js';
+import { definitionFingerprint, jobFingerprint } from '../compare/fingerprint.js';
 import type { PreparedPart } from './prepare.js';
 import { namedFew } from '../output/bounded.js';
 import { applyImportEffects, importEffectsOf } from './change-only.js';
 import { clip } from '../compare/show-change.js';
 import type { ReadAhead } from './read-ahead.js';
-import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
+import { forEachWorkspaceBatch } from '../compare/read-workspace.js';
 import { IMPORT_READ_LIMITS } from './limits.js';
 import type { ImportRun, VerifyResult } from './run.js';
 import type { JobOutcome } from './task.js';
@@ -28,13 +28,51 @@ async function partDefinitions(run: ImportRun, part: PreparedPart): Promise<Defi
   return applyImportEffects(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)), importEffectsOf(run.settings, run.planned.refs.importResources));
 }
 
-/** The fingerprint of every staged job as the import call leaves it, read one part at a time. */
-export async function stagedFingerprints(run: ImportRun): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const part of run.planned.prepared.parts) {
-    for (const [name, job] of (await partDefinitions(run, part)).jobs) out.set(name, jobFingerprint(job.json));
+/**
+ * What the read-back compares for one staged job, as fingerprints only (fingerprint.ts: equal
+ * exactly when compareJob finds no change): the job's, and those of the scripts and resources its
+ * part carries for it. Kept for every job of the run (a few hundred bytes each) instead of the
+ * staged definitions, so reading back holds one batch at a time.
+ */
+export interface StagedPrint {
+  job: string;
+  companions: { kind: 'script' | 'resource'; name: string; print: string }[];
+}
+
+function partPrints(defs: Definitions, out: Map<string, StagedPrint>): void {
+  for (const [name, job] of defs.jobs) {
+    const companions: StagedPrint['companions'] = [];
+    for (const s of job.scripts) {
+      const json = defs.scripts.get(s);
+      if (json) companions.push({ kind: 'script', name: s, print: definitionFingerprint('script', json) });
+    }
+    for (const r of job.resources) {
+      const json = defs.resources.get(r);
+      if (json) companions.push({ kind: 'resource', name: r, print: definitionFingerprint('resource', json) });
+    }
+    out.set(name, { job: jobFingerprint(job.json), companions });
   }
-  return out;
+}
+
+const printsOfRun = new WeakMap<ImportRun, Promise<Map<string, StagedPrint>>>();
+
+/** The prints of every staged job as the import call leaves it, read one part at a time (once per run). */
+export function stagedPrints(run: ImportRun): Promise<Map<string, StagedPrint>> {
+  let prints = printsOfRun.get(run);
+  if (!prints) {
+    prints = (async () => {
+      const out = new Map<string, StagedPrint>();
+      for (const part of run.planned.prepared.parts) partPrints(await partDefinitions(run, part), out);
+      return out;
+    })();
+    printsOfRun.set(run, prints);
+  }
+  return prints;
+}
+
+/** The fingerprint of every staged job as the import call leaves it. */
+export async function stagedFingerprints(run: ImportRun): Promise<Map<string, string>> {
+  return new Map([...(await stagedPrints(run))].map(([name, p]) => [name, p.job]));
 }
 
 /** The outcomes as read back (untold jobs decided) and one check per imported job. */
@@ -46,17 +84,50 @@ export interface Verified {
 /** One job read back: its comparison with what was staged, or undefined when it is not in the workspace. */
 export type ReadBack = Map<string, JobComparison | undefined>;
 
+/** True when the job read back has exactly the staged prints (under skip: the job alone). */
+function matchesPrint(name: string, expected: StagedPrint | undefined, current: Definitions, companions: boolean): boolean {
+  const job = current.jobs.get(name);
+  if (!expected || !job || definitionFingerprint('job', job.json) !== expected.job) return false;
+  if (!companions) return true;
+  return expected.companions.every((c) => {
+    const json = (c.kind === 'script' ? current.scripts : current.resources).get(c.name);
+    return json !== undefined && definitionFingerprint(c.kind, json) === c.print;
+  });
+}
+
+/** Keep what compareJob reads of one job read back (the job and the companions it was staged with). */
+function keepForComparison(name: string, expected: StagedPrint | undefined, current: Definitions, kept: Definitions): void {
+  kept.jobs.set(name, current.jobs.get(name)!);
+  for (const c of expected?.companions ?? []) {
+    const from = c.kind === 'script' ? current.scripts : current.resources;
+    const json = from.get(c.name);
+    if (json) (c.kind === 'script' ? kept.scripts : kept.resources).set(c.name, json);
+  }
+}
+
 /**
- * Read back `names` (jobs of one part) and compare each with what that part staged. One part at a
- * time keeps memory to one part's definitions, whatever the archive's size.
+ * Read back `names` (jobs of one part) and compare each with what that part staged. Each batch is
+ * compared by fingerprints as it arrives and let go; only a job whose prints differ is kept, and
+ * compared in full (with the paths that changed) against the part's staged definitions.
  */
 export async function checkPartJobs(run: ImportRun, part: PreparedPart, names: string[], onRead?: (done: number) => void): Promise<ReadBack> {
-  const expected = await partDefinitions(run, part);
-  const current = await readWorkspaceDefinitions(run.session.dataarts, names, run.workDir, onRead && ((done) => onRead(done)));
-  const out: ReadBack = new Map();
+  const prints = await stagedPrints(run);
   // Under SKIP a same-name script already in the workspace is kept, so only the job is checked.
-  for (const name of names) out.set(name, current.jobs.has(name) ? compareJob(name, expected, current, { companions: run.settings.policy === 'OVERWRITE' }) : undefined);
-  return out;
+  const companions = run.settings.policy === 'OVERWRITE';
+  const found = new Map<string, JobComparison | undefined>();
+  const differing: Definitions = { jobs: new Map(), scripts: new Map(), resources: new Map() };
+  await forEachWorkspaceBatch(run.session.dataarts, { names, workDir: run.workDir }, (batch, current) => {
+    for (const name of batch) {
+      if (!current.jobs.has(name)) found.set(name, undefined);
+      else if (matchesPrint(name, prints.get(name), current, companions)) found.set(name, { name, state: 'same', changes: [] });
+      else keepForComparison(name, prints.get(name), current, differing);
+    }
+  }, onRead && ((done) => onRead(done)));
+  if (differing.jobs.size > 0) {
+    const expected = await partDefinitions(run, part);
+    for (const name of differing.jobs.keys()) found.set(name, compareJob(name, expected, differing, { companions }));
+  }
+  return new Map(names.map((name) => [name, found.get(name)]));
 }
 
 export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[]; untold: string[] }, readAhead?: ReadAhead): Promise<Verified> {
@@ -75,8 +146,11 @@ export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[
   const read: ReadBack = new Map();
   try {
     // Parts read back while the next one imported (read-ahead.ts) are not read again.
+    // The listing runs while the parts read ahead finish.
+    const listing = session.dataarts.listAllJobs();
+    listing.catch(() => undefined);
     if (readAhead) for (const [name, cmp] of await readAhead.collect()) read.set(name, cmp);
-    const listed = new Set((await session.dataarts.listAllJobs()).map((j) => j.name));
+    const listed = new Set((await listing).map((j) => j.name));
     const wanted = new Set(toCheck.filter((n) => listed.has(n) && !read.has(n)));
     const total = wanted.size + read.size;
     progress.update(read.size, total);
