@@ -6,7 +6,7 @@
  * count.
  */
 import type { ArchiveFile, ArchiveModel } from '../archive/model.js';
-import { numbersRoundTrip, parseJsonExact } from '../archive/json-exact.js';
+import { parseJsonExact } from '../archive/json-exact.js';
 import { SERVICE_SET_FIELDS } from '../api/service-inferred.js';
 import { diffJson, type Change } from './json-diff.js';
 
@@ -29,13 +29,11 @@ const utf8 = new TextDecoder('utf-8');
 
 /**
  * A file's JSON for comparison, every number kept as written (JsonNumber where a double cannot
- * hold it). The model's JSON.parse copy is used as it is when every number of the text prints back
- * as written (nearly always: no second parse, no second copy); otherwise, e.g. a 64-bit id that
- * JSON.parse rounds, the text is parsed again exactly. Nothing here mutates what it compares.
+ * hold it, json-exact.ts), read from the file's bytes: the model's own JSON is JSON.parse's, where
+ * a 64-bit id is already rounded.
  */
-function exactJson(file: Pick<ArchiveFile, 'data' | 'json'>): Record<string, unknown> {
-  const text = utf8.decode(file.data);
-  return numbersRoundTrip(text) ? file.json : (parseJsonExact(text) as Record<string, unknown>);
+function exactJson(file: Pick<ArchiveFile, 'data'>): Record<string, unknown> {
+  return parseJsonExact(utf8.decode(file.data)) as Record<string, unknown>;
 }
 
 export function definitionsOf(model: Pick<ArchiveModel, 'jobs' | 'scripts' | 'resources'>): Definitions {

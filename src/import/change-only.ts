@@ -13,7 +13,7 @@ import { JsonNumber, numberKey } from '../archive/json-exact.js';
 import { buildModel } from '../archive/model.js';
 import { compareJob, definitionsOf, type Change, type Definitions } from '../compare/definitions.js';
 import { jobAfterImportCall, scriptAfterImportCall, type ImportCallEffects } from '../compare/import-effects.js';
-import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
+import { forEachWorkspaceBatch } from '../compare/read-workspace.js';
 import type { CommandContext } from '../context.js';
 import type { BatchExporter } from '../export/batches.js';
 
@@ -77,14 +77,32 @@ function canonical(value: unknown): string {
 
 /**
  * Start reading the workspace's current versions of `names` (batch export, with progress) at once,
- * so the exports run while the archive is rewritten and parsed; `compareWith` then compares.
+ * so the exports run while the archive is rewritten and parsed; `compareWith` then compares. Each
+ * batch is compared as soon as it and the wanted definitions are both there, and let go: only the
+ * comparisons are kept, never the whole workspace's definitions.
  */
 export function readForComparison(env: { ctx: CommandContext; client: BatchExporter; workDir: string }, names: string[]): { compareWith(wanted: Definitions): Promise<Map<string, Comparison>> } {
+  const found = new Map<string, Comparison>();
+  const waiting: { batch: string[]; current: Definitions }[] = [];
+  let wanted: Definitions | undefined;
+  const compareBatch = (batch: string[], current: Definitions, want: Definitions) => {
+    for (const name of batch) {
+      // A job gone between the list and the export is compared as absent (it will be created).
+      if (!current.jobs.has(name) || !want.jobs.has(name)) continue;
+      // Scripts and resources count under either policy: under skip, a job whose script differs
+      // is one that --duplicate-policy overwrite would change.
+      const cmp = compareJob(name, want, current);
+      found.set(name, { changes: cmp.changes, workspaceSha256: workspaceFingerprint(name, current) });
+    }
+  };
   const reading = (async () => {
-    if (names.length === 0) return undefined;
+    if (names.length === 0) return;
     const progress = await env.ctx.ui.progress('Comparing with the workspace');
     try {
-      return await readWorkspaceDefinitions(env.client, names, env.workDir, (done, total) => progress.update(done, total));
+      await forEachWorkspaceBatch(env.client, { names, workDir: env.workDir }, (batch, current) => {
+        if (wanted) compareBatch(batch, current, wanted);
+        else waiting.push({ batch, current });
+      }, (done, total) => progress.update(done, total));
     } finally {
       progress.stop();
     }
@@ -92,18 +110,12 @@ export function readForComparison(env: { ctx: CommandContext; client: BatchExpor
   // Awaited in compareWith; a failure before that must not be an unhandled rejection.
   reading.catch(() => undefined);
   return {
-    async compareWith(wanted) {
+    async compareWith(want) {
+      wanted = want;
+      for (const w of waiting.splice(0)) compareBatch(w.batch, w.current, want);
+      await reading;
       const out = new Map<string, Comparison>();
-      const current = await reading;
-      if (!current) return out;
-      for (const name of names) {
-        // A job gone between the list and the export is compared as absent (it will be created).
-        if (!current.jobs.has(name) || !wanted.jobs.has(name)) continue;
-        // Scripts and resources count under either policy: under skip, a job whose script differs
-        // is one that --duplicate-policy overwrite would change.
-        const cmp = compareJob(name, wanted, current);
-        out.set(name, { changes: cmp.changes, workspaceSha256: workspaceFingerprint(name, current) });
-      }
+      for (const name of names) if (found.has(name)) out.set(name, found.get(name)!);
       return out;
     },
   };
