@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { readArchive } from '../archive/model.js';
+import { readArchive, type ArchiveModel } from '../archive/model.js';
 import { count } from '../output/plural.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
 import { openSession, type Session } from '../api/session.js';
@@ -111,7 +111,7 @@ function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
 export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions, open: (ctx: CommandContext) => Promise<Session> = openSession): Promise<number> {
   const settings = checkFlags(opts, ctx.deps.cwd);
   // Read (in memory, hostile-safe) before anything is created on disk or asked of the service.
-  const model = await readArchive(settings.archive, IMPORT_READ_LIMITS);
+  let model: ArchiveModel | undefined = await readArchive(settings.archive, IMPORT_READ_LIMITS);
   checkJobParamsAgainstArchive(settings.jobParams, model.jobs.map((j) => j.name));
   await checkPlanFiles(settings, model);
   if (!settings.dryRun) await checkRollbackPath(ctx.deps.cwd, settings.rollback);
@@ -123,6 +123,8 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   try {
     const session = await open(ctx);
     const run = new ImportRun({ ctx, settings, model, session, workDir });
+    // The run holds the archive from here, and lets its bytes go once they are planned and staged.
+    model = undefined;
     const release: { journal?: ReleaseJournal } = {};
     try {
       return await importRun(run, release);
@@ -153,6 +155,8 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal }):
     await checkStagingBucket(run);
     return printDryRun(run);
   }
+  // The parts to stage are written: the archive's bytes are not needed any more.
+  run.releaseArchive();
   refuseUnlessReady(run);
   logPlan(run);
   if (nothingToImport(run)) return printNothingToImport(run);

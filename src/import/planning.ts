@@ -68,7 +68,8 @@ export async function planAgainstWorkspace(run: ImportRun): Promise<ImportPlan> 
   }
   warnSkippedThatDiffer(run, jobs, comparisons);
   const refusals = [...blockedJobs(jobs).map((p) => ({ subject: p.name, reason: p.reason ?? 'blocked' })), ...scriptProblems];
-  return { jobs, refs, prepared, refusals, existing, comparisons };
+  const { references: _inventory, rewriteEntry: _rewriter, ...kept } = refs;
+  return { jobs, refs: kept, prepared, refusals, existing, comparisons };
 }
 
 /** What the same-name jobs would be once staged and imported (their entries only). */
