@@ -13,7 +13,7 @@ import { JsonNumber, numberKey } from '../archive/json-exact.js';
 import { buildModel } from '../archive/model.js';
 import { compareJob, definitionsOf, type Change, type Definitions } from '../compare/definitions.js';
 import { jobAfterImportCall, scriptAfterImportCall, type ImportCallEffects } from '../compare/import-effects.js';
-import { forEachWorkspaceBatch } from '../compare/read-workspace.js';
+import { WorkspaceBatchReader } from '../compare/read-workspace.js';
 import type { CommandContext } from '../context.js';
 import type { BatchExporter } from '../export/batches.js';
 
@@ -76,12 +76,17 @@ function canonical(value: unknown): string {
 }
 
 /**
- * Start reading the workspace's current versions of `names` (batch export, with progress) at once,
- * so the exports run while the archive is rewritten and parsed; `compareWith` then compares. Each
- * batch is compared as soon as it and the wanted definitions are both there, and let go: only the
- * comparisons are kept, never the whole workspace's definitions.
+ * Read the workspace's current versions of the names `add`ed (batch export, 100 names a call, the
+ * first ones starting while the workspace is still being listed and the archive rewritten and
+ * parsed); `compareWith` then compares. Each batch is compared as soon as it and the wanted
+ * definitions are both there, and let go: only the comparisons are kept, never the workspace's
+ * definitions of every job.
  */
-export function readForComparison(env: { ctx: CommandContext; client: BatchExporter; workDir: string }, names: string[]): { compareWith(wanted: Definitions): Promise<Map<string, Comparison>> } {
+export function readForComparison(env: { ctx: CommandContext; client: BatchExporter; workDir: string }): {
+  add(name: string): void;
+  abandon(): void;
+  compareWith(wanted: Definitions): Promise<Map<string, Comparison>>;
+} {
   const found = new Map<string, Comparison>();
   const waiting: { batch: string[]; current: Definitions }[] = [];
   let wanted: Definitions | undefined;
@@ -95,25 +100,29 @@ export function readForComparison(env: { ctx: CommandContext; client: BatchExpor
       found.set(name, { changes: cmp.changes, workspaceSha256: workspaceFingerprint(name, current) });
     }
   };
-  const reading = (async () => {
-    if (names.length === 0) return;
-    const progress = await env.ctx.ui.progress('Comparing with the workspace');
-    try {
-      await forEachWorkspaceBatch(env.client, { names, workDir: env.workDir }, (batch, current) => {
-        if (wanted) compareBatch(batch, current, wanted);
-        else waiting.push({ batch, current });
-      }, (done, total) => progress.update(done, total));
-    } finally {
-      progress.stop();
-    }
-  })();
-  // Awaited in compareWith; a failure before that must not be an unhandled rejection.
-  reading.catch(() => undefined);
+  const names = new Set<string>();
+  const reader = new WorkspaceBatchReader(env.client, env.workDir, (batch, current) => {
+    if (wanted) compareBatch(batch, current, wanted);
+    else waiting.push({ batch, current });
+  });
   return {
+    add(name) {
+      names.add(name);
+      reader.add(name);
+    },
+    abandon: () => reader.abandon(),
     async compareWith(want) {
       wanted = want;
       for (const w of waiting.splice(0)) compareBatch(w.batch, w.current, want);
-      await reading;
+      if (names.size > 0) {
+        const progress = await env.ctx.ui.progress('Comparing with the workspace');
+        try {
+          reader.reportTo((done, total) => progress.update(done, total));
+          await reader.end();
+        } finally {
+          progress.stop();
+        }
+      }
       const out = new Map<string, Comparison>();
       for (const name of names) if (found.has(name)) out.set(name, found.get(name)!);
       return out;

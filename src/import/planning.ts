@@ -14,17 +14,28 @@ import { rewriteEntries, type PackSource } from '../rewrite/entries.js';
 import { importEffectsOf, readForComparison, wantedDefinitions, type Comparison } from './change-only.js';
 import type { Definitions } from '../compare/definitions.js';
 import { prepareParts } from './prepare.js';
+import { stagedPrintsOf, type StagedPrint } from './staged-prints.js';
 import type { ImportRun, ImportPlan } from './run.js';
 
 export async function planAgainstWorkspace(run: ImportRun): Promise<ImportPlan> {
   const { dataarts } = run.session;
   const { settings, model } = run;
-  const existing = await listAllJobsShowingProgress(run.ctx, dataarts);
+  // The workspace's versions of same-name jobs are exported from the first list page on, while
+  // the rest is listed and the archive rewritten and parsed.
+  const inArchive = new Set(model.jobs.map((j) => j.name));
+  const reading = readForComparison({ ctx: run.ctx, client: dataarts, workDir: run.workDir });
+  const existing = await listAllJobsShowingProgress(run.ctx, dataarts, (page) => {
+    for (const j of page) if (inArchive.has(j.name)) reading.add(j.name);
+  }).catch((err: unknown) => {
+    reading.abandon();
+    throw err;
+  });
   const listed = new Set(existing.map((j) => j.name));
-  // The workspace's versions of same-name jobs are read while the archive is rewritten and parsed.
-  const sameName = model.jobs.filter((j) => listed.has(j.name));
-  const reading = readForComparison({ ctx: run.ctx, client: dataarts, workDir: run.workDir }, sameName.map((j) => j.name));
-  const refs = await referencePlan(run);
+  for (const name of listed) if (inArchive.has(name)) reading.add(name);
+  const refs = await referencePlan(run).catch((err: unknown) => {
+    reading.abandon();
+    throw err;
+  });
   // Rewrite every entry once: what is compared is exactly what would be staged.
   const source = packSourceOf(model);
   const { data, timeZoneChanges } = rewriteEntries(source, { timeZone: settings.timeZone, rewriteEntry: refs.rewriteEntry });
@@ -68,8 +79,12 @@ export async function planAgainstWorkspace(run: ImportRun): Promise<ImportPlan> 
   }
   warnSkippedThatDiffer(run, jobs, comparisons);
   const refusals = [...blockedJobs(jobs).map((p) => ({ subject: p.name, reason: p.reason ?? 'blocked' })), ...scriptProblems];
+  // Fingerprints of what is staged, from the bytes just written (a dry run stages nothing).
+  const stagedPrints = settings.dryRun
+    ? new Map<string, StagedPrint>()
+    : stagedPrintsOf(prepared.parts, { data, jobs: model.jobs, effects: importEffectsOf(settings, refs.importResources) });
   const { references: _inventory, rewriteEntry: _rewriter, ...kept } = refs;
-  return { jobs, refs: kept, prepared, refusals, existing, comparisons };
+  return { jobs, refs: kept, prepared, refusals, existing, comparisons, stagedPrints };
 }
 
 /** What the same-name jobs would be once staged and imported (their entries only). */

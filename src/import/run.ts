@@ -16,6 +16,7 @@ import type { Prepared } from './prepare.js';
 import type { StagingLocation } from './staging.js';
 import type { Comparison } from './change-only.js';
 import type { SavedPlan } from './saved-plan-format.js';
+import type { StagedPrint } from './staged-prints.js';
 
 /** The flags of `jobs import`, checked and in the service's terms. */
 export interface ImportSettings {
@@ -84,6 +85,8 @@ export interface ImportPlan {
   existing: JobSummary[];
   /** Every same-name job compared with the workspace's version (src/import/change-only.ts). */
   comparisons: Map<string, Comparison>;
+  /** What the read-back and the journal keep of each staged job (staged-prints.ts); empty in a dry run. */
+  stagedPrints: Map<string, StagedPrint>;
 }
 
 /** The archive's names only: what a run needs of it once it is planned. */

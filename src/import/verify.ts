@@ -8,7 +8,8 @@
  */
 import { readArchive } from '../archive/model.js';
 import { compareJob, definitionsOf, type Definitions, type JobComparison } from '../compare/definitions.js';
-import { definitionFingerprint, jobFingerprint } from '../compare/fingerprint.js';
+import { definitionFingerprint } from '../compare/fingerprint.js';
+import type { StagedPrint } from './staged-prints.js';
 import type { PreparedPart } from './prepare.js';
 import { namedFew } from '../output/bounded.js';
 import { applyImportEffects, importEffectsOf } from './change-only.js';
@@ -28,51 +29,9 @@ async function partDefinitions(run: ImportRun, part: PreparedPart): Promise<Defi
   return applyImportEffects(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)), importEffectsOf(run.settings, run.planned.refs.importResources));
 }
 
-/**
- * What the read-back compares for one staged job, as fingerprints only (fingerprint.ts: equal
- * exactly when compareJob finds no change): the job's, and those of the scripts and resources its
- * part carries for it. Kept for every job of the run (a few hundred bytes each) instead of the
- * staged definitions, so reading back holds one batch at a time.
- */
-export interface StagedPrint {
-  job: string;
-  companions: { kind: 'script' | 'resource'; name: string; print: string }[];
-}
-
-function partPrints(defs: Definitions, out: Map<string, StagedPrint>): void {
-  for (const [name, job] of defs.jobs) {
-    const companions: StagedPrint['companions'] = [];
-    for (const s of job.scripts) {
-      const json = defs.scripts.get(s);
-      if (json) companions.push({ kind: 'script', name: s, print: definitionFingerprint('script', json) });
-    }
-    for (const r of job.resources) {
-      const json = defs.resources.get(r);
-      if (json) companions.push({ kind: 'resource', name: r, print: definitionFingerprint('resource', json) });
-    }
-    out.set(name, { job: jobFingerprint(job.json), companions });
-  }
-}
-
-const printsOfRun = new WeakMap<ImportRun, Promise<Map<string, StagedPrint>>>();
-
-/** The prints of every staged job as the import call leaves it, read one part at a time (once per run). */
-export function stagedPrints(run: ImportRun): Promise<Map<string, StagedPrint>> {
-  let prints = printsOfRun.get(run);
-  if (!prints) {
-    prints = (async () => {
-      const out = new Map<string, StagedPrint>();
-      for (const part of run.planned.prepared.parts) partPrints(await partDefinitions(run, part), out);
-      return out;
-    })();
-    printsOfRun.set(run, prints);
-  }
-  return prints;
-}
-
 /** The fingerprint of every staged job as the import call leaves it. */
-export async function stagedFingerprints(run: ImportRun): Promise<Map<string, string>> {
-  return new Map([...(await stagedPrints(run))].map(([name, p]) => [name, p.job]));
+export function stagedFingerprints(run: ImportRun): Map<string, string> {
+  return new Map([...run.planned.stagedPrints].map(([name, p]) => [name, p.job]));
 }
 
 /** The outcomes as read back (untold jobs decided) and one check per imported job. */
@@ -111,7 +70,7 @@ function keepForComparison(name: string, expected: StagedPrint | undefined, curr
  * compared in full (with the paths that changed) against the part's staged definitions.
  */
 export async function checkPartJobs(run: ImportRun, part: PreparedPart, names: string[], onRead?: (done: number) => void): Promise<ReadBack> {
-  const prints = await stagedPrints(run);
+  const prints = run.planned.stagedPrints;
   // Under SKIP a same-name script already in the workspace is kept, so only the job is checked.
   const companions = run.settings.policy === 'OVERWRITE';
   const found = new Map<string, JobComparison | undefined>();
