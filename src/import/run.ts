@@ -89,6 +89,11 @@ export interface ImportPlan {
   stagedPrints: Map<string, StagedPrint>;
 }
 
+/** The archive as read; emptied once the run no longer needs its bytes (ImportRun.releaseArchive). */
+export interface ArchiveHolder {
+  model?: ArchiveModel;
+}
+
 /** The archive's names only: what a run needs of it once it is planned. */
 export interface ArchiveOutline {
   jobs: { name: string; entry: string; companions: string[] }[];
@@ -96,11 +101,19 @@ export interface ArchiveOutline {
   entries: { name: string }[];
 }
 
+function outlineOf(model: ArchiveModel): ArchiveOutline {
+  return {
+    jobs: model.jobs.map((j) => ({ name: j.name, entry: j.entry, companions: j.companions })),
+    scripts: model.scripts.map((s) => ({ name: s.name })),
+    entries: model.entries.map((e) => ({ name: e.name })),
+  };
+}
+
 export class ImportRun {
   readonly ctx: CommandContext;
   readonly settings: ImportSettings;
   readonly outline: ArchiveOutline;
-  private archive?: ArchiveModel;
+  private readonly archive: ArchiveHolder;
   readonly session: Session;
   /** Local temp directory for the rewritten parts; removed by the runner. */
   readonly workDir: string;
@@ -108,16 +121,11 @@ export class ImportRun {
   readonly staging?: StagingLocation;
   plan?: ImportPlan;
 
-  constructor(init: { ctx: CommandContext; settings: ImportSettings; model: ArchiveModel; session: Session; workDir: string }) {
+  constructor(init: { ctx: CommandContext; settings: ImportSettings; archive: ArchiveHolder; session: Session; workDir: string }) {
     this.ctx = init.ctx;
     this.settings = init.settings;
-    this.archive = init.model;
-    const { jobs, scripts, entries } = init.model;
-    this.outline = {
-      jobs: jobs.map((j) => ({ name: j.name, entry: j.entry, companions: j.companions })),
-      scripts: scripts.map((s) => ({ name: s.name })),
-      entries: entries.map((e) => ({ name: e.name })),
-    };
+    this.archive = init.archive;
+    this.outline = outlineOf(this.model);
     this.session = init.session;
     this.workDir = init.workDir;
     const profilePath = init.session.config.obsStagingPath;
@@ -126,8 +134,8 @@ export class ImportRun {
 
   /** The archive as read, with every file's bytes; planning and the dry run's plan file use it. */
   get model(): ArchiveModel {
-    if (!this.archive) throw new Error('the archive was used after its bytes were let go (a bug)');
-    return this.archive;
+    if (!this.archive.model) throw new Error('the archive was used after its bytes were let go (a bug)');
+    return this.archive.model;
   }
 
   /**
@@ -135,7 +143,7 @@ export class ImportRun {
    * largest thing a run holds, ~40 MB at 10,000 jobs) are let go; `outline` keeps its names.
    */
   releaseArchive(): void {
-    this.archive = undefined;
+    delete this.archive.model;
   }
 
   get workspace(): string | undefined {
