@@ -79,7 +79,7 @@ try {
       const taskSeconds = tasks.reduce((s, t) => s + ((t.endTime ?? t.lastUpdate) - t.startTime), 0) / 1000;
       const bound = taskSeconds + Math.ceil(JOBS / 100) / 10;
       const { long, warnings } = readability(r.stderr, r.stdout);
-      console.log(`restore ${JOBS} jobs into an empty workspace: exit ${r.code}, ${r.seconds.toFixed(2)} s = ${(r.seconds / bound).toFixed(2)}x the service's own time (${tasks.length} import tasks ${taskSeconds.toFixed(2)} s + read-back ${(Math.ceil(JOBS / 100) / 10).toFixed(1)} s = ${bound.toFixed(2)} s; target <= 1.3x); peak RSS ${r.peakRssMb.toFixed(1)} MB (target <= 250 MB); ${long} lines over 200 chars; ${warnings.length} Node warnings`);
+      console.log(`restore ${JOBS} jobs into an empty workspace: exit ${r.code}, ${r.seconds.toFixed(2)} s = ${(r.seconds / bound).toFixed(2)}x the service's own time (${tasks.length} import tasks ${taskSeconds.toFixed(2)} s + read-back ${(Math.ceil(JOBS / 100) / 10).toFixed(1)} s = ${bound.toFixed(2)} s; target <= 1.3x); peak RSS ${r.peakRssMb.toFixed(1)} MB (target <= 250 MB); CPU ${r.cpuSeconds.toFixed(1)} s; load ${os.loadavg()[0].toFixed(1)}; ${long} lines over 200 chars; ${warnings.length} Node warnings`);
       if (r.code !== 0) console.log(r.stderr.split('\n').slice(-8).join('\n'));
       if (r.code !== 0 || long > 0 || warnings.length > 0) failed = true;
     } finally {
@@ -105,7 +105,7 @@ try {
       const dry = await runMeasured(['jobs', 'import', ...common, '--dry-run', '--plan-out', path.join(work, 'plan.json')], { env, cwd: work });
       const bound = Math.ceil(RELEASE_JOBS / 100) / 10;
       const d = readability(dry.stderr, dry.stdout);
-      console.log(`change-only plan of ${RELEASE_JOBS} jobs (100 changed) against a full workspace: exit ${dry.code}, ${dry.seconds.toFixed(2)} s = ${(dry.seconds / bound).toFixed(2)}x its batch-export bound (${bound.toFixed(1)} s; target <= 1.3x); ${d.long} lines over 200 chars; ${dry.stdout.length} bytes of plan`);
+      console.log(`change-only plan of ${RELEASE_JOBS} jobs (100 changed) against a full workspace: exit ${dry.code}, ${dry.seconds.toFixed(2)} s = ${(dry.seconds / bound).toFixed(2)}x its batch-export bound (${bound.toFixed(1)} s; target <= 1.3x); CPU ${dry.cpuSeconds.toFixed(1)} s, peak RSS ${dry.peakRssMb.toFixed(1)} MB; load ${os.loadavg()[0].toFixed(1)}; ${d.long} lines over 200 chars; ${dry.stdout.length} bytes of plan`);
       if (ONLY === 'plan') {
         if (dry.code !== 0 || d.long > 0) failed = true;
       } else {
