@@ -10,8 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { JsonNumber, numberKey } from '../archive/json-exact.js';
-import { buildModel } from '../archive/model.js';
-import { compareJob, definitionsOf, type Change, type Definitions } from '../compare/definitions.js';
+import { buildModel, type ArchiveModel } from '../archive/model.js';
+import { compareJob, definitionsOf, mergeDefinitions, type Change, type Definitions } from '../compare/definitions.js';
 import { jobAfterImportCall, scriptAfterImportCall, type ImportCallEffects } from '../compare/import-effects.js';
 import { WorkspaceBatchReader } from '../compare/read-workspace.js';
 import type { CommandContext } from '../context.js';
@@ -44,11 +44,38 @@ export function applyImportEffects(defs: Definitions, effects: ImportCallEffects
   return defs;
 }
 
-/** The definitions the rewritten entries would stage, as the import call leaves them. */
-export function wantedDefinitions(source: string, data: Map<string, Buffer>, effects: ImportCallEffects): Definitions {
-  if (data.size === 0) return { jobs: new Map(), scripts: new Map(), resources: new Map() };
-  const model = buildModel(source, [...data].map(([name, bytes]) => ({ name, data: bytes })));
-  return applyImportEffects(definitionsOf(model), effects);
+/** Jobs parsed between two yields to the event loop (the exports in flight keep going meanwhile). */
+const PARSE_CHUNK = 100;
+
+/**
+ * The definitions `jobs` (same-name jobs of the archive) would stage, as the import call leaves
+ * them, with the scripts and resources they carry. `data` is the rewritten entries; where the
+ * rewrites left every entry of these jobs as read, the model's files are parsed (exactly) as
+ * they are instead of building a second model, a chunk of jobs at a time so that the workspace
+ * exports already started are read while the archive is parsed.
+ */
+export async function wantedDefinitions(
+  model: Pick<ArchiveModel, 'source' | 'jobs' | 'scripts' | 'resources'>,
+  input: { names: Set<string>; data: Map<string, Buffer>; original: Map<string, Buffer>; effects: ImportCallEffects },
+): Promise<Definitions> {
+  const { names, data, original, effects } = input;
+  const jobs = model.jobs.filter((j) => names.has(j.name));
+  const entries = new Map<string, Buffer>();
+  for (const j of jobs) for (const e of [j.entry, ...j.companions]) if (data.has(e)) entries.set(e, data.get(e)!);
+  if (entries.size === 0) return { jobs: new Map(), scripts: new Map(), resources: new Map() };
+  if ([...entries].some(([e, bytes]) => bytes !== original.get(e))) {
+    // Rewritten (time zone, environment map): the staged bytes are what is compared.
+    return applyImportEffects(definitionsOf(buildModel(model.source, [...entries].map(([name, bytes]) => ({ name, data: bytes })))), effects);
+  }
+  const carried = (ext: string) => new Set(jobs.flatMap((j) => j.companions.filter((c) => c.endsWith(ext)).map((c) => c.slice(c.lastIndexOf('/') + 1, -ext.length))));
+  const scripts = carried('.script');
+  const resources = carried('.resource');
+  const sets: Definitions[] = [definitionsOf({ jobs: [], scripts: model.scripts.filter((f) => scripts.has(f.name)), resources: model.resources.filter((f) => resources.has(f.name)) })];
+  for (let i = 0; i < jobs.length; i += PARSE_CHUNK) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    sets.push(definitionsOf({ jobs: jobs.slice(i, i + PARSE_CHUNK), scripts: [], resources: [] }));
+  }
+  return applyImportEffects(mergeDefinitions(sets), effects);
 }
 
 /**

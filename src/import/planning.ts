@@ -39,7 +39,7 @@ export async function planAgainstWorkspace(run: ImportRun): Promise<ImportPlan> 
   // Rewrite every entry once: what is compared is exactly what would be staged.
   const source = packSourceOf(model);
   const { data, timeZoneChanges } = rewriteEntries(source, { timeZone: settings.timeZone, rewriteEntry: refs.rewriteEntry });
-  const comparisons = await reading.compareWith(wantedOf(run, { source, data, listed, refs }));
+  const comparisons = await reading.compareWith(await wantedOf(run, { source, data, listed, refs }));
   const unchanged = settings.policy === 'OVERWRITE' && !settings.includeUnchanged
     ? new Set([...comparisons].filter(([, c]) => c.changes.length === 0).map(([name]) => name))
     : new Set<string>();
@@ -88,11 +88,10 @@ export async function planAgainstWorkspace(run: ImportRun): Promise<ImportPlan> 
 }
 
 /** What the same-name jobs would be once staged and imported (their entries only). */
-function wantedOf(run: ImportRun, input: { source: PackSource; data: Map<string, Buffer>; listed: Set<string>; refs: ReferencePlan }): Definitions {
+function wantedOf(run: ImportRun, input: { source: PackSource; data: Map<string, Buffer>; listed: Set<string>; refs: ReferencePlan }): Promise<Definitions> {
   const { source, data, listed, refs } = input;
-  const entries = new Map<string, Buffer>();
-  for (const j of source.jobs) if (listed.has(j.name)) for (const e of [j.entry, ...j.companions]) if (data.has(e)) entries.set(e, data.get(e)!);
-  return wantedDefinitions(run.settings.archive, entries, importEffectsOf(run.settings, refs.importResources));
+  const original = new Map(source.entries.map((e) => [e.name, e.data]));
+  return wantedDefinitions(run.model, { names: listed, data, original, effects: importEffectsOf(run.settings, refs.importResources) });
 }
 
 /**
