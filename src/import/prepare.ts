@@ -138,9 +138,13 @@ export async function prepareParts(source: PackSource, rewrites: Rewrites, workD
   const split = splitIntoParts(source, data, limits);
   if (split.oversize.length > 0) return { parts: [], oversize: split.oversize, timeZoneChanges };
   const parts: PreparedPart[] = [];
+  // Each entry's deflated bytes are let go once the last part that carries it is written.
+  const lastPart = new Map<string, number>();
+  split.parts.forEach((group, index) => group.entries.forEach((e) => lastPart.set(e, index)));
   for (const [index, group] of split.parts.entries()) {
     const file = join(workDir, `import-part${index + 1}.zip`);
     const zipBytes = await writePart(file, group.entries, data, split.bodies);
+    for (const e of group.entries) if (lastPart.get(e) === index) split.bodies.delete(e);
     if (zipBytes > limits.maxZipBytes) {
       // The estimate is exact by construction; this guards the invariant rather than a known case.
       throw new Error(`part ${index + 1} came out at ${zipBytes} bytes, over the ${limits.maxZipBytes}-byte limit`);
