@@ -6,7 +6,8 @@
  * last one came while planning, when the archive was still held: a 10,000-job restore reached
  * 400+ MB of RSS that was nearly all garbage waiting for a collection that did not come (live
  * after one: ~40 MB). Asking V8 for at most 25 % growth over the live size keeps the peak near
- * what is live, at a small CPU cost (measured in the README's Benchmarks).
+ * what is live, at a small CPU cost (measured in the README's Benchmarks). Set for a real import
+ * only, from its start (its planning is where the peak was); a dry run keeps V8's default pace.
  *
  * `--heap-growing-percent` is a V8 flag, not a Node API: set through v8.setFlagsFromString, read
  * by V8 each time it sizes the heap after a collection (V8 has had it since 2019; Node 20 ships
