@@ -13,7 +13,8 @@
  *    line over 200 characters.
  *
  * Imports from dist/: run `npm run build` first.
- * Usage: node bench/import-scale.js [--jobs 10000] [--release-jobs 2500] [--only restore|release]
+ * Usage: node bench/import-scale.js [--jobs 10000] [--release-jobs 2500] [--only restore|release|plan]
+ * (`plan`: the release's dry run alone)
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -66,7 +67,7 @@ function readability(stderr, stdout) {
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dataarts-bench-import-scale-'));
 let failed = false;
 try {
-  if (ONLY !== 'release') {
+  if (ONLY === 'both' || ONLY === 'restore') {
     const emu = await startEmulator({ port: 0, workspaces: ['dev', 'prod'], seedWorkspace: 'dev', seedJobs: JOBS, rateLimits: true, latencyMs: 20, seed: 1, importDelayMs: IMPORT_DELAY_MS });
     try {
       for (const c of emu.state.workspace('dev').connections.values()) emu.state.addConnection('prod', c);
@@ -78,7 +79,7 @@ try {
       const taskSeconds = tasks.reduce((s, t) => s + ((t.endTime ?? t.lastUpdate) - t.startTime), 0) / 1000;
       const bound = taskSeconds + Math.ceil(JOBS / 100) / 10;
       const { long, warnings } = readability(r.stderr, r.stdout);
-      console.log(`restore ${JOBS} jobs into an empty workspace: exit ${r.code}, ${r.seconds.toFixed(2)} s = ${(r.seconds / bound).toFixed(2)}x the service's own time (${tasks.length} import tasks ${taskSeconds.toFixed(2)} s + read-back ${(Math.ceil(JOBS / 100) / 10).toFixed(1)} s = ${bound.toFixed(2)} s; target <= 1.3x); peak RSS ${r.peakRssMb.toFixed(1)} MB (target <= 250 MB); ${long} lines over 200 chars; ${warnings.length} Node warnings`);
+      console.log(`restore ${JOBS} jobs into an empty workspace: exit ${r.code}, ${r.seconds.toFixed(2)} s = ${(r.seconds / bound).toFixed(2)}x the service's own time (${tasks.length} import tasks ${taskSeconds.toFixed(2)} s + read-back ${(Math.ceil(JOBS / 100) / 10).toFixed(1)} s = ${bound.toFixed(2)} s; target <= 1.3x); peak RSS ${r.peakRssMb.toFixed(1)} MB (target <= 250 MB); CPU ${r.cpuSeconds.toFixed(1)} s; load ${os.loadavg()[0].toFixed(1)}; ${long} lines over 200 chars; ${warnings.length} Node warnings`);
       if (r.code !== 0) console.log(r.stderr.split('\n').slice(-8).join('\n'));
       if (r.code !== 0 || long > 0 || warnings.length > 0) failed = true;
     } finally {
@@ -104,22 +105,26 @@ try {
       const dry = await runMeasured(['jobs', 'import', ...common, '--dry-run', '--plan-out', path.join(work, 'plan.json')], { env, cwd: work });
       const bound = Math.ceil(RELEASE_JOBS / 100) / 10;
       const d = readability(dry.stderr, dry.stdout);
-      console.log(`change-only plan of ${RELEASE_JOBS} jobs (100 changed) against a full workspace: exit ${dry.code}, ${dry.seconds.toFixed(2)} s = ${(dry.seconds / bound).toFixed(2)}x its batch-export bound (${bound.toFixed(1)} s; target <= 1.3x); ${d.long} lines over 200 chars; ${dry.stdout.length} bytes of plan`);
-      emu.requests.length = 0;
-      const rel = await runMeasured(['jobs', 'import', '--plan', path.join(work, 'plan.json'), '--json'], { env, cwd: work });
-      const stops = emu.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/stop')).length;
-      const starts = emu.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/start')).length;
-      let counts = {};
-      try {
-        const doc = JSON.parse(rel.stdout.replace(/(:\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"'));
-        for (const j of doc.jobs) counts[j.result] = (counts[j.result] ?? 0) + 1;
-      } catch {
-        counts = { unreadable: 1 };
+      console.log(`change-only plan of ${RELEASE_JOBS} jobs (100 changed) against a full workspace: exit ${dry.code}, ${dry.seconds.toFixed(2)} s = ${(dry.seconds / bound).toFixed(2)}x its batch-export bound (${bound.toFixed(1)} s; target <= 1.3x); CPU ${dry.cpuSeconds.toFixed(1)} s, peak RSS ${dry.peakRssMb.toFixed(1)} MB; load ${os.loadavg()[0].toFixed(1)}; ${d.long} lines over 200 chars; ${dry.stdout.length} bytes of plan`);
+      if (ONLY === 'plan') {
+        if (dry.code !== 0 || d.long > 0) failed = true;
+      } else {
+        emu.requests.length = 0;
+        const rel = await runMeasured(['jobs', 'import', '--plan', path.join(work, 'plan.json'), '--json'], { env, cwd: work });
+        const stops = emu.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/stop')).length;
+        const starts = emu.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/start')).length;
+        let counts = {};
+        try {
+          const doc = JSON.parse(rel.stdout.replace(/(:\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"'));
+          for (const j of doc.jobs) counts[j.result] = (counts[j.result] ?? 0) + 1;
+        } catch {
+          counts = { unreadable: 1 };
+        }
+        const r = readability(rel.stderr, rel.stdout);
+        console.log(`release of that plan: exit ${rel.code}, ${rel.seconds.toFixed(2)} s, ${stops} stopped / ${starts} started (2 expected), results ${JSON.stringify(counts)}, peak RSS ${rel.peakRssMb.toFixed(1)} MB; ${r.long} stderr lines over 200 chars; ${r.warnings.length} Node warnings`);
+        if (rel.code !== 0) console.log(rel.stderr.split('\n').slice(-8).join('\n'));
+        if (dry.code !== 0 || rel.code !== 0 || stops !== 2 || r.warnings.length > 0 || r.long > 0 || d.long > 0) failed = true;
       }
-      const r = readability(rel.stderr, rel.stdout);
-      console.log(`release of that plan: exit ${rel.code}, ${rel.seconds.toFixed(2)} s, ${stops} stopped / ${starts} started (2 expected), results ${JSON.stringify(counts)}, peak RSS ${rel.peakRssMb.toFixed(1)} MB; ${r.long} stderr lines over 200 chars; ${r.warnings.length} Node warnings`);
-      if (rel.code !== 0) console.log(rel.stderr.split('\n').slice(-8).join('\n'));
-      if (dry.code !== 0 || rel.code !== 0 || stops !== 2 || r.warnings.length > 0 || r.long > 0 || d.long > 0) failed = true;
     } finally {
       await emu.close();
     }

@@ -4,7 +4,9 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { jobFingerprint } from '../../src/compare/fingerprint.js';
-import { compareJob, type Definitions } from '../../src/compare/definitions.js';
+import { compareJob, withoutServiceFields, type Definitions } from '../../src/compare/definitions.js';
+import { JsonNumber, numberKey } from '../../src/archive/json-exact.js';
+import { createHash } from 'node:crypto';
 
 const job = (json: Record<string, unknown>): Definitions => ({ jobs: new Map([['j', { json, scripts: [], resources: [] }]]), scripts: new Map(), resources: new Map() });
 
@@ -35,5 +37,34 @@ describe('jobFingerprint', () => {
   ])('different when %s changes, as compareJob says', (_what, other) => {
     expect(compareJob('j', job(base), job(other), { companions: false }).state).toBe('changed');
     expect(jobFingerprint(other)).not.toBe(jobFingerprint(base));
+  });
+});
+
+describe('the canonical text is written directly (no canonical copy), the same as before', () => {
+  // The earlier form, kept here as the reference: JSON.stringify of a canonical copy.
+  function canonical(value: unknown): unknown {
+    if (value instanceof JsonNumber || typeof value === 'number') return { $number: numberKey(value as number) };
+    if (Array.isArray(value)) {
+      const items = value.map(canonical);
+      const names = items.map((i) => (i !== null && typeof i === 'object' && !Array.isArray(i) ? (i as Record<string, unknown>).name : undefined));
+      const named = names.every((n) => typeof n === 'string') && new Set(names).size === names.length && items.length > 0;
+      if (!named) return items;
+      return items.map((item, i) => ({ item, name: names[i] as string })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((x) => x.item);
+    }
+    if (value !== null && typeof value === 'object') {
+      const obj = value as Record<string, unknown>;
+      return Object.fromEntries(Object.keys(obj).sort().map((k) => [k, canonical(obj[k])]));
+    }
+    return value;
+  }
+  const reference = (json: Record<string, unknown>) => `sha256:${createHash('sha256').update(JSON.stringify(canonical(withoutServiceFields('job', json)))).digest('hex')}`;
+
+  test.each([
+    ['the base job', base],
+    ['index-like keys (V8 writes them first, numerically)', { name: 'j', b: 1, 10: 'x', 2: 'y', a: { 0: [], '01': 1, 4294967295: 2 } }],
+    ['exact numbers, named and unnamed lists, nesting', { name: 'j', id: new JsonNumber('1129095060629108148'), x: new JsonNumber('1.0'), list: [{ name: 'b', v: 1 }, { name: 'a', v: [1, 2, { name: 3 }] }], dup: [{ name: 'a' }, { name: 'a' }], mixed: [{ name: 'a' }, 'b'], empty: [], o: {} }],
+    ['strings that need escaping and "__proto__"', JSON.parse('{"name":"j","__proto__":{"q":"\\"\\u0001é"},"s":"line\\nnext"}') as Record<string, unknown>],
+  ])('%s', (_what, json) => {
+    expect(jobFingerprint(json as Record<string, unknown>)).toBe(reference(json as Record<string, unknown>));
   });
 });

@@ -5,10 +5,11 @@
 import type { CommandContext } from '../context.js';
 import type { DataArtsClient, JobSummary } from './dataarts.js';
 
-export async function listAllJobsShowingProgress(ctx: CommandContext, client: Pick<DataArtsClient, 'listAllJobs'>): Promise<JobSummary[]> {
+/** `onPage`: each page's jobs as they come in (a caller can start work on them before the list ends). */
+export async function listAllJobsShowingProgress(ctx: CommandContext, client: Pick<DataArtsClient, 'listAllJobs'>, onPage?: (jobs: JobSummary[]) => void): Promise<JobSummary[]> {
   const progress = await ctx.ui.progress('Listing jobs');
   try {
-    return await client.listAllJobs({ onProgress: (listed, total) => progress.update(listed, total) });
+    return await client.listAllJobs({ onProgress: (listed, total) => progress.update(listed, total), ...(onPage ? { onPage } : {}) });
   } finally {
     progress.stop();
   }

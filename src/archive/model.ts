@@ -159,7 +159,7 @@ export function buildModel(source: string, files: ZipEntryData[], zipBytes?: num
       if (kind === 'job') {
         const job = toJob(parsed, problem);
         if (job) jobs.push(job);
-      } else addDependency(parsed, kind === 'script' ? scriptsByName : resourcesByName);
+      } else addDependency(parsed.file, kind === 'script' ? scriptsByName : resourcesByName);
     }
   }
 
@@ -180,7 +180,7 @@ export function buildModel(source: string, files: ZipEntryData[], zipBytes?: num
       if (kind === 'job') job = toJob(parsed, problem);
       else {
         companions.push(file.name);
-        addDependency(parsed, kind === 'script' ? scriptsByName : resourcesByName);
+        addDependency(parsed.file, kind === 'script' ? scriptsByName : resourcesByName);
       }
     }
     if (job) { job.companions = companions; jobs.push(job); }
@@ -230,7 +230,23 @@ function kindOfSingleEntry(folder: string, base: string): ArchiveFileKind | unde
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-function parseFile(kind: ArchiveFileKind, file: ZipEntryData, problem: (subject: string, reason: string) => void): ArchiveFile | undefined {
+/**
+ * `json` parsed from the file's bytes each time it is asked for, never kept: the model holds each
+ * file's bytes, checked once here, and callers take the parse they need (the refs inventory, the
+ * comparison). Keeping a parsed copy of every file was most of an import's memory at 10,000 jobs
+ * (the objects weigh several times their text) and, held for the whole run, made V8 let the heap
+ * grow to a multiple of it. Each read gives a fresh object: nothing may count on changing it.
+ */
+function withJsonOnDemand<T extends object>(file: T & { data: Buffer }): T & { json: Record<string, unknown> } {
+  return Object.defineProperty(file, 'json', {
+    get: () => JSON.parse(file.data.toString('utf8')) as Record<string, unknown>,
+    enumerable: true,
+    configurable: true,
+  }) as unknown as T & { json: Record<string, unknown> };
+}
+
+/** The checked file (its JSON on demand) and the JSON parsed while checking it. */
+function parseFile(kind: ArchiveFileKind, file: ZipEntryData, problem: (subject: string, reason: string) => void): { file: ArchiveFile; json: Record<string, unknown> } | undefined {
   const base = path.posix.basename(file.name);
   const name = base.slice(0, -EXTENSION[kind].length);
   let text: string;
@@ -256,18 +272,19 @@ function parseFile(kind: ArchiveFileKind, file: ZipEntryData, problem: (subject:
     problem(file.name, `${kind} name ${JSON.stringify(record.name)} does not match the file name ${JSON.stringify(name)}`);
     return undefined;
   }
-  return { kind, name, entry: file.name, data: file.data, json: record };
+  return { file: withJsonOnDemand({ kind, name, entry: file.name, data: file.data }), json: record };
 }
 
-function toJob(file: ArchiveFile, problem: (subject: string, reason: string) => void): ArchiveJob | undefined {
-  const processType = file.json.processType;
+function toJob(parsed: { file: ArchiveFile; json: Record<string, unknown> }, problem: (subject: string, reason: string) => void): ArchiveJob | undefined {
+  const { file, json } = parsed;
+  const processType = json.processType;
   if (processType !== 'BATCH' && processType !== 'REAL_TIME') {
     problem(file.entry, `processType must be BATCH or REAL_TIME, found ${JSON.stringify(processType)}`);
     return undefined;
   }
   const scripts = new Set<string>();
   const resources = new Set<string>();
-  const nodes = Array.isArray(file.json.nodes) ? file.json.nodes : [];
+  const nodes = Array.isArray(json.nodes) ? json.nodes : [];
   for (const node of nodes) {
     const properties = (node as { properties?: unknown } | null)?.properties;
     if (!Array.isArray(properties)) continue;
@@ -278,16 +295,18 @@ function toJob(file: ArchiveFile, problem: (subject: string, reason: string) => 
       else if (name === 'resourceName') resources.add(value);
     }
   }
-  const directory = typeof file.json.directory === 'string' ? file.json.directory : undefined;
-  return {
-    ...file,
-    kind: 'job',
-    jobType: processType,
+  const directory = typeof json.directory === 'string' ? json.directory : undefined;
+  return withJsonOnDemand({
+    kind: 'job' as const,
+    name: file.name,
+    entry: file.entry,
+    data: file.data,
+    jobType: processType as ArchiveJob['jobType'],
     ...(directory === undefined ? {} : { directory }),
     scriptNames: [...scripts].sort(compareEntryNames),
     resourceNames: [...resources].sort(compareEntryNames),
-    companions: [],
-  };
+    companions: [] as string[],
+  });
 }
 
 /**

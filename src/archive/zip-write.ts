@@ -51,6 +51,11 @@ function deflateOptions(size: number): zlib.ZlibOptions {
   return { level: DEFLATE_LEVEL, windowBits, chunkSize: Math.min(Math.max(size + 64, 64), 64 * 1024) };
 }
 
+/** The bytes add() writes for a non-empty entry: its raw deflate, as this writer makes it. */
+export function deflateEntry(data: Buffer): Buffer {
+  return zlib.deflateRawSync(data, deflateOptions(data.length));
+}
+
 /** Sort order of entries in every archive the tool writes: ascending by UTF-8 bytes of the name. */
 export function compareEntryNames(a: string, b: string): number {
   // UTF-8 byte order is code point order. UTF-16 code unit order agrees except that surrogates
@@ -155,8 +160,12 @@ export class DeterministicZipWriter {
     return new DeterministicZipWriter(destPath, options);
   }
 
-  /** Adds one file entry. Names must be safe and strictly ascending (compareEntryNames). */
-  add(name: string, data: Buffer): void {
+  /**
+   * Adds one file entry. Names must be safe and strictly ascending (compareEntryNames). `deflated`:
+   * deflateEntry(data) when the caller already has it (the import's part split sizes every entry
+   * that way), so it is not deflated twice.
+   */
+  add(name: string, data: Buffer, deflated?: Buffer): void {
     if (this.state !== 'open') throw new Error('DeterministicZipWriter: add() after finish() or abort()');
     const problem = entryNameProblem(name);
     if (problem !== undefined || name.endsWith('/')) {
@@ -172,7 +181,7 @@ export class DeterministicZipWriter {
     const nameLength = Buffer.byteLength(name, 'utf8');
 
     const method = data.length === 0 ? METHOD_STORE : METHOD_DEFLATE;
-    const body = method === METHOD_STORE ? data : zlib.deflateRawSync(data, deflateOptions(data.length));
+    const body = method === METHOD_STORE ? data : (deflated ?? deflateEntry(data));
     if (body.length >= U32_MAX) throw new Error(`DeterministicZipWriter: entry ${JSON.stringify(name)} is too large`);
     const crc = zlib.crc32(data) >>> 0;
 

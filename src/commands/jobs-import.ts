@@ -10,30 +10,29 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { readArchive } from '../archive/model.js';
-import { count } from '../output/plural.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
 import { openSession, type Session } from '../api/session.js';
 import { parseObsPath } from '../api/obs.js';
-import { checkJobParamsAgainstArchive, parseJobParams, parseParams } from '../import/params.js';
-import { IMPORT_READ_LIMITS } from '../import/limits.js';
+import { parseJobParams, parseParams } from '../import/params.js';
 import { ImportRun, type ImportSettings } from '../import/run.js';
+import { readCheckedArchive } from '../import/archive-read.js';
 import { planAgainstWorkspace } from '../import/planning.js';
 import { stopRunningJobs } from '../import/stop.js';
 import { importParts } from '../import/parts.js';
 import { logPlan, printDryRun, printNoWait, printNothingToImport, printResult } from '../import/render.js';
-import { checkRollbackPath, rollbackTarget, saveRollback } from '../import/rollback.js';
+import { rollbackTarget, saveRollback } from '../import/rollback.js';
 import { mergeRestarts, restartStopped } from '../import/restart.js';
 import { verifyImport } from '../import/verify.js';
 import { ReadAhead } from '../import/read-ahead.js';
-import { checkJournalPath, defaultJournalPath, ReleaseJournal, resumeCommand, undoCommand } from '../import/journal.js';
+import { keepHeapNearLiveSize } from '../import/heap.js';
+import { defaultJournalPath, ReleaseJournal, resumeCommand, undoCommand } from '../import/journal.js';
 import { lockJournal, type JournalLock } from '../import/journal-lock.js';
 import { beforeFingerprints, initialRecord } from '../import/release-record.js';
 import { settleAfterFailure } from '../import/after-failure.js';
 import { isFinished } from '../import/finished.js';
 import { nothingToImport, refuseUnlessReady } from '../import/ready.js';
 import { checkStagingBucket } from '../import/staging-check.js';
-import { checkPlanFiles, checkPlanStillHolds } from '../import/saved-plan.js';
+import { checkPlanStillHolds } from '../import/saved-plan.js';
 import { PLAN_FLAGS, type SavedPlan } from '../import/saved-plan-format.js';
 
 export interface JobsImportOptions {
@@ -111,19 +110,16 @@ function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
 /** `open` is the session to import with (`jobs undo` passes one bound to the release's workspace). */
 export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions, open: (ctx: CommandContext) => Promise<Session> = openSession): Promise<number> {
   const settings = checkFlags(opts, ctx.deps.cwd);
-  // Read (in memory, hostile-safe) before anything is created on disk or asked of the service.
-  const model = await readArchive(settings.archive, IMPORT_READ_LIMITS);
-  checkJobParamsAgainstArchive(settings.jobParams, model.jobs.map((j) => j.name));
-  await checkPlanFiles(settings, model);
-  if (!settings.dryRun) await checkRollbackPath(ctx.deps.cwd, settings.rollback);
-  if (!settings.dryRun && settings.journal) await checkJournalPath(settings.journal);
-  ctx.ui.debug(`archive ${settings.archive}: ${model.layout} layout, ${count(model.jobs.length, 'job')}, ${count(model.scripts.length, 'script')}, ${count(model.resources.length, 'resource')}, ${model.unpackedBytes} bytes unpacked`);
+  // A dry run ends with planning, whose live set only grows: V8's default pace costs less CPU there.
+  if (!settings.dryRun) keepHeapNearLiveSize();
+  const archive = await readCheckedArchive(ctx, settings);
   // TMPDIR from the run's environment (the process's in real use), so a caller can place temp files.
   const workDir = await mkdtemp(join(ctx.deps.env.TMPDIR || tmpdir(), 'dataarts-import-work-'));
   const releaseWorkDir = ctx.deps.cleanup.add(() => rm(workDir, { recursive: true, force: true }));
   try {
     const session = await open(ctx);
-    const run = new ImportRun({ ctx, settings, model, session, workDir });
+    // The run holds the archive from here, and lets its bytes go once the parts are written.
+    const run = new ImportRun({ ctx, settings, archive, session, workDir });
     const release: { journal?: ReleaseJournal; lock?: JournalLock } = {};
     try {
       return await importRun(run, release);
@@ -155,6 +151,8 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal; lo
     await checkStagingBucket(run);
     return printDryRun(run);
   }
+  // The parts to stage are written: the archive's bytes are not needed any more.
+  run.releaseArchive();
   refuseUnlessReady(run);
   logPlan(run);
   if (nothingToImport(run)) return printNothingToImport(run);

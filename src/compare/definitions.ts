@@ -9,6 +9,7 @@ import type { ArchiveFile, ArchiveModel } from '../archive/model.js';
 import { parseJsonExact } from '../archive/json-exact.js';
 import { SERVICE_SET_FIELDS } from '../api/service-inferred.js';
 import { diffJson, type Change } from './json-diff.js';
+import { maskSecrets } from './mask-secrets.js';
 
 export type { Change } from './json-diff.js';
 
@@ -28,8 +29,9 @@ export interface JobComparison {
 const utf8 = new TextDecoder('utf-8');
 
 /**
- * A file's JSON for comparison: re-read from its bytes with every number kept as written
- * (JsonNumber), never the model's JSON.parse copy, where a 64-bit id is already rounded.
+ * A file's JSON for comparison, every number kept as written (JsonNumber where a double cannot
+ * hold it, json-exact.ts), read from the file's bytes: the model's own JSON is JSON.parse's, where
+ * a 64-bit id is already rounded.
  */
 function exactJson(file: Pick<ArchiveFile, 'data'>): Record<string, unknown> {
   return parseJsonExact(utf8.decode(file.data)) as Record<string, unknown>;
@@ -71,18 +73,22 @@ export function compareJob(name: string, wanted: Definitions, current: Definitio
   const have = current.jobs.get(name);
   if (!have) return { name, state: 'new', changes: [] };
   const changes = diffJson(withoutServiceFields('job', have.json), withoutServiceFields('job', want.json));
-  if (options.companions === false) return { name, state: changes.length > 0 ? 'changed' : 'same', changes };
+  // Every version compared: where the secrets to mask in the changes are found (mask-secrets.ts).
+  const compared: unknown[] = [have.json, want.json];
+  if (options.companions === false) return { name, state: changes.length > 0 ? 'changed' : 'same', changes: maskSecrets(changes, compared) };
   for (const s of want.scripts) {
     const w = wanted.scripts.get(s);
     if (!w) continue; // not carried: the workspace's copy is used as it is
     const h = current.scripts.get(s);
+    compared.push(w, h);
     changes.push(...diffJson(h ? withoutServiceFields('script', h) : undefined, withoutServiceFields('script', w), `scripts[${s}]`));
   }
   for (const r of want.resources) {
     const w = wanted.resources.get(r);
     if (!w) continue;
     const h = current.resources.get(r);
+    compared.push(w, h);
     changes.push(...diffJson(h ? withoutServiceFields('resource', h) : undefined, withoutServiceFields('resource', w), `resources[${r}]`));
   }
-  return { name, state: changes.length > 0 ? 'changed' : 'same', changes };
+  return { name, state: changes.length > 0 ? 'changed' : 'same', changes: maskSecrets(changes, compared) };
 }

@@ -10,25 +10,53 @@ import { createHash } from 'node:crypto';
 import { withoutServiceFields } from './definitions.js';
 import { JsonNumber, numberKey } from '../archive/json-exact.js';
 
-function canonical(value: unknown): unknown {
-  // A number read exactly (json-exact.ts) by its decimal value, as compareJob compares it.
-  if (value instanceof JsonNumber || typeof value === 'number') return { $number: numberKey(value) };
+/** An array index as V8 orders it (own integer keys come first, ascending, in JSON.stringify). */
+const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
+const isIndexKey = (k: string) => INDEX_KEY.test(k) && Number(k) < 4294967295;
+
+/** Keys in the order JSON.stringify wrote them for the object canonical form: sorted, index keys first. */
+function canonicalKeys(obj: object): string[] {
+  const keys = Object.keys(obj).sort();
+  if (!keys.some(isIndexKey)) return keys;
+  const index = keys.filter(isIndexKey).sort((a, b) => Number(a) - Number(b));
+  return [...index, ...keys.filter((k) => !isIndexKey(k))];
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof JsonNumber);
+}
+
+/**
+ * The canonical text, written directly (no canonical copy of the definition is built): numbers as
+ * `{"$number":KEY}` (their exact decimal value, as compareJob compares them), keys sorted, lists
+ * whose items all carry a distinct string `name` ordered by name. The same text as the earlier
+ * JSON.stringify of a canonical copy, so fingerprints kept in journals stay valid.
+ */
+function canonicalText(value: unknown): string {
+  if (value instanceof JsonNumber || typeof value === 'number') return `{"$number":${JSON.stringify(numberKey(value))}}`;
   if (Array.isArray(value)) {
-    const items = value.map(canonical);
-    const names = items.map((i) => (i !== null && typeof i === 'object' && !Array.isArray(i) ? (i as Record<string, unknown>).name : undefined));
-    const named = names.every((n) => typeof n === 'string') && new Set(names).size === names.length && items.length > 0;
-    if (!named) return items;
-    return items.map((item, i) => ({ item, name: names[i] as string })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((x) => x.item);
+    const names = value.map((i) => (isPlainObject(i) ? i.name : undefined));
+    const named = value.length > 0 && names.every((n) => typeof n === 'string') && new Set(names).size === names.length;
+    const items = named ? value.map((item, i) => ({ item, name: names[i] as string })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((x) => x.item) : value;
+    return `[${items.map(canonicalText).join(',')}]`;
   }
   if (value !== null && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(obj).sort().map((k) => [k, canonical(obj[k])]));
+    return `{${canonicalKeys(obj).map((k) => `${JSON.stringify(k)}:${canonicalText(obj[k])}`).join(',')}}`;
   }
-  return value;
+  return JSON.stringify(value);
+}
+
+/**
+ * `sha256:` + hex of the canonical text of a job, script or resource without the fields the
+ * service sets itself: equal exactly when compareJob's diffJson finds no change between two of them.
+ */
+export function definitionFingerprint(kind: 'job' | 'script' | 'resource', json: Record<string, unknown>): string {
+  const text = canonicalText(withoutServiceFields(kind, json));
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
 /** `sha256:` + hex of the job's canonical text. */
 export function jobFingerprint(json: Record<string, unknown>): string {
-  const text = JSON.stringify(canonical(withoutServiceFields('job', json)));
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  return definitionFingerprint('job', json);
 }

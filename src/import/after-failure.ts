@@ -15,6 +15,7 @@ import { isFinished } from './finished.js';
 import { resumeCommand, type ReleaseJournal } from './journal.js';
 import type { ImportRun } from './run.js';
 import { TaskTimeoutError } from './import-call.js';
+import { namedFew } from '../output/bounded.js';
 
 /** Started again within this long after an interrupt (a second Ctrl-C still exits at once). */
 const RESTART_AFTER_INTERRUPT_MS = 10_000;
@@ -32,7 +33,7 @@ export async function settleAfterFailure(run: ImportRun, journal: ReleaseJournal
       // A timeout's hint and the warning of an interrupted wait already give the command.
       const told = err instanceof TaskTimeoutError || (interrupted && record.parts.some((p) => p.taskId !== undefined && p.status === undefined));
       if (stopped.length > 0 || !told) {
-        ctx.ui.warn(`the release is not finished: the import may still be running on the service${stopped.length > 0 ? `\n  stopped by --stop-running and still stopped: ${stopped.join(', ')}` : ''}\n  finish it with: ${resumeCommand(journal.path)}`);
+        ctx.ui.warn(`the release is not finished: the import may still be running on the service${stopped.length > 0 ? `\n  stopped by --stop-running and still stopped: ${namedFew(stopped)} (all of them in the journal)` : ''}\n  finish it with: ${resumeCommand(journal.path)}`);
       }
       return;
     }
@@ -51,6 +52,6 @@ export async function settleAfterFailure(run: ImportRun, journal: ReleaseJournal
     if (journal.record.state !== 'done') ctx.ui.warn(`the release left work to finish:\n  ${resumeCommand(journal.path)}`);
   } catch (cleanupErr) {
     const stopped = journal.record.stopped.filter((j) => !journal.record.restarts.some((r) => r.name === j.name && r.result === 'restarted')).map((j) => j.name);
-    ctx.ui.warn(`could not finish cleaning up (${(cleanupErr as Error).message})${stopped.length > 0 ? `\n  still stopped: ${stopped.join(', ')}` : ''}\n  finish it with: ${resumeCommand(journal.path)}`);
+    ctx.ui.warn(`could not finish cleaning up (${(cleanupErr as Error).message})${stopped.length > 0 ? `\n  still stopped: ${namedFew(stopped)} (all of them in the journal)` : ''}\n  finish it with: ${resumeCommand(journal.path)}`);
   }
 }

@@ -10,10 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import { JsonNumber, numberKey } from '../archive/json-exact.js';
-import { buildModel } from '../archive/model.js';
-import { compareJob, definitionsOf, type Change, type Definitions } from '../compare/definitions.js';
+import { buildModel, type ArchiveModel } from '../archive/model.js';
+import { compareJob, definitionsOf, mergeDefinitions, type Change, type Definitions } from '../compare/definitions.js';
 import { jobAfterImportCall, scriptAfterImportCall, type ImportCallEffects } from '../compare/import-effects.js';
-import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
+import { WorkspaceBatchReader } from '../compare/read-workspace.js';
 import type { CommandContext } from '../context.js';
 import type { BatchExporter } from '../export/batches.js';
 
@@ -44,11 +44,38 @@ export function applyImportEffects(defs: Definitions, effects: ImportCallEffects
   return defs;
 }
 
-/** The definitions the rewritten entries would stage, as the import call leaves them. */
-export function wantedDefinitions(source: string, data: Map<string, Buffer>, effects: ImportCallEffects): Definitions {
-  if (data.size === 0) return { jobs: new Map(), scripts: new Map(), resources: new Map() };
-  const model = buildModel(source, [...data].map(([name, bytes]) => ({ name, data: bytes })));
-  return applyImportEffects(definitionsOf(model), effects);
+/** Jobs parsed between two yields to the event loop (the exports in flight keep going meanwhile). */
+const PARSE_CHUNK = 100;
+
+/**
+ * The definitions `jobs` (same-name jobs of the archive) would stage, as the import call leaves
+ * them, with the scripts and resources they carry. `data` is the rewritten entries; where the
+ * rewrites left every entry of these jobs as read, the model's files are parsed (exactly) as
+ * they are instead of building a second model, a chunk of jobs at a time so that the workspace
+ * exports already started are read while the archive is parsed.
+ */
+export async function wantedDefinitions(
+  model: Pick<ArchiveModel, 'source' | 'jobs' | 'scripts' | 'resources'>,
+  input: { names: Set<string>; data: Map<string, Buffer>; original: Map<string, Buffer>; effects: ImportCallEffects },
+): Promise<Definitions> {
+  const { names, data, original, effects } = input;
+  const jobs = model.jobs.filter((j) => names.has(j.name));
+  const entries = new Map<string, Buffer>();
+  for (const j of jobs) for (const e of [j.entry, ...j.companions]) if (data.has(e)) entries.set(e, data.get(e)!);
+  if (entries.size === 0) return { jobs: new Map(), scripts: new Map(), resources: new Map() };
+  if ([...entries].some(([e, bytes]) => bytes !== original.get(e))) {
+    // Rewritten (time zone, environment map): the staged bytes are what is compared.
+    return applyImportEffects(definitionsOf(buildModel(model.source, [...entries].map(([name, bytes]) => ({ name, data: bytes })))), effects);
+  }
+  const carried = (ext: string) => new Set(jobs.flatMap((j) => j.companions.filter((c) => c.endsWith(ext)).map((c) => c.slice(c.lastIndexOf('/') + 1, -ext.length))));
+  const scripts = carried('.script');
+  const resources = carried('.resource');
+  const sets: Definitions[] = [definitionsOf({ jobs: [], scripts: model.scripts.filter((f) => scripts.has(f.name)), resources: model.resources.filter((f) => resources.has(f.name)) })];
+  for (let i = 0; i < jobs.length; i += PARSE_CHUNK) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    sets.push(definitionsOf({ jobs: jobs.slice(i, i + PARSE_CHUNK), scripts: [], resources: [] }));
+  }
+  return applyImportEffects(mergeDefinitions(sets), effects);
 }
 
 /**
@@ -76,34 +103,55 @@ function canonical(value: unknown): string {
 }
 
 /**
- * Start reading the workspace's current versions of `names` (batch export, with progress) at once,
- * so the exports run while the archive is rewritten and parsed; `compareWith` then compares.
+ * Read the workspace's current versions of the names `add`ed (batch export, 100 names a call, the
+ * first ones starting while the workspace is still being listed and the archive rewritten and
+ * parsed); `compareWith` then compares. Each batch is compared as soon as it and the wanted
+ * definitions are both there, and let go: only the comparisons are kept, never the workspace's
+ * definitions of every job.
  */
-export function readForComparison(env: { ctx: CommandContext; client: BatchExporter; workDir: string }, names: string[]): { compareWith(wanted: Definitions): Promise<Map<string, Comparison>> } {
-  const reading = (async () => {
-    if (names.length === 0) return undefined;
-    const progress = await env.ctx.ui.progress('Comparing with the workspace');
-    try {
-      return await readWorkspaceDefinitions(env.client, names, env.workDir, (done, total) => progress.update(done, total));
-    } finally {
-      progress.stop();
+export function readForComparison(env: { ctx: CommandContext; client: BatchExporter; workDir: string }): {
+  add(name: string): void;
+  abandon(): void;
+  compareWith(wanted: Definitions): Promise<Map<string, Comparison>>;
+} {
+  const found = new Map<string, Comparison>();
+  const waiting: { batch: string[]; current: Definitions }[] = [];
+  let wanted: Definitions | undefined;
+  const compareBatch = (batch: string[], current: Definitions, want: Definitions) => {
+    for (const name of batch) {
+      // A job gone between the list and the export is compared as absent (it will be created).
+      if (!current.jobs.has(name) || !want.jobs.has(name)) continue;
+      // Scripts and resources count under either policy: under skip, a job whose script differs
+      // is one that --duplicate-policy overwrite would change.
+      const cmp = compareJob(name, want, current);
+      found.set(name, { changes: cmp.changes, workspaceSha256: workspaceFingerprint(name, current) });
     }
-  })();
-  // Awaited in compareWith; a failure before that must not be an unhandled rejection.
-  reading.catch(() => undefined);
+  };
+  const names = new Set<string>();
+  const reader = new WorkspaceBatchReader(env.client, env.workDir, (batch, current) => {
+    if (wanted) compareBatch(batch, current, wanted);
+    else waiting.push({ batch, current });
+  });
   return {
-    async compareWith(wanted) {
-      const out = new Map<string, Comparison>();
-      const current = await reading;
-      if (!current) return out;
-      for (const name of names) {
-        // A job gone between the list and the export is compared as absent (it will be created).
-        if (!current.jobs.has(name) || !wanted.jobs.has(name)) continue;
-        // Scripts and resources count under either policy: under skip, a job whose script differs
-        // is one that --duplicate-policy overwrite would change.
-        const cmp = compareJob(name, wanted, current);
-        out.set(name, { changes: cmp.changes, workspaceSha256: workspaceFingerprint(name, current) });
+    add(name) {
+      names.add(name);
+      reader.add(name);
+    },
+    abandon: () => reader.abandon(),
+    async compareWith(want) {
+      wanted = want;
+      for (const w of waiting.splice(0)) compareBatch(w.batch, w.current, want);
+      if (names.size > 0) {
+        const progress = await env.ctx.ui.progress('Comparing with the workspace');
+        try {
+          reader.reportTo((done, total) => progress.update(done, total));
+          await reader.end();
+        } finally {
+          progress.stop();
+        }
       }
+      const out = new Map<string, Comparison>();
+      for (const name of names) if (found.has(name)) out.set(name, found.get(name)!);
       return out;
     },
   };

@@ -84,7 +84,9 @@ async function importPart(run: ImportRun, journal: ReleaseJournal, p: { part: Pr
   const task = await waitKeepingTrack(run, { taskId, label, stagedPath, journal });
 
   const removed = await removeAfterTask(run, { bucket: staging.bucket, key, stagedPath });
-  const partPlan = run.planned.jobs.filter((x) => part.jobs.includes(x.name));
+  // A set: a list lookup per planned job cost 25 million comparisons a part at 10,000 jobs.
+  const inPart = new Set(part.jobs);
+  const partPlan = run.planned.jobs.filter((x) => inPart.has(x.name));
   // (inferred) Subtasks are matched to jobs by name only; a job the task does not tell about is
   // decided by reading it back (verify.ts), not by the task's overall status.
   const view = { status: task.status, message: task.message, subtasks: task.subtasks ?? [] };

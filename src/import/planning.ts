@@ -14,21 +14,32 @@ import { rewriteEntries, type PackSource } from '../rewrite/entries.js';
 import { importEffectsOf, readForComparison, wantedDefinitions, type Comparison } from './change-only.js';
 import type { Definitions } from '../compare/definitions.js';
 import { prepareParts } from './prepare.js';
+import { stagedPrintsOf, type StagedPrint } from './staged-prints.js';
 import type { ImportRun, ImportPlan } from './run.js';
 
 export async function planAgainstWorkspace(run: ImportRun): Promise<ImportPlan> {
   const { dataarts } = run.session;
   const { settings, model } = run;
-  const existing = await listAllJobsShowingProgress(run.ctx, dataarts);
+  // The workspace's versions of same-name jobs are exported from the first list page on, while
+  // the rest is listed and the archive rewritten and parsed.
+  const inArchive = new Set(model.jobs.map((j) => j.name));
+  const reading = readForComparison({ ctx: run.ctx, client: dataarts, workDir: run.workDir });
+  const existing = await listAllJobsShowingProgress(run.ctx, dataarts, (page) => {
+    for (const j of page) if (inArchive.has(j.name)) reading.add(j.name);
+  }).catch((err: unknown) => {
+    reading.abandon();
+    throw err;
+  });
   const listed = new Set(existing.map((j) => j.name));
-  // The workspace's versions of same-name jobs are read while the archive is rewritten and parsed.
-  const sameName = model.jobs.filter((j) => listed.has(j.name));
-  const reading = readForComparison({ ctx: run.ctx, client: dataarts, workDir: run.workDir }, sameName.map((j) => j.name));
-  const refs = await referencePlan(run);
+  for (const name of listed) if (inArchive.has(name)) reading.add(name);
+  const refs = await referencePlan(run).catch((err: unknown) => {
+    reading.abandon();
+    throw err;
+  });
   // Rewrite every entry once: what is compared is exactly what would be staged.
   const source = packSourceOf(model);
   const { data, timeZoneChanges } = rewriteEntries(source, { timeZone: settings.timeZone, rewriteEntry: refs.rewriteEntry });
-  const comparisons = await reading.compareWith(wantedOf(run, { source, data, listed, refs }));
+  const comparisons = await reading.compareWith(await wantedOf(run, { source, data, listed, refs }));
   const unchanged = settings.policy === 'OVERWRITE' && !settings.includeUnchanged
     ? new Set([...comparisons].filter(([, c]) => c.changes.length === 0).map(([name]) => name))
     : new Set<string>();
@@ -68,15 +79,19 @@ export async function planAgainstWorkspace(run: ImportRun): Promise<ImportPlan> 
   }
   warnSkippedThatDiffer(run, jobs, comparisons);
   const refusals = [...blockedJobs(jobs).map((p) => ({ subject: p.name, reason: p.reason ?? 'blocked' })), ...scriptProblems];
-  return { jobs, refs, prepared, refusals, existing, comparisons };
+  // Fingerprints of what is staged, from the bytes just written (a dry run stages nothing).
+  const stagedPrints = settings.dryRun
+    ? new Map<string, StagedPrint>()
+    : stagedPrintsOf(prepared.parts, { data, jobs: model.jobs, effects: importEffectsOf(settings, refs.importResources) });
+  const { rewriteEntry: _rewriter, ...kept } = refs;
+  return { jobs, refs: kept, prepared, refusals, existing, comparisons, stagedPrints };
 }
 
 /** What the same-name jobs would be once staged and imported (their entries only). */
-function wantedOf(run: ImportRun, input: { source: PackSource; data: Map<string, Buffer>; listed: Set<string>; refs: ReferencePlan }): Definitions {
+function wantedOf(run: ImportRun, input: { source: PackSource; data: Map<string, Buffer>; listed: Set<string>; refs: Pick<ReferencePlan, 'importResources'> }): Promise<Definitions> {
   const { source, data, listed, refs } = input;
-  const entries = new Map<string, Buffer>();
-  for (const j of source.jobs) if (listed.has(j.name)) for (const e of [j.entry, ...j.companions]) if (data.has(e)) entries.set(e, data.get(e)!);
-  return wantedDefinitions(run.settings.archive, entries, importEffectsOf(run.settings, refs.importResources));
+  const original = new Map(source.entries.map((e) => [e.name, e.data]));
+  return wantedDefinitions(run.model, { names: listed, data, original, effects: importEffectsOf(run.settings, refs.importResources) });
 }
 
 /**
@@ -101,8 +116,12 @@ function warnSkippedThatDiffer(run: ImportRun, jobs: PlannedJob[], comparisons: 
   run.ctx.ui.debug(`skipped jobs that differ: ${differ.join(', ')}`);
 }
 
-/** The environment map's plan (blocked references, rewrites and `resources`). */
-async function referencePlan(run: ImportRun): Promise<ReferencePlan> {
+/**
+ * The environment map's plan (blocked references, rewrites and `resources`), without the
+ * inventory of every reference it was made from: nothing of the import reads it, and at 10,000
+ * jobs it is ~15 MB held through the rest of planning.
+ */
+async function referencePlan(run: ImportRun): Promise<Omit<ReferencePlan, 'references'>> {
   const { session, settings, model } = run;
   const map = resolveEnvironmentMap(session.config, settings.env, settings.map);
   let connections: { name: string; type?: string }[] | undefined;
@@ -113,7 +132,8 @@ async function referencePlan(run: ImportRun): Promise<ReferencePlan> {
     // The service would not list them: say so, and leave connections unchecked rather than guess.
     run.ctx.ui.warn(`could not list the workspace's connections (${err.message}); connections are not checked`);
   }
-  return planReferences({ model, map, connections });
+  const { references: _inventory, ...plan } = await planReferences({ model, map, connections });
+  return plan;
 }
 
 /**

@@ -5,9 +5,8 @@
  * with its companions (the scripts and resources it uses); a companion used by jobs in two parts
  * goes into both.
  */
-import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
-import { DeterministicZipWriter, DEFLATE_LEVEL, compareEntryNames } from '../archive/zip-write.js';
+import { DeterministicZipWriter, compareEntryNames, deflateEntry } from '../archive/zip-write.js';
 import type { Refusal } from '../errors.js';
 import { PART_LIMITS } from './limits.js';
 import { rewriteEntries, type PackSource, type Rewrites } from '../rewrite/entries.js';
@@ -35,10 +34,14 @@ interface Limits {
   maxUnpackedBytes: number;
 }
 
-/** Zip bytes an entry adds: local header + name + deflated data, central header + name. */
-function zippedCost(name: string, data: Buffer): number {
+/** Zip bytes an entry adds: local header + name + its data as written, central header + name. */
+function zippedCost(name: string, body: Buffer): number {
   const nameBytes = Buffer.byteLength(name, 'utf8');
-  return 30 + nameBytes + deflateRawSync(data, { level: DEFLATE_LEVEL }).length + 46 + nameBytes;
+  return 30 + nameBytes + body.length + 46 + nameBytes;
+}
+/** An entry's bytes as the writer writes them (an empty entry is stored). */
+function bodyOf(data: Buffer): Buffer {
+  return data.length === 0 ? data : deflateEntry(data);
 }
 /** End-of-central-directory record (no comment). */
 const ZIP_TRAILER_BYTES = 22;
@@ -54,15 +57,16 @@ function totalUnpacked(names: Iterable<string>, data: Map<string, Buffer>): numb
  * that belong to no job (orphan scripts or resources) after the jobs. Exact zipped sizes come from
  * deflating each entry as the writer will (same level), so a part written is never over its limit.
  */
-export function splitIntoParts(source: PackSource, data: Map<string, Buffer>, limits: Limits): { parts: { jobs: string[]; entries: Set<string> }[]; oversize: Refusal[] } {
-  const cost = new Map<string, number>();
+export function splitIntoParts(source: PackSource, data: Map<string, Buffer>, limits: Limits): { parts: { jobs: string[]; entries: Set<string> }[]; oversize: Refusal[]; bodies: Map<string, Buffer> } {
+  // Each entry is deflated once, here: the writer is handed the same bytes (exact sizes, no second deflate).
+  const bodies = new Map<string, Buffer>();
   const costOf = (name: string) => {
-    let c = cost.get(name);
-    if (c === undefined) {
-      c = zippedCost(name, data.get(name)!);
-      cost.set(name, c);
+    let body = bodies.get(name);
+    if (body === undefined) {
+      body = bodyOf(data.get(name)!);
+      bodies.set(name, body);
     }
-    return c;
+    return zippedCost(name, body);
   };
   const owned = new Set<string>();
   const items: { job?: string; entries: string[] }[] = [];
@@ -101,13 +105,13 @@ export function splitIntoParts(source: PackSource, data: Map<string, Buffer>, li
     }
     if (!placed) parts.push({ jobs: item.job ? [item.job] : [], entries: new Set(item.entries), zip: alone.zip, unpacked: alone.unpacked });
   }
-  return { parts, oversize };
+  return { parts, oversize, bodies };
 }
 
-async function writePart(file: string, names: Iterable<string>, data: Map<string, Buffer>): Promise<number> {
+async function writePart(file: string, names: Iterable<string>, data: Map<string, Buffer>, bodies?: Map<string, Buffer>): Promise<number> {
   const writer = DeterministicZipWriter.open(file);
   try {
-    for (const name of [...names].sort(compareEntryNames)) writer.add(name, data.get(name)!);
+    for (const name of [...names].sort(compareEntryNames)) writer.add(name, data.get(name)!, bodies?.get(name));
   } catch (err) {
     await writer.abort();
     throw err;
@@ -134,9 +138,13 @@ export async function prepareParts(source: PackSource, rewrites: Rewrites, workD
   const split = splitIntoParts(source, data, limits);
   if (split.oversize.length > 0) return { parts: [], oversize: split.oversize, timeZoneChanges };
   const parts: PreparedPart[] = [];
+  // Each entry's deflated bytes are let go once the last part that carries it is written.
+  const lastPart = new Map<string, number>();
+  split.parts.forEach((group, index) => group.entries.forEach((e) => lastPart.set(e, index)));
   for (const [index, group] of split.parts.entries()) {
     const file = join(workDir, `import-part${index + 1}.zip`);
-    const zipBytes = await writePart(file, group.entries, data);
+    const zipBytes = await writePart(file, group.entries, data, split.bodies);
+    for (const e of group.entries) if (lastPart.get(e) === index) split.bodies.delete(e);
     if (zipBytes > limits.maxZipBytes) {
       // The estimate is exact by construction; this guards the invariant rather than a known case.
       throw new Error(`part ${index + 1} came out at ${zipBytes} bytes, over the ${limits.maxZipBytes}-byte limit`);

@@ -14,8 +14,8 @@ import type { ImportRun } from './run.js';
 export function nothingToImport(run: ImportRun): boolean {
   const { jobs } = run.planned;
   if (!jobs.every((p) => p.action === 'skip' || p.action === 'unchanged')) return false;
-  const belongs = new Set(run.model.jobs.flatMap((j) => [j.entry, ...j.companions]));
-  return run.model.entries.every((e) => belongs.has(e.name));
+  const belongs = new Set(run.outline.jobs.flatMap((j) => [j.entry, ...j.companions]));
+  return run.outline.entries.every((e) => belongs.has(e.name));
 }
 
 /** Refuse (exit 4, nothing uploaded) when planning found problems or the parts need waiting. */

@@ -15,7 +15,7 @@ import { stagedFingerprints } from './verify.js';
 
 export async function initialRecord(run: ImportRun, rollback: string | undefined): Promise<ReleaseRecord> {
   const { settings, session } = run;
-  const staged = await stagedFingerprints(run);
+  const staged = stagedFingerprints(run);
   const at = run.ctx.deps.now().toISOString();
   return {
     format: JOURNAL_FORMAT,

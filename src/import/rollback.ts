@@ -65,7 +65,7 @@ async function overwrittenScripts(run: ImportRun, replaced: string[]): Promise<{
   if (run.settings.policy !== 'OVERWRITE' || replaced.length === 0) return [];
   const carrier = archiveOrder(replaced).at(-1)!;
   const out: { name: string; job: string; data: Buffer }[] = [];
-  for (const script of run.model.scripts) {
+  for (const script of run.outline.scripts) {
     const current = await run.session.dataarts.getScript(script.name);
     if (!current) continue;
     // Lock fields describe the workspace's copy now (reference §8); they are not the script.

@@ -16,6 +16,7 @@ import type { Prepared } from './prepare.js';
 import type { StagingLocation } from './staging.js';
 import type { Comparison } from './change-only.js';
 import type { SavedPlan } from './saved-plan-format.js';
+import type { StagedPrint } from './staged-prints.js';
 
 /** The flags of `jobs import`, checked and in the service's terms. */
 export interface ImportSettings {
@@ -56,6 +57,9 @@ export interface ImportSettings {
 
 export type { VerifyResult } from './journal.js';
 
+/** What the import keeps of the environment map's plan once the staged copy is rewritten. */
+export type PlannedReferences = Omit<ReferencePlan, 'references' | 'rewriteEntry'>;
+
 /** One imported part: its task, the task's final status and where its archive was staged. */
 export interface PartResult {
   part: number;
@@ -68,7 +72,12 @@ export interface PartResult {
 /** What planning produced: per-job actions, the environment map's plan and the staged parts. */
 export interface ImportPlan {
   jobs: PlannedJob[];
-  refs: ReferencePlan;
+  /**
+   * The environment map's plan as the rest of the run needs it: without the inventory of every
+   * reference and the rewriter, used only while planning (at 10,000 jobs the inventory alone was
+   * ~15 MB held to the end).
+   */
+  refs: PlannedReferences;
   prepared: Prepared;
   /** Every reason not to import (blocked jobs and problems in scripts); empty when all is well. */
   refusals: { subject: string; reason: string }[];
@@ -76,12 +85,35 @@ export interface ImportPlan {
   existing: JobSummary[];
   /** Every same-name job compared with the workspace's version (src/import/change-only.ts). */
   comparisons: Map<string, Comparison>;
+  /** What the read-back and the journal keep of each staged job (staged-prints.ts); empty in a dry run. */
+  stagedPrints: Map<string, StagedPrint>;
+}
+
+/** The archive as read; emptied once the run no longer needs its bytes (ImportRun.releaseArchive). */
+export interface ArchiveHolder {
+  model?: ArchiveModel;
+}
+
+/** The archive's names only: what a run needs of it once it is planned. */
+export interface ArchiveOutline {
+  jobs: { name: string; entry: string; companions: string[] }[];
+  scripts: { name: string }[];
+  entries: { name: string }[];
+}
+
+function outlineOf(model: ArchiveModel): ArchiveOutline {
+  return {
+    jobs: model.jobs.map((j) => ({ name: j.name, entry: j.entry, companions: j.companions })),
+    scripts: model.scripts.map((s) => ({ name: s.name })),
+    entries: model.entries.map((e) => ({ name: e.name })),
+  };
 }
 
 export class ImportRun {
   readonly ctx: CommandContext;
   readonly settings: ImportSettings;
-  readonly model: ArchiveModel;
+  readonly outline: ArchiveOutline;
+  private readonly archive: ArchiveHolder;
   readonly session: Session;
   /** Local temp directory for the rewritten parts; removed by the runner. */
   readonly workDir: string;
@@ -89,14 +121,29 @@ export class ImportRun {
   readonly staging?: StagingLocation;
   plan?: ImportPlan;
 
-  constructor(init: { ctx: CommandContext; settings: ImportSettings; model: ArchiveModel; session: Session; workDir: string }) {
+  constructor(init: { ctx: CommandContext; settings: ImportSettings; archive: ArchiveHolder; session: Session; workDir: string }) {
     this.ctx = init.ctx;
     this.settings = init.settings;
-    this.model = init.model;
+    this.archive = init.archive;
+    this.outline = outlineOf(this.model);
     this.session = init.session;
     this.workDir = init.workDir;
     const profilePath = init.session.config.obsStagingPath;
     this.staging = init.settings.obsPath ?? (profilePath ? parseObsPath(profilePath) : undefined);
+  }
+
+  /** The archive as read, with every file's bytes; planning and the dry run's plan file use it. */
+  get model(): ArchiveModel {
+    if (!this.archive.model) throw new Error('the archive was used after its bytes were let go (a bug)');
+    return this.archive.model;
+  }
+
+  /**
+   * Once planned for a real import, the parts to stage are on disk: the archive's bytes (the
+   * largest thing a run holds, ~40 MB at 10,000 jobs) are let go; `outline` keeps its names.
+   */
+  releaseArchive(): void {
+    delete this.archive.model;
   }
 
   get workspace(): string | undefined {

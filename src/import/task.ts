@@ -38,14 +38,15 @@ export interface WaitOptions {
 export type WaitOutcome = { kind: 'finished'; task: SystemTaskView } | { kind: 'timed-out'; task?: SystemTaskView };
 
 /**
- * Poll at once, then with backoff (0.05 s, growing 1.5× a poll, to 5 s) until the task ends or the
- * timeout passes: a small import is reported as soon as it ends (two more polls in its first
- * 0.2 s than a 0.15 s start would make, well under the system-task limit of 10/s per user); a
- * long one costs one poll every 5 s.
+ * Poll at once, then with backoff (0.05 s, growing 1.5× a poll, to 1 s) until the task ends or
+ * the timeout passes: a small import is reported as soon as it ends, and any import is seen to
+ * end at most a second late (the next part is staged and started, or the read-back begins, that
+ * much sooner: with up to 5 s between polls, a 10,000-job restore in 4 parts lost several seconds
+ * a part), for one poll a second on a long task (the system-task limit is 10/s per user).
  */
 export async function waitForTask(source: TaskSource, taskId: string, options: WaitOptions): Promise<WaitOutcome> {
   const deadline = options.now() + options.timeoutMs;
-  const delays = backoff(50, 5000);
+  const delays = backoff(50, 1000);
   let last: SystemTaskView | undefined;
   for (;;) {
     last = await source.getSystemTask(taskId);

@@ -8,13 +8,14 @@
  */
 import { readArchive } from '../archive/model.js';
 import { compareJob, definitionsOf, type Definitions, type JobComparison } from '../compare/definitions.js';
-import { jobFingerprint } from '../compare/fingerprint.js';
+import { definitionFingerprint } from '../compare/fingerprint.js';
+import type { StagedPrint } from './staged-prints.js';
 import type { PreparedPart } from './prepare.js';
 import { namedFew } from '../output/bounded.js';
 import { applyImportEffects, importEffectsOf } from './change-only.js';
 import { clip } from '../compare/show-change.js';
 import type { ReadAhead } from './read-ahead.js';
-import { readWorkspaceDefinitions } from '../compare/read-workspace.js';
+import { forEachWorkspaceBatch } from '../compare/read-workspace.js';
 import { IMPORT_READ_LIMITS } from './limits.js';
 import type { ImportRun, VerifyResult } from './run.js';
 import type { JobOutcome } from './task.js';
@@ -28,13 +29,9 @@ async function partDefinitions(run: ImportRun, part: PreparedPart): Promise<Defi
   return applyImportEffects(definitionsOf(await readArchive(part.file, IMPORT_READ_LIMITS)), importEffectsOf(run.settings, run.planned.refs.importResources));
 }
 
-/** The fingerprint of every staged job as the import call leaves it, read one part at a time. */
-export async function stagedFingerprints(run: ImportRun): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const part of run.planned.prepared.parts) {
-    for (const [name, job] of (await partDefinitions(run, part)).jobs) out.set(name, jobFingerprint(job.json));
-  }
-  return out;
+/** The fingerprint of every staged job as the import call leaves it. */
+export function stagedFingerprints(run: ImportRun): Map<string, string> {
+  return new Map([...run.planned.stagedPrints].map(([name, p]) => [name, p.job]));
 }
 
 /** The outcomes as read back (untold jobs decided) and one check per imported job. */
@@ -46,17 +43,50 @@ export interface Verified {
 /** One job read back: its comparison with what was staged, or undefined when it is not in the workspace. */
 export type ReadBack = Map<string, JobComparison | undefined>;
 
+/** True when the job read back has exactly the staged prints (under skip: the job alone). */
+function matchesPrint(name: string, expected: StagedPrint | undefined, current: Definitions, companions: boolean): boolean {
+  const job = current.jobs.get(name);
+  if (!expected || !job || definitionFingerprint('job', job.json) !== expected.job) return false;
+  if (!companions) return true;
+  return expected.companions.every((c) => {
+    const json = (c.kind === 'script' ? current.scripts : current.resources).get(c.name);
+    return json !== undefined && definitionFingerprint(c.kind, json) === c.print;
+  });
+}
+
+/** Keep what compareJob reads of one job read back (the job and the companions it was staged with). */
+function keepForComparison(name: string, expected: StagedPrint | undefined, current: Definitions, kept: Definitions): void {
+  kept.jobs.set(name, current.jobs.get(name)!);
+  for (const c of expected?.companions ?? []) {
+    const from = c.kind === 'script' ? current.scripts : current.resources;
+    const json = from.get(c.name);
+    if (json) (c.kind === 'script' ? kept.scripts : kept.resources).set(c.name, json);
+  }
+}
+
 /**
- * Read back `names` (jobs of one part) and compare each with what that part staged. One part at a
- * time keeps memory to one part's definitions, whatever the archive's size.
+ * Read back `names` (jobs of one part) and compare each with what that part staged. Each batch is
+ * compared by fingerprints as it arrives and let go; only a job whose prints differ is kept, and
+ * compared in full (with the paths that changed) against the part's staged definitions.
  */
 export async function checkPartJobs(run: ImportRun, part: PreparedPart, names: string[], onRead?: (done: number) => void): Promise<ReadBack> {
-  const expected = await partDefinitions(run, part);
-  const current = await readWorkspaceDefinitions(run.session.dataarts, names, run.workDir, onRead && ((done) => onRead(done)));
-  const out: ReadBack = new Map();
+  const prints = run.planned.stagedPrints;
   // Under SKIP a same-name script already in the workspace is kept, so only the job is checked.
-  for (const name of names) out.set(name, current.jobs.has(name) ? compareJob(name, expected, current, { companions: run.settings.policy === 'OVERWRITE' }) : undefined);
-  return out;
+  const companions = run.settings.policy === 'OVERWRITE';
+  const found = new Map<string, JobComparison | undefined>();
+  const differing: Definitions = { jobs: new Map(), scripts: new Map(), resources: new Map() };
+  await forEachWorkspaceBatch(run.session.dataarts, { names, workDir: run.workDir }, (batch, current) => {
+    for (const name of batch) {
+      if (!current.jobs.has(name)) found.set(name, undefined);
+      else if (matchesPrint(name, prints.get(name), current, companions)) found.set(name, { name, state: 'same', changes: [] });
+      else keepForComparison(name, prints.get(name), current, differing);
+    }
+  }, onRead && ((done) => onRead(done)));
+  if (differing.jobs.size > 0) {
+    const expected = await partDefinitions(run, part);
+    for (const name of differing.jobs.keys()) found.set(name, compareJob(name, expected, differing, { companions }));
+  }
+  return new Map(names.map((name) => [name, found.get(name)]));
 }
 
 export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[]; untold: string[] }, readAhead?: ReadAhead): Promise<Verified> {
@@ -75,8 +105,11 @@ export async function verifyImport(run: ImportRun, told: { outcomes: JobOutcome[
   const read: ReadBack = new Map();
   try {
     // Parts read back while the next one imported (read-ahead.ts) are not read again.
+    // The listing runs while the parts read ahead finish.
+    const listing = session.dataarts.listAllJobs();
+    listing.catch(() => undefined);
     if (readAhead) for (const [name, cmp] of await readAhead.collect()) read.set(name, cmp);
-    const listed = new Set((await session.dataarts.listAllJobs()).map((j) => j.name));
+    const listed = new Set((await listing).map((j) => j.name));
     const wanted = new Set(toCheck.filter((n) => listed.has(n) && !read.has(n)));
     const total = wanted.size + read.size;
     progress.update(read.size, total);

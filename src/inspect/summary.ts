@@ -43,10 +43,12 @@ export function summarize(model: ArchiveModel): ArchiveSummary {
     const resources = job.companions.map((e) => baseName(e, '.resource')).filter((n): n is string => n !== undefined);
     scripts.forEach((n) => carriedScripts.add(n));
     resources.forEach((n) => carriedResources.add(n));
+    // job.json is parsed on each read (archive/model.ts): read it once.
+    const nodes = job.json.nodes;
     return {
       name: job.name,
       jobType: job.jobType,
-      nodes: Array.isArray(job.json.nodes) ? job.json.nodes.length : 0,
+      nodes: Array.isArray(nodes) ? nodes.length : 0,
       scripts,
       resources,
       missingScripts: job.scriptNames.filter((n) => !scriptNames.has(n)),

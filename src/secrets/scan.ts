@@ -97,6 +97,15 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * The secret values in an already parsed job, script or resource, for masking them where changed
+ * values are shown (`jobs diff`, the import's plan and read-back): the same rules as the scan.
+ * Callers must never print, log or write what this returns.
+ */
+export function secretValuesIn(json: unknown): string[] {
+  return [...new Set(resolve(scanJson(json)).map((r) => r.value))];
+}
+
 /** Raw hits of one file; a file that is not JSON is read as text, line by line. */
 function scanFile(text: string): Raw[] {
   let json: unknown;
@@ -105,6 +114,10 @@ function scanFile(text: string): Raw[] {
   } catch {
     return scanLines(text, 'line', 'text');
   }
+  return scanJson(json);
+}
+
+function scanJson(json: unknown): Raw[] {
   const walker = new Walker(maskedNames(json));
   if (isObject(json) && typeof json.content === 'string') {
     const { content, ...rest } = json;
