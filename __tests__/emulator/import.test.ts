@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { buildZip } from '../../src/emulator/zip.js';
+import { buildZip, readZip, ZipUnreadableError } from '../../src/emulator/zip.js';
 import { call, obsPut, waitForTask } from './helpers.js';
 
 const BUCKET = 'dataarts-staging';
@@ -199,5 +199,25 @@ describe('emulator: OBS, check-file and import', () => {
     const task = await importAndWait(emu, { path: await stage(emu, zip, 'single.zip') });
     expect(task.status).toBe('SUCCESSFUL');
     expect(emu.state.workspace('target').scripts.get('single_job_sql')!.json.content).toBe('select 2');
+  });
+});
+
+describe('the emulator reading a staged zip', () => {
+  const entries: [string, string][] = [['jobs/a/a.job', '{"name":"a"}'], ['jobs/a/s.script', 'x'.repeat(5000)], ['jobs/b/b.job', '']];
+
+  test('a plain zip from its central directory, every entry inflated and checked', async () => {
+    const files = await readZip(buildZip(entries), 1_000_000);
+    expect([...files].map(([n, d]) => [n, d.toString('utf8')])).toEqual(entries);
+  });
+
+  test('a damaged entry (CRC), an unsafe name or more than the unpacked limit is refused', async () => {
+    const damaged = buildZip(entries);
+    // The stored script's last byte (compressed by buildZip: flip a byte inside its deflate data).
+    const at = damaged.indexOf(Buffer.from('jobs/a/s.script')) + 'jobs/a/s.script'.length + 2;
+    damaged[at] = damaged[at]! ^ 0xff;
+    await expect(readZip(damaged, 1_000_000)).rejects.toBeInstanceOf(ZipUnreadableError);
+    // `../` in a name: not the plain case; yauzl, which then reads it, refuses it.
+    await expect(readZip(buildZip([['jobs/../evil.job', '{}']]), 1_000_000)).rejects.toBeInstanceOf(ZipUnreadableError);
+    await expect(readZip(buildZip(entries), 100)).rejects.toThrow(/unpacked size over 100/);
   });
 });
