@@ -1,4 +1,4 @@
-/** Zips as the service makes and reads them: export archives are built here, imports read with yauzl. */
+/** Zips as the service makes and reads them: export archives are built here; staged imports are read from memory (yauzl reads anything that is not a plain zip). */
 import yauzl from 'yauzl';
 import zlib from 'node:zlib';
 
