@@ -12,7 +12,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import { printJson, printLines } from '../output/render.js';
 import { ReleaseJournal, resumeCommand } from '../import/journal.js';
 import { openJournalSession } from '../import/journal-session.js';
-import { lockJournal } from '../import/journal-lock.js';
+import { withLockedJournal } from '../import/journal-lock.js';
 import { resumeRelease } from '../import/resume.js';
 import { printResult, resultLines } from '../import/render.js';
 
@@ -27,15 +27,8 @@ export async function runJobsImportResume(ctx: CommandContext, opts: JobsImportR
   if (opts.archive !== undefined) {
     throw new UsageError('--resume takes no ARCHIVE: the journal names what the release imported', { hint: 'Run `dataarts jobs import --resume JOURNAL` alone.' });
   }
-  const journalPath = resolve(ctx.deps.cwd, opts.journal);
-  // Read once to refuse what is not a journal (usage) before taking its lock; read again under it.
-  await ReleaseJournal.open(journalPath, ctx.deps.now);
-  const lock = await lockJournal(journalPath, { now: ctx.deps.now, warn: (m) => ctx.ui.warn(m) });
-  try {
-    return await resumeLocked(ctx, await ReleaseJournal.open(journalPath, ctx.deps.now), opts);
-  } finally {
-    await lock.release();
-  }
+  const lock = { now: ctx.deps.now, warn: (m: string) => ctx.ui.warn(m) };
+  return withLockedJournal(resolve(ctx.deps.cwd, opts.journal), lock, (journal) => resumeLocked(ctx, journal, opts));
 }
 
 async function resumeLocked(ctx: CommandContext, journal: ReleaseJournal, opts: JobsImportResumeOptions): Promise<number> {

@@ -10,7 +10,7 @@ import { ExitCode, PartialFailureError, RefusedError } from '../errors.js';
 import { printJson, printLines } from '../output/render.js';
 import { ReleaseJournal, resumeCommand, type ReleaseRecord } from '../import/journal.js';
 import { openJournalSession } from '../import/journal-session.js';
-import { lockJournal } from '../import/journal-lock.js';
+import { withLockedJournal } from '../import/journal-lock.js';
 import { handleCreated, quietContext, restoredOutcomes, restoreImportOptions, restoreRunStatus, rollbackOf, undoJournalPath } from '../import/undo.js';
 import { runJobsImport } from './jobs-import.js';
 
@@ -21,15 +21,8 @@ export interface JobsUndoOptions {
 }
 
 export async function runJobsUndo(ctx: CommandContext, opts: JobsUndoOptions): Promise<number> {
-  const journalPath = resolve(ctx.deps.cwd, opts.journal);
-  // Read once to refuse what is not a journal (usage) before taking its lock; read again under it.
-  await ReleaseJournal.open(journalPath, ctx.deps.now);
-  const lock = await lockJournal(journalPath, { now: ctx.deps.now, warn: (m) => ctx.ui.warn(m) });
-  try {
-    return await undoLocked(ctx, await ReleaseJournal.open(journalPath, ctx.deps.now), opts);
-  } finally {
-    await lock.release();
-  }
+  const lock = { now: ctx.deps.now, warn: (m: string) => ctx.ui.warn(m) };
+  return withLockedJournal(resolve(ctx.deps.cwd, opts.journal), lock, (journal) => undoLocked(ctx, journal, opts));
 }
 
 async function undoLocked(ctx: CommandContext, journal: ReleaseJournal, opts: JobsUndoOptions): Promise<number> {

@@ -22,6 +22,7 @@ import path from 'node:path';
 import { LocalFileError, RefusedError } from '../errors.js';
 import { sleep } from '../util/abort.js';
 import { processAlive } from '../util/process-alive.js';
+import { ReleaseJournal } from './journal.js';
 
 interface Holder {
   pid: number;
@@ -145,5 +146,20 @@ export async function lockJournal(journal: string, options: JournalLockOptions):
     await release();
     if (attempt >= ATTEMPTS) throw inUse(journal, journalLockPrefix(journal), undefined, host);
     await sleep(randomInt(5, 50 * attempt));
+  }
+}
+
+/**
+ * Open the journal at `journalPath` under its lock and run `use` with it (`--resume`, `jobs undo`).
+ * It is read once before the lock, so a file that is no journal is a usage error with no lock
+ * taken, and again under it: what the run before this one last wrote.
+ */
+export async function withLockedJournal<T>(journalPath: string, options: JournalLockOptions, use: (journal: ReleaseJournal) => Promise<T>): Promise<T> {
+  await ReleaseJournal.open(journalPath, options.now);
+  const lock = await lockJournal(journalPath, options);
+  try {
+    return await use(await ReleaseJournal.open(journalPath, options.now));
+  } finally {
+    await lock.release();
   }
 }
