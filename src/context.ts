@@ -16,6 +16,12 @@ export interface Deps {
   signal: AbortSignal;
   /** Undo actions (remove temp files, delete staged objects) run when the command ends abnormally. */
   cleanup: CleanupRegistry;
+  /**
+   * This run is the whole process (the bin, which also handles its signals): process-wide
+   * settings such as V8's heap flags may be tuned for the command. Not for in-process callers
+   * (tests, a nested run), whose process is not the command's to tune.
+   */
+  ownsProcess?: boolean;
 }
 
 /** Global flags (contract: "Where it connects" and "Global flags"). */

@@ -36,7 +36,7 @@ export async function run(argv: string[], partial: Partial<Deps> = {}, options: 
   // The process streams only when the caller gives none: guarding them adds listeners to
   // process.stdout/stderr, which in-process callers (tests, one module instance per test file)
   // would pile up past Node's limit of 10.
-  const deps: Deps = { ...defaultDeps(partial.signal ?? controller.signal, partial.io ?? processIO()), ...partial };
+  const deps: Deps = { ...defaultDeps(partial.signal ?? controller.signal, partial.io ?? processIO()), ...partial, ownsProcess: options.handleSignals === true };
   let interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
   const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
     if (interruptedBy) process.exit(sig === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM); // second signal: give up now

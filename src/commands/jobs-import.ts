@@ -111,7 +111,8 @@ function checkFlags(opts: JobsImportOptions, cwd: string): ImportSettings {
 export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions, open: (ctx: CommandContext) => Promise<Session> = openSession): Promise<number> {
   const settings = checkFlags(opts, ctx.deps.cwd);
   // A dry run ends with planning, whose live set only grows: V8's default pace costs less CPU there.
-  if (!settings.dryRun) keepHeapNearLiveSize();
+  // The flag is process-wide: set only when this run is the process (not a test's or a nested run).
+  if (!settings.dryRun && ctx.deps.ownsProcess) keepHeapNearLiveSize();
   const archive = await readCheckedArchive(ctx, settings);
   // TMPDIR from the run's environment (the process's in real use), so a caller can place temp files.
   const workDir = await mkdtemp(join(ctx.deps.env.TMPDIR || tmpdir(), 'dataarts-import-work-'));
