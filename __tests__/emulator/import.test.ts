@@ -210,6 +210,16 @@ describe('the emulator reading a staged zip', () => {
     expect([...files].map(([n, d]) => [n, d.toString('utf8')])).toEqual(entries);
   });
 
+  test('a name without the UTF-8 flag is CP437, as yauzl reads it', async () => {
+    const zip = buildZip([['jobs/é/é.job', '{}']]);
+    // Clear bit 11 (UTF-8) in the local and the central header.
+    for (const [sig, at] of [[0x04034b50, 6], [0x02014b50, 8]] as const) {
+      const h = zip.indexOf(Buffer.from(new Uint32Array([sig]).buffer));
+      zip.writeUInt16LE(zip.readUInt16LE(h + at) & ~0x800, h + at);
+    }
+    expect([...(await readZip(zip, 1_000_000)).keys()]).toEqual(['jobs/├⌐/├⌐.job']);
+  });
+
   test('a damaged entry (CRC), an unsafe name or more than the unpacked limit is refused', async () => {
     const damaged = buildZip(entries);
     // The stored script's last byte (compressed by buildZip: flip a byte inside its deflate data).

@@ -6,6 +6,7 @@
  * with the record, without downloading; `backups verify` and restores download and hash.
  */
 import { createHash } from 'node:crypto';
+import { digestFile } from '../util/file-digest.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { treeDigest } from '../export/archive-output.js';
@@ -19,24 +20,8 @@ import { baseName, isObsLocation, type Location } from './location.js';
 import type { Repository } from './repository.js';
 import type { Scratch } from './scratch.js';
 
-/**
- * Read through one reused 1 MiB buffer: a read stream's 64 KiB chunks made a quiet night wait
- * ~0.25 s on 256 thread-pool round trips for a 16 MB archive before its listing could start (and
- * left 16 MB of chunks for the collector).
- */
 async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  const handle = await fs.open(file, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(1024 * 1024);
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) return hash.digest('hex');
-      hash.update(buffer.subarray(0, bytesRead));
-    }
-  } finally {
-    await handle.close();
-  }
+  return (await digestFile(file, 'sha256')).digest.toString('hex');
 }
 
 /** Every regular file under `root` (entry-style names) with its bytes; symlinks and others are skipped. */

@@ -104,7 +104,7 @@ type EntryFields = Pick<yauzl.Entry, 'fileName' | 'relativeOffsetOfLocalHeader' 
 
 /**
  * The central directory's entries when the zip is plain: one end record at the very end (no
- * comment trick, no zip64 sentinel), records that fit, UTF-8 or ASCII names without `\`, a
+ * comment trick, no zip64 sentinel), records that fit, UTF-8 (flagged) or ASCII names without `\`, a
  * leading `/`, a drive letter or a `..` segment, nothing encrypted. Undefined otherwise.
  */
 function plainEntries(data: Buffer): EntryFields[] | undefined {
@@ -124,6 +124,8 @@ function plainEntries(data: Buffer): EntryFields[] | undefined {
     const uncompressedSize = data.readUInt32LE(at + 24);
     const relativeOffsetOfLocalHeader = data.readUInt32LE(at + 42);
     if ((flags & 0x1) !== 0 || next > endAt || compressedSize === 0xffffffff || uncompressedSize === 0xffffffff || relativeOffsetOfLocalHeader === 0xffffffff) return undefined;
+    // Without the UTF-8 flag (bit 11) a name is CP437, as yauzl decodes it: only ASCII reads the same.
+    if ((flags & 0x800) === 0 && data.subarray(at + 46, at + 46 + nameLength).some((b) => b >= 0x80)) return undefined;
     const fileName = data.toString('utf8', at + 46, at + 46 + nameLength);
     if (fileName === '' || fileName.includes('\\') || fileName.includes('\uFFFD') || /^\/|^[a-zA-Z]:|(^|\/)\.\.(\/|$)/.test(fileName)) return undefined;
     out.push({ fileName, relativeOffsetOfLocalHeader, compressedSize, uncompressedSize, compressionMethod: data.readUInt16LE(at + 10), crc32: data.readUInt32LE(at + 16) });
