@@ -1,15 +1,18 @@
 /**
  * Hostile or broken archives are refused by `jobs import` with exit 4, a message naming the entry
- * and the problem, and nothing sent to the service at all (no OBS PUT, no import call): issue 4
+ * and the problem, and nothing changed on the service (no OBS PUT, no import call): issue 4
  * "Done when" and issue 5 item 2, end to end through the command, plus the outside zip corpus.
+ * What the central directory shows is refused before any request; what only the entries show may
+ * come after the import's head start has begun reading the workspace (issue 17 item 6).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/cli.js';
 import { buildBomb, buildZip, buildZipWithRawNames, jobText, manyEntriesZip, scriptText, setFlagBits, setUncompressedSize } from '../archive/helpers.js';
-import { importCli, removeDir, startImportEmulator, tempDir, writeFileIn, STAGING, type Emulator } from './helpers.js';
+import { importCli, importEnv, removeDir, startImportEmulator, tempDir, writeFileIn, STAGING, type Emulator } from './helpers.js';
 
 // yauzl's own test archives, kept in the repository (see its README and LICENSE-yauzl).
 const CORPUS = fileURLToPath(new URL('../fixtures/zip-corpus', import.meta.url));
@@ -27,20 +30,25 @@ afterAll(async () => {
   await removeDir(dir);
 });
 
-async function expectRefused(file: string, mentions: RegExp, stage: 'reading' | 'planning' = 'reading'): Promise<void> {
+/** A request that only reads: a list page, a job or script shown, a batch export. */
+const isRead = (q: { method: string; path: string }) => q.method === 'GET' || (q.method === 'POST' && q.path.endsWith('/jobs/batch-export'));
+
+/**
+ * `directory`: wrong in the zip's central directory (names, kinds, counts, declared sizes), so
+ * refused before any request. `entries`: found while inflating and parsing the entries, during
+ * which the workspace may already be read (the import's head start) but nothing is changed.
+ * `planning`: refused by the plan, after reading the workspace.
+ */
+async function expectRefused(file: string, mentions: RegExp, stage: 'directory' | 'entries' | 'planning' = 'directory'): Promise<void> {
   emu.requests.length = 0;
   const r = await importCli(emu, [file, '--obs-path', STAGING, '--duplicate-policy', 'overwrite']);
   expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 4, stdout: '' });
   expect(r.stderr).toMatch(mentions);
   expect(r.stderr).not.toMatch(/internal error/);
-  if (stage === 'reading') {
-    // Refused while reading: nothing reached the service at all, not even a listing.
-    expect(emu.requests).toEqual([]);
-  } else {
-    // Refused by the plan: only reads reached the service; no upload, no import call.
-    expect(emu.requests.filter((q) => q.method !== 'GET')).toEqual([]);
-  }
+  if (stage === 'directory') expect(emu.requests).toEqual([]);
+  else expect(emu.requests.filter((q) => !isRead(q))).toEqual([]);
   expect(emu.state.importCalls).toEqual([]);
+  expect([...emu.state.buckets.get('dataarts-staging')!.keys()]).toEqual([]);
 }
 
 const ok = (name: string) => ({ name: `jobs/${name}/${name}.job`, data: jobText(name) });
@@ -56,17 +64,33 @@ describe('jobs import refuses hostile archives before any upload', () => {
     await expectRefused(await writeFileIn(dir, 'symlink.zip', await buildZip([ok('a'), { name: 'jobs/a/link.script', data: '/etc/passwd', mode: 0o120777 }])), /link/);
     await expectRefused(await writeFileIn(dir, 'dup.zip', await buildZip([ok('a'), ok('a')])), /duplicate/i);
     await expectRefused(await writeFileIn(dir, 'encrypted.zip', setFlagBits(await buildZip([ok('a')]), 1)), /encrypt/i);
-    await expectRefused(await writeFileIn(dir, 'sizes.zip', setUncompressedSize(await buildZip([ok('a')]), 10)), /a\.job|size/i);
+    await expectRefused(await writeFileIn(dir, 'sizes.zip', setUncompressedSize(await buildZip([ok('a')]), 10)), /a\.job|size/i, 'entries');
     await expectRefused(await writeFileIn(dir, 'empty.zip', await buildZip([])), /empty/i);
     await expectRefused(await writeFileIn(dir, 'utf8.zip', await buildZipWithRawNames([{ name: Buffer.from([0x6a, 0x6f, 0x62, 0xff, 0xfe, 0x2e, 0x6a, 0x6f, 0x62]), data: jobText('x') }])), /UTF-8/);
   });
 
   test('bad JSON, a name mismatch, not a zip, a truncated zip', async () => {
-    await expectRefused(await writeFileIn(dir, 'badjson.zip', await buildZip([{ name: 'jobs/a/a.job', data: '{"name": "a", nodes: [' }])), /jobs\/a\/a\.job.*JSON/);
-    await expectRefused(await writeFileIn(dir, 'mismatch.zip', await buildZip([{ name: 'jobs/a/a.job', data: jobText('b') }])), /jobs\/a\/a\.job.*"b"/);
+    await expectRefused(await writeFileIn(dir, 'badjson.zip', await buildZip([{ name: 'jobs/a/a.job', data: '{"name": "a", nodes: [' }])), /jobs\/a\/a\.job.*JSON/, 'entries');
+    await expectRefused(await writeFileIn(dir, 'mismatch.zip', await buildZip([{ name: 'jobs/a/a.job', data: jobText('b') }])), /jobs\/a\/a\.job.*"b"/, 'entries');
     await expectRefused(await writeFileIn(dir, 'notzip.zip', 'this is not a zip file\n'), /not a readable zip/);
     const whole = await buildZip([ok('a'), ok('b')]);
     await expectRefused(await writeFileIn(dir, 'truncated.zip', whole.subarray(0, Math.floor(whole.length * 0.6))), /zip/i);
+  });
+
+  test('refused while the workspace is already being read: the refusal, with or without a session; nothing asked afterwards', async () => {
+    // 300 good jobs and one that does not parse: the central directory is sound, so the workspace
+    // read starts while the entries are checked.
+    const entries = [...Array.from({ length: 300 }, (_, i) => ok(`j${String(i).padStart(3, '0')}`)), { name: 'jobs/zz/zz.job', data: '{"name": "zz", nodes: [' }];
+    const file = await writeFileIn(dir, 'late.zip', await buildZip(entries));
+    await expectRefused(file, /jobs\/zz\/zz\.job.*JSON/, 'entries');
+    const after = emu.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(emu.requests.length).toBe(after);
+    // No session can be opened (no project id): the archive's problem is still what is reported.
+    const { DATAARTS_PROJECT_ID: _projectId, ...noProject } = importEnv(emu);
+    const r = await runCli(['jobs', 'import', file, '--obs-path', STAGING], { env: noProject, cwd: dir });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/jobs\/zz\/zz\.job.*JSON/);
   });
 
   test('a zip bomb and oversize archives (zipped and unpacked), each naming the problem', async () => {
@@ -96,6 +120,6 @@ describe('jobs import refuses hostile archives before any upload', () => {
 
   const corpus = ['broken', 'encrypted'].flatMap((sub) => readdirSync(path.join(CORPUS, sub)).map((f) => path.join(CORPUS, sub, f)));
   test.each(corpus.map((f) => [path.relative(CORPUS, f), f]))('zip corpus: %s', async (_label, file) => {
-    await expectRefused(file, /./);
+    await expectRefused(file, /./, 'entries');
   });
 });

@@ -77,6 +77,19 @@ export function dependencyFileEntry(layout: ArchiveLayout, kind: 'script' | 'res
   return `${SINGLE_FOLDER[kind]}/${name}${EXTENSION[kind]}`;
 }
 
+/**
+ * The job names entry names stand for: every `.job` file, named by its file name (jobs/{job}.job,
+ * jobs/{job}/{job}.job). A model read from the same entries names exactly these jobs, or is refused.
+ */
+export function jobNamesOfEntries(names: string[]): Set<string> {
+  const jobs = new Set<string>();
+  for (const name of names) {
+    const base = path.posix.basename(name);
+    if (kindOfFileName(base) === 'job') jobs.add(base.slice(0, -EXTENSION.job.length));
+  }
+  return jobs;
+}
+
 /** Reads and checks a zip file or a directory; throws one ArchiveError listing every problem. */
 export async function readArchive(pathToZipOrDir: string, limits: ArchiveLimits = IMPORT_LIMITS): Promise<ArchiveModel> {
   // The path the user names may itself be a symlink (their choice); nothing inside it may be.

@@ -78,8 +78,7 @@ export async function forEachZipEntry(
     if (zipfile.entryCount > limits.maxEntries) {
       fail(zipPath, `archive has ${zipfile.entryCount} entries, over the limit of ${limits.maxEntries}`);
     }
-    const seenExact = new Set<string>();
-    const seenFolded = new Map<string, string>();
+    const headers = new EntryHeaders();
     let fileCount = 0;
     let unpackedTotal = 0;
     let entryIndex = 0;
@@ -91,29 +90,11 @@ export async function forEachZipEntry(
       if (entryIndex > limits.maxEntries) fail(zipPath, `more than ${limits.maxEntries} entries`);
 
       const name = decodeEntryName(entry.fileNameRaw);
-      const nameProblem = name.valid ? entryNameProblem(name.text) : 'entry name is not valid UTF-8';
-      if (nameProblem !== undefined) {
-        refusals.push({ subject: name.text, reason: nameProblem });
-        continue;
-      }
-      const problem = entryKindProblem(entry);
+      const problem = headers.problemOf(name, entry);
       if (problem !== undefined) {
         refusals.push({ subject: name.text, reason: problem });
         continue;
       }
-      const folded = name.text.normalize('NFC').toLowerCase();
-      if (seenExact.has(name.text)) {
-        refusals.push({ subject: name.text, reason: 'duplicate entry name' });
-        continue;
-      }
-      const foldedTwin = seenFolded.get(folded);
-      if (foldedTwin !== undefined) {
-        // Refused so that extracting on a case-insensitive file system can never overwrite (inferred).
-        refusals.push({ subject: name.text, reason: `duplicate of ${JSON.stringify(foldedTwin)} when case is ignored` });
-        continue;
-      }
-      seenExact.add(name.text);
-      seenFolded.set(folded, name.text);
       if (name.text.endsWith('/')) continue; // directories carry no data
 
       fileCount += 1;
@@ -132,6 +113,70 @@ export async function forEachZipEntry(
     }
     if (fileCount === 0 && refusals.length === 0) fail(zipPath, 'empty archive: no file entries');
     if (refusals.length > 0) throw archiveRefused(zipPath, refusals);
+  } finally {
+    zipfile.close();
+  }
+}
+
+/**
+ * What the central directory alone tells of each entry, in order: a name that is valid UTF-8 and
+ * safe, a plain file or directory we can read, and no duplicate (exact, or when case is ignored).
+ */
+class EntryHeaders {
+  private readonly seenExact = new Set<string>();
+  private readonly seenFolded = new Map<string, string>();
+
+  problemOf(name: { text: string; valid: boolean }, entry: YauzlTypes.Entry): string | undefined {
+    const nameProblem = name.valid ? entryNameProblem(name.text) : 'entry name is not valid UTF-8';
+    if (nameProblem !== undefined) return nameProblem;
+    const kindProblem = entryKindProblem(entry);
+    if (kindProblem !== undefined) return kindProblem;
+    if (this.seenExact.has(name.text)) return 'duplicate entry name';
+    const folded = name.text.normalize('NFC').toLowerCase();
+    const foldedTwin = this.seenFolded.get(folded);
+    // Refused so that extracting on a case-insensitive file system can never overwrite (inferred).
+    if (foldedTwin !== undefined) return `duplicate of ${JSON.stringify(foldedTwin)} when case is ignored`;
+    this.seenExact.add(name.text);
+    this.seenFolded.set(folded, name.text);
+    return undefined;
+  }
+}
+
+/**
+ * The entry names of a zip whose central directory passes every check that needs no inflating
+ * (entry count, names, kinds, duplicates, declared sizes and ratios within the limits); undefined
+ * for anything else, including a file that cannot be read: the full read (forEachZipEntry) is
+ * what judges and reports. Reads only the central directory, not the entries' data, so an import
+ * can start reading the workspace while the entries are still being inflated and checked.
+ */
+export async function zipEntryNamesIfPlausible(zipPath: string, limits: ArchiveLimits): Promise<string[] | undefined> {
+  const info = await stat(zipPath).catch(() => undefined);
+  if (!info?.isFile() || info.size > limits.maxZipBytes) return undefined;
+  const yauzl = requireCjs('yauzl') as typeof YauzlTypes;
+  const zipfile = await openZip(yauzl, zipPath, undefined).catch(() => undefined);
+  if (!zipfile) return undefined;
+  let zipError: Error | undefined;
+  zipfile.on('error', (err: Error) => {
+    zipError ??= err;
+  });
+  try {
+    if (zipfile.entryCount > limits.maxEntries) return undefined;
+    const headers = new EntryHeaders();
+    const names: string[] = [];
+    let declared = 0;
+    for (;;) {
+      const entry = await nextEntry(zipfile, () => zipError).catch(() => undefined);
+      if (entry === undefined) return undefined;
+      if (entry === null) break;
+      const name = decodeEntryName(entry.fileNameRaw);
+      if (headers.problemOf(name, entry) !== undefined) return undefined;
+      if (name.text.endsWith('/')) continue;
+      declared += entry.uncompressedSize;
+      const ratioCap = Math.max(RATIO_CHECK_MIN_BYTES, Math.max(entry.compressedSize, 1) * limits.maxCompressionRatio);
+      if (entry.uncompressedSize > Math.min(limits.maxEntryBytes, ratioCap) || declared > limits.maxUnpackedBytes) return undefined;
+      names.push(name.text);
+    }
+    return names.length > 0 ? names : undefined;
   } finally {
     zipfile.close();
   }

@@ -14,9 +14,9 @@ import { normalizeTimeZone } from '../archive/timezone.js';
 import { openSession, type Session } from '../api/session.js';
 import { parseObsPath } from '../api/obs.js';
 import { parseJobParams, parseParams } from '../import/params.js';
-import { ImportRun, type ImportSettings } from '../import/run.js';
-import { readCheckedArchive } from '../import/archive-read.js';
-import { planAgainstWorkspace } from '../import/planning.js';
+import { ImportRun, type ArchiveHolder, type ImportSettings } from '../import/run.js';
+import { checkOutputsFirst, jobNamesAhead, readCheckedArchive } from '../import/archive-read.js';
+import { planAgainstWorkspace, startWorkspaceRead, type WorkspaceRead } from '../import/planning.js';
 import { stopRunningJobs } from '../import/stop.js';
 import { importParts } from '../import/parts.js';
 import { logPlan, printDryRun, printNoWait, printNothingToImport, printResult } from '../import/render.js';
@@ -113,17 +113,18 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   // A dry run ends with planning, whose live set only grows: V8's default pace costs less CPU there.
   // The flag is process-wide: set only when this run is the process (not a test's or a nested run).
   if (!settings.dryRun && ctx.deps.ownsProcess) keepHeapNearLiveSize();
-  const archive = await readCheckedArchive(ctx, settings);
+  await checkOutputsFirst(ctx, settings);
+  const ahead = await jobNamesAhead(settings);
   // TMPDIR from the run's environment (the process's in real use), so a caller can place temp files.
   const workDir = await mkdtemp(join(ctx.deps.env.TMPDIR || tmpdir(), 'dataarts-import-work-'));
   const releaseWorkDir = ctx.deps.cleanup.add(() => rm(workDir, { recursive: true, force: true }));
   try {
-    const session = await open(ctx);
+    const { archive, session, early } = await readArchiveAndOpen({ ctx, settings, open, workDir }, ahead);
     // The run holds the archive from here, and lets its bytes go once the parts are written.
     const run = new ImportRun({ ctx, settings, archive, session, workDir });
     const release: { journal?: ReleaseJournal; lock?: JournalLock } = {};
     try {
-      return await importRun(run, release);
+      return await importRun(run, release, early);
     } catch (err) {
       // Settle while the session is still open (run()'s cleanup would come after close()).
       if (release.journal) await settleAfterFailure(run, release.journal, err);
@@ -138,15 +139,67 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   }
 }
 
-/** The steps in order; the runner records what each returns in the journal before the next. */
-async function importRun(run: ImportRun, release: { journal?: ReleaseJournal; lock?: JournalLock }): Promise<number> {
-  const { settings, ctx } = run;
-  if (!run.staging && !settings.dryRun) {
-    throw new UsageError('no OBS location to stage the archive in', {
-      hint: 'Give --obs-path obs://BUCKET/PREFIX/ or set obsStagingPath in the profile of the config file.',
-    });
+/** A real import needs somewhere to stage: --obs-path, or the profile's obsStagingPath. */
+function checkStagingGiven(settings: ImportSettings, session: Session): void {
+  if (settings.dryRun || settings.obsPath || session.config.obsStagingPath) return;
+  throw new UsageError('no OBS location to stage the archive in', {
+    hint: 'Give --obs-path obs://BUCKET/PREFIX/ or set obsStagingPath in the profile of the config file.',
+  });
+}
+
+/**
+ * The archive read and checked, and the session opened. When the archive's central directory
+ * already named its jobs (`ahead`), the workspace is listed and its versions of those jobs
+ * exported meanwhile, while the entries are inflated and checked: reads only, which the plan then
+ * uses. If the archive is refused all the same, they are abandoned, the session is closed and
+ * the archive's refusal is what the user sees, as without the head start.
+ */
+async function readArchiveAndOpen(
+  env: { ctx: CommandContext; settings: ImportSettings; open: (ctx: CommandContext) => Promise<Session>; workDir: string },
+  ahead: Set<string> | undefined,
+): Promise<{ archive: ArchiveHolder; session: Session; early?: WorkspaceRead }> {
+  const { ctx, settings, open, workDir } = env;
+  if (!ahead) {
+    const archive = await readCheckedArchive(ctx, settings);
+    const session = await open(ctx);
+    try {
+      checkStagingGiven(settings, session);
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
+    return { archive, session };
   }
-  run.plan = await planAgainstWorkspace(run);
+  const reading = readCheckedArchive(ctx, settings);
+  const opening = open(ctx);
+  let early: WorkspaceRead | undefined;
+  let refused = false;
+  const started = opening.then((session) => {
+    checkStagingGiven(settings, session);
+    // The archive may have been refused before the session was open: then nothing is asked.
+    if (!refused) early = startWorkspaceRead({ ctx, dataarts: session.dataarts, workDir }, ahead);
+  });
+  // Each is awaited below; these only keep a rejection that comes second from being unhandled.
+  reading.catch(() => undefined);
+  started.catch(() => undefined);
+  try {
+    const archive = await reading;
+    await started;
+    return { archive, session: await opening, ...(early ? { early } : {}) };
+  } catch (err) {
+    refused = true;
+    await started.catch(() => undefined);
+    await early?.abandon();
+    await (await opening.catch(() => undefined))?.close();
+    // The archive's own problem comes first, as it would have without the head start.
+    throw (await reading.then(() => undefined, (e: unknown) => e)) ?? err;
+  }
+}
+
+/** The steps in order; the runner records what each returns in the journal before the next. */
+async function importRun(run: ImportRun, release: { journal?: ReleaseJournal; lock?: JournalLock }, early?: WorkspaceRead): Promise<number> {
+  const { settings, ctx } = run;
+  run.plan = await planAgainstWorkspace(run, early);
   if (settings.savedPlan) checkPlanStillHolds(run, settings.savedPlan);
   if (settings.dryRun) {
     await checkStagingBucket(run);

@@ -4,6 +4,8 @@
  * collected in `refusals`; nothing here changes the service.
  */
 import type { Refusal } from '../errors.js';
+import type { CommandContext } from '../context.js';
+import type { DataArtsClient, JobSummary } from '../api/dataarts.js';
 import { ApiError } from '../api/errors.js';
 import { listAllJobsShowingProgress } from '../api/listing.js';
 import { planReferences, resolveEnvironmentMap, type ReferencePlan } from '../refs/index.js';
@@ -17,20 +19,48 @@ import { prepareParts } from './prepare.js';
 import { stagedPrintsOf, type StagedPrint } from './staged-prints.js';
 import type { ImportRun, ImportPlan } from './run.js';
 
-export async function planAgainstWorkspace(run: ImportRun): Promise<ImportPlan> {
+/**
+ * The workspace listed and its versions of `names` exported for comparison (reads only), started
+ * before planning: from the first list page on, and by the runner while the archive's entries are
+ * still being checked when its central directory already named its jobs.
+ */
+export interface WorkspaceRead {
+  existing: Promise<JobSummary[]>;
+  reading: ReturnType<typeof readForComparison>;
+  /** No further page or export is asked for; resolves once the listing has stopped. */
+  abandon(): Promise<void>;
+}
+
+export function startWorkspaceRead(env: { ctx: CommandContext; dataarts: DataArtsClient; workDir: string }, names: Set<string>): WorkspaceRead {
+  const reading = readForComparison({ ctx: env.ctx, client: env.dataarts, workDir: env.workDir });
+  let abandoned = false;
+  const existing = listAllJobsShowingProgress(env.ctx, env.dataarts, (page) => {
+    // Thrown into the listing: it asks for no further page.
+    if (abandoned) throw new Error('workspace listing abandoned');
+    for (const j of page) if (names.has(j.name)) reading.add(j.name);
+  });
+  existing.catch(() => reading.abandon());
+  return {
+    existing,
+    reading,
+    abandon: async () => {
+      abandoned = true;
+      reading.abandon();
+      await existing.catch(() => undefined);
+    },
+  };
+}
+
+export async function planAgainstWorkspace(run: ImportRun, early?: WorkspaceRead): Promise<ImportPlan> {
   const { dataarts } = run.session;
   const { settings, model } = run;
   // The workspace's versions of same-name jobs are exported from the first list page on, while
   // the rest is listed and the archive rewritten and parsed.
   const inArchive = new Set(model.jobs.map((j) => j.name));
-  const reading = readForComparison({ ctx: run.ctx, client: dataarts, workDir: run.workDir });
-  const existing = await listAllJobsShowingProgress(run.ctx, dataarts, (page) => {
-    for (const j of page) if (inArchive.has(j.name)) reading.add(j.name);
-  }).catch((err: unknown) => {
-    reading.abandon();
-    throw err;
-  });
+  const { reading, existing: listing } = early ?? startWorkspaceRead({ ctx: run.ctx, dataarts, workDir: run.workDir }, inArchive);
+  const existing = await listing;
   const listed = new Set(existing.map((j) => j.name));
+  // Every listed job of the archive, whichever names the read was started with.
   for (const name of listed) if (inArchive.has(name)) reading.add(name);
   const refs = await referencePlan(run).catch((err: unknown) => {
     reading.abandon();

@@ -40,7 +40,7 @@ async function fileSha256(file: string): Promise<string | null> {
 }
 
 /** An existing --plan-out PATH is replaced only when it is a plan this tool wrote (checked before any request). */
-async function checkPlanOutPath(target: string): Promise<void> {
+export async function checkPlanOutPath(target: string): Promise<void> {
   if (!(await pathExists(target))) return;
   const text = await readFile(target, 'utf8').catch(() => '');
   let format: unknown;
@@ -98,14 +98,8 @@ export async function loadSavedPlan(file: string, explicitFlags: string[]): Prom
   return plan;
 }
 
-/** Before any request: the --plan-out path is free (or a plan), and a --plan's archive is the planned one. */
-export async function checkPlanFiles(settings: { planOut?: string; savedPlan?: SavedPlan }, model: ArchiveModel): Promise<void> {
-  if (settings.planOut !== undefined) await checkPlanOutPath(settings.planOut);
-  if (settings.savedPlan !== undefined) await checkPlannedArchive(settings.savedPlan, model);
-}
-
-/** The archive must be the one planned: same file bytes, same entries. */
-async function checkPlannedArchive(plan: SavedPlan, model: ArchiveModel): Promise<void> {
+/** Before any request: a --plan's archive must be the one planned: same file bytes, same entries. */
+export async function checkPlannedArchive(plan: SavedPlan, model: ArchiveModel): Promise<void> {
   const fileNow = await fileSha256(plan.archive.path);
   const entriesNow = entriesSha256(model);
   if ((plan.archive.sha256 !== null && fileNow !== plan.archive.sha256) || entriesNow !== plan.archive.entriesSha256) {
