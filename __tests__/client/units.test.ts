@@ -167,52 +167,28 @@ describe('undici, loaded lean', () => {
 });
 
 describe('pacing at the documented rate', () => {
-  /** A pacer on a clock of its own: sleeping moves the clock; every start is recorded. */
-  async function pacedStarts(calls: number, opts: { throttleAfter?: number; lateMs?: number } = {}): Promise<number[]> {
+  /** A pacer on a clock of its own: sleeping moves the clock (plus `lateMs`, a busy event loop). */
+  async function pacedStarts(calls: number, lateMs = 0): Promise<number[]> {
     let clock = 0;
-    const pacer = new Pacer({ maxConcurrent: 1000, now: () => clock, sleep: async (ms) => void (clock += ms + (opts.lateMs ?? 0)) });
+    const pacer = new Pacer({ maxConcurrent: 1000, now: () => clock, sleep: async (ms) => void (clock += ms + lateMs) });
     const starts: number[] = [];
     for (let i = 0; i < calls; i++) {
       const release = await pacer.acquire('dlf10', undefined, 'batch-export');
       starts.push(clock);
-      if (i + 1 === opts.throttleAfter) pacer.throttled('dlf10', 'batch-export');
       release();
     }
     return starts;
   }
-  const windowMs = 1000 / RATE_SAFETY;
+  const interval = 1000 / (10 * RATE_SAFETY);
 
-  test('a burst of 10, then each call once the 10th before it is a window old: never 11 in a window', async () => {
+  test('evenly spaced at 95 % of 10/s, no burst: never 11 starts in a second', async () => {
     const starts = await pacedStarts(25);
-    expect(starts.slice(0, 10)).toEqual(Array(10).fill(0));
-    expect(starts[10]).toBeCloseTo(windowMs, 6);
-    expect(starts[20]).toBeCloseTo(2 * windowMs, 6);
-    for (let i = 10; i < starts.length; i++) expect(starts[i]! - starts[i - 10]!).toBeGreaterThanOrEqual(windowMs - 1e-9);
-    // 25 batch exports: the last starts 2.1 s in, where an even spacing started it 2.5 s in.
-    expect(starts[24]).toBeCloseTo(2 * windowMs, 6);
-  });
-
-  test('after a 429 the API is spaced evenly (1 / 9.5 s apart) for the rest of the run', async () => {
-    const starts = await pacedStarts(15, { throttleAfter: 3 });
-    for (let i = 4; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeCloseTo(windowMs / 10, 6);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeCloseTo(interval, 6);
+    for (let i = 10; i < starts.length; i++) expect(starts[i]! - starts[i - 10]!).toBeGreaterThan(1000);
   });
 
   test('a timer that fires late delays the next call, never lets two through together', async () => {
-    // Every sleep overshoots by 300 ms (a busy event loop).
-    const starts = await pacedStarts(40, { lateMs: 300 });
-    for (let i = 10; i < starts.length; i++) expect(starts[i]! - starts[i - 10]!).toBeGreaterThanOrEqual(windowMs - 1e-9);
-  });
-
-  test('concurrent callers start in arrival order, each API on its own', async () => {
-    const pacer = new Pacer({ maxConcurrent: 1000, rates: { dlf10: 1000 } });
-    const order: string[] = [];
-    await Promise.all(Array.from({ length: 30 }, async (_, i) => {
-      (await pacer.acquire('dlf10', undefined, i % 2 ? 'a' : 'b'))();
-      order.push(`${i % 2 ? 'a' : 'b'}${i}`);
-    }));
-    for (const api of ['a', 'b']) {
-      const mine = order.filter((o) => o.startsWith(api)).map((o) => Number(o.slice(1)));
-      expect(mine).toEqual([...mine].sort((x, y) => x - y));
-    }
+    const starts = await pacedStarts(40, 300);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(interval - 1e-9);
   });
 });

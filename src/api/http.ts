@@ -290,7 +290,6 @@ export class HttpClient {
       const status = res.statusCode;
       const errorContext: ErrorContext = { status, body: parsed, requestId, method: req.method, url, authKind: req.authKind };
       if (isRetryableStatus(status)) {
-        if (status === 429) this.deps.pacer.throttled(req.apiClass, req.api);
         const said = [parsed.errorCode, parsed.errorMsg].filter(Boolean).join(' ');
         return {
           retryReason: redactText(`HTTP ${status}${said ? ` ${said}` : ''}${requestId ? ` (request id ${requestId})` : ''}`),

@@ -33,6 +33,8 @@ export class WorkspaceBatchReader {
   private done = 0;
   private batches = 0;
   private onProgress?: (done: number, total: number) => void;
+  /** end() was called: the names are all known, a part batch may go. */
+  private ended = false;
 
   constructor(private readonly client: BatchExporter, private readonly workDir: string, private readonly onBatch: OnBatch) {}
 
@@ -62,20 +64,26 @@ export class WorkspaceBatchReader {
   }
 
   async end(): Promise<void> {
-    this.flush();
+    this.ended = true;
+    this.flush(true);
     while (this.running.size > 0) await Promise.race(this.running);
     if (this.failure) throw this.failure.err;
   }
 
-  private flush(): void {
-    if (this.pending.length > 0) this.queue.push(this.pending.splice(0));
+  /**
+   * Queue the pending names as a batch when there are a batch's worth (or at the end), then start
+   * what the concurrency allows. Never a part batch before the end: each call counts against the
+   * rate limit, so 2,500 names take exactly 25 calls.
+   */
+  private flush(final = false): void {
+    if (this.pending.length >= BATCH_SIZE || (final && this.pending.length > 0)) this.queue.push(this.pending.splice(0));
     while (!this.failure && this.running.size < CONCURRENCY && this.queue.length > 0) {
       const batch = this.queue.shift()!;
       const run: Promise<void> = this.read(batch, this.batches++)
         .catch((err: unknown) => void (this.failure ??= { err }))
         .finally(() => {
           this.running.delete(run);
-          this.flush();
+          this.flush(this.ended);
         });
       this.running.add(run);
     }
