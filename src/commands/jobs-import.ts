@@ -143,10 +143,14 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
 /** The steps in order; the runner records what each returns in the journal before the next. */
 async function importRun(run: ImportRun, release: { journal?: ReleaseJournal; lock?: JournalLock }, early?: WorkspaceRead): Promise<number> {
   const { settings, ctx } = run;
+  // A dry run's bucket check (one HEAD) goes while planning: its answer is awaited only after
+  // the plan, so a refusal of the plan still comes first.
+  const bucketChecked = settings.dryRun ? checkStagingBucket(run) : undefined;
+  bucketChecked?.catch(() => undefined);
   run.plan = await planAgainstWorkspace(run, early);
   if (settings.savedPlan) checkPlanStillHolds(run, settings.savedPlan);
   if (settings.dryRun) {
-    await checkStagingBucket(run);
+    await bucketChecked;
     return printDryRun(run);
   }
   // The parts to stage are written: the archive's bytes are not needed any more.
