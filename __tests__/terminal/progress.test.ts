@@ -68,7 +68,10 @@ describe('on a terminal', () => {
     t = 4000;
     p.update(1200, 3000);
     t = 9000; // no update: the elapsed time must still move on screen
-    await new Promise((r) => setTimeout(r, 1300));
+    // The redraw comes from a one-second timer: wait for it (a loaded machine fires it late), not
+    // for a fixed time.
+    const redrawn = 'Exporting jobs 1200/3000 (40%) · 133/s · 9s elapsed · ETA 13s';
+    for (let waited = 0; !text().includes(redrawn) && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     p.stop();
     const out = text();
     expect(out).toContain('Exporting jobs 1200/3000 (40%) · 300/s · 4s elapsed · ETA 6s');
