@@ -107,8 +107,11 @@ export async function readArchive(pathToZipOrDir: string, limits: ArchiveLimits 
     files = await readZipEntries(pathToZipOrDir, limits);
     zipBytes = info.size;
   }
-  return buildModel(pathToZipOrDir, files, zipBytes);
+  return drainYielding(modelSteps(pathToZipOrDir, files, zipBytes));
 }
+
+/** Files parsed between two yields to the event loop while an archive is read (readArchive). */
+const FILES_PER_STEP = 100;
 
 /**
  * The raw entries of a zip file or a directory (same checks as readArchive, no parsing), with the
@@ -130,6 +133,28 @@ export async function readArchiveEntries(pathToZipOrDir: string, limits: Archive
 
 /** Builds the model from already-read entries (exposed for callers that hold entries in memory). */
 export function buildModel(source: string, files: ZipEntryData[], zipBytes?: number): ArchiveModel {
+  const steps = modelSteps(source, files, zipBytes);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The model built a step at a time, each step FILES_PER_STEP files parsed, with the event loop let
+ * run in between: at 2,500 jobs the parse is a few hundred milliseconds, and an import reading the
+ * workspace meanwhile (its head start) must be able to start its paced calls on time.
+ */
+async function drainYielding(steps: Generator<void, ArchiveModel>): Promise<ArchiveModel> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function* modelSteps(source: string, files: ZipEntryData[], zipBytes?: number): Generator<void, ArchiveModel> {
+  let parsed = 0;
   const problems: Refusal[] = [];
   const problem = (subject: string, reason: string) => problems.push({ subject, reason });
   const sorted = files.slice().sort((a, b) => compareEntryNames(a.name, b.name));
@@ -155,6 +180,7 @@ export function buildModel(source: string, files: ZipEntryData[], zipBytes?: num
   };
 
   for (const file of sorted) {
+    if (++parsed % FILES_PER_STEP === 0) yield;
     const segments = file.name.split('/');
     if (layout === 'batch') {
       if (segments[0] !== 'jobs') { problem(file.name, 'unexpected entry outside jobs/ in a batch-layout archive'); continue; }
@@ -177,6 +203,11 @@ export function buildModel(source: string, files: ZipEntryData[], zipBytes?: num
   }
 
   for (const [folder, folderFiles] of jobFolders) {
+    parsed += folderFiles.length;
+    if (parsed >= FILES_PER_STEP) {
+      parsed = 0;
+      yield;
+    }
     const jobEntry = `jobs/${folder}/${folder}.job`;
     if (!folderFiles.some((f) => f.name === jobEntry)) problem(`jobs/${folder}/`, `job folder has no ${folder}.job`);
     const companions: string[] = [];

@@ -110,6 +110,8 @@ export async function forEachZipEntry(
       });
       unpackedTotal += data.length;
       if (refusals.length === 0) await onEntry(name.text, data);
+      // Inflating in memory never waits on I/O: let timers and sockets run now and then.
+      if (entryIndex % ENTRIES_PER_STEP === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     if (fileCount === 0 && refusals.length === 0) fail(zipPath, 'empty archive: no file entries');
     if (refusals.length > 0) throw archiveRefused(zipPath, refusals);
@@ -195,6 +197,9 @@ function archiveRefused(zipPath: string, refusals: Refusal[]): ArchiveError {
     hint: 'fix or re-create the archive; nothing was imported or changed',
   });
 }
+
+/** Entries inflated between two yields to the event loop (an import reads the workspace meanwhile). */
+const ENTRIES_PER_STEP = 64;
 
 /** Zip files up to this size are read into memory whole by default (the import cap is 10 MiB). */
 const IN_MEMORY_MAX_BYTES = 64 * 1024 * 1024;
