@@ -1,5 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runCli } from './helpers/cli.js';
 import { VERSION } from '../src/version.js';
 
@@ -10,6 +12,13 @@ describe('cli basics', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(pkg.version);
     expect(VERSION).toBe(pkg.version);
+  });
+
+  test('as its own process (bin, V8 tuned for one command): the version and nothing else, on either stream', () => {
+    // An unknown V8 flag would make V8 print "unrecognized flag" (src/cli/process-tuning.ts).
+    const bin = fileURLToPath(new URL('../bin/dataarts.js', import.meta.url));
+    const r = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: `${VERSION}\n`, stderr: '' });
   });
 
   test('--help exits 0 and lists the jobs command', async () => {

@@ -48,3 +48,27 @@ process.stdout.write(
   `startup: node -e 0 median ${bareMs.toFixed(1)} ms; dataarts --version median ${cliMs.toFixed(1)} ms; ` +
     `ratio ${ratio.toFixed(2)}x (target <= ${TARGET}x, ${ratio <= TARGET ? 'met' : 'NOT met'}; ${RUNS} runs each)\n`,
 );
+
+// A networked command from start to exit: `jobs list --json` of 20 jobs against the emulator (in
+// this process, so the child is timed alone). Its first request compiles undici's HTTP parser
+// (WebAssembly): dataarts asks V8 for its baseline compiler there (src/cli/process-tuning.ts).
+const { startEmulator } = await import(path.join(root, 'dist', 'emulator', 'index.js'));
+const { connectionInfo } = await import(path.join(root, 'dist', 'emulator', 'cli.js'));
+const { spawn } = await import('node:child_process');
+const emu = await startEmulator({ port: 0, seedJobs: 20 });
+try {
+  const env = { ...process.env, ...connectionInfo(emu).env };
+  const listOnce = () => new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, [bin, 'jobs', 'list', '--json'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`jobs list exited ${code}: ${stderr}`))));
+  });
+  await listOnce();
+  const lists = [];
+  for (let i = 0; i < Math.min(RUNS, 10); i++) lists.push(await listOnce());
+  process.stdout.write(`first request: dataarts jobs list --json (20 jobs, emulator) median ${median(lists).toFixed(1)} ms over ${lists.length} runs\n`);
+} finally {
+  await emu.close();
+}

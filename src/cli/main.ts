@@ -13,6 +13,7 @@ import { DataartsError, ExitCode, UsageError, exitCodeFor, InterruptedError, asL
 import { hasJsonDocument, printJson } from '../output/render.js';
 import { redactText } from '../auth/redact.js';
 import { colorLevel, loadChalk, stylesFor } from '../output/ui.js';
+import { tuneForOneCommand } from './process-tuning.js';
 
 export interface RunOptions {
   /** Install SIGINT/SIGTERM handlers (only the real process does). */
@@ -46,6 +47,7 @@ export async function run(argv: string[], partial: Partial<Deps> = {}, options: 
   const sigint = () => onSignal('SIGINT');
   const sigterm = () => onSignal('SIGTERM');
   if (options.handleSignals) {
+    tuneForOneCommand();
     process.on('SIGINT', sigint);
     process.on('SIGTERM', sigterm);
   }
