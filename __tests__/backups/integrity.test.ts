@@ -159,7 +159,7 @@ describe.each([LOCAL, OBS])('$kind repository', (repo) => {
     const ctx = makeContext({ cwd: dir, env: emulatorEnv(emu) });
     const access = openBackupAccess(ctx);
     const stateFile = repo.kind === 'local' ? path.join(dir, name, 'state.json') : `obs://${BUCKET}/${name}/state.json`;
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dead = spawnSync('true').pid!;
     const staleLock = JSON.stringify({ pid: dead, host: os.hostname(), startedAt: '2026-11-01T00:00:00.000Z', token: 'dead' });
     try {
       for (let round = 0; round < 6; round++) {
@@ -226,7 +226,7 @@ describe('local files', () => {
   test('what a killed run left (its placeholder, its staging directory) is removed by the next run; --keep counts only complete archives', async () => {
     const d = path.join(dir, 'killed');
     await fs.mkdir(d);
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dead = spawnSync('true').pid!;
     const mark = JSON.stringify({ pid: dead, host: os.hostname() });
     const placeholder = path.join(d, 'dataarts-workspace-default-20200101T000000Z.zip');
     await fs.writeFile(placeholder, `dataarts placeholder ${mark}\n`);

@@ -58,7 +58,7 @@ describe('{state-file}.lock', () => {
   }, 60_000);
 
   test('a lock left by a dead process is taken over with a warning', async () => {
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dead = spawnSync('true').pid!;
     await fs.writeFile(path.join(dir, 'state.json.lock'), JSON.stringify({ pid: dead, host: os.hostname(), startedAt: '2026-11-01T00:00:00.000Z', token: 'x' }));
     const r = await cli(emu, ['jobs', 'export-workspace', '--state-file', 'state.json', '-o', 'out/'], dir);
     expect(r.code).toBe(0);

@@ -150,7 +150,7 @@ describe('one process at a time per journal', () => {
       const r = await importCli(emu, [zip, ...RELEASE_ARGS, '--journal', 'release.json'], { cwd });
       expect(r.code).toBe(0);
       const journal = path.join(cwd, 'release.json');
-      const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+      const gone = spawnSync('true').pid!;
       await writeFile(`${journal}.lock.killed`, JSON.stringify({ pid: gone, host: hostname(), since: '2026-12-01T00:00:00.000Z', held: true }));
       const taken = await runCli(['jobs', 'import', '--resume', journal], { env: importEnv(emu), cwd });
       expect(taken.code).toBe(0);

@@ -142,7 +142,7 @@ describe('the release journal lock', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dataarts-journal-lock-'));
     try {
       const journal = join(dir, 'release.json');
-      const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+      const gone = spawnSync('true').pid!;
       const options = { now: () => new Date(), warn: () => {} };
       for (let round = 0; round < 40; round++) {
         await writeFile(`${journal}.lock.killed`, JSON.stringify({ pid: gone, host: hostname(), since: '2026-12-01T00:00:00.000Z', held: true }));
