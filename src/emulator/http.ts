@@ -29,6 +29,8 @@ export interface Exchange {
   search: string;
   query: URLSearchParams;
   body: Buffer;
+  /** When the request's headers were read (ms since the epoch): what the rate limit counts. */
+  arrivedAt: number;
   /** Filled in for the request log. */
   log: { workspace?: string; errorCode?: string; authKind: 'aksk' | 'token' | 'obs' | 'none'; body?: unknown };
 }

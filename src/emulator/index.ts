@@ -235,7 +235,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const ws = state.workspaces.get(wsId);
     if (!ws) throw new HttpError(400, 'DLF.0819', `The workspace ID does not exist: ${wsId}`);
     if (rateLimits) {
-      const exceeded = limiter.admit(user, r.api, Date.now());
+      const exceeded = limiter.admit(user, r.api, ex.arrivedAt);
       if (exceeded !== undefined) throw new HttpError(429, RATE_LIMIT_CODE, rateLimitMessage(exceeded), true);
     }
     const ctx: DlfContext = { ex, state, ws, user, projectId: credentials.projectId, listPageCap, listOffset, lockFields, later, truncate: fault === 'truncate', listCache };
@@ -243,6 +243,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // When the request arrived (its headers were read): what a gateway's rate limit counts, before
+    // this server spends any time on the body, the added latency or other requests' work.
+    const arrivedAt = Date.now();
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const wirePath = q < 0 ? rawUrl : rawUrl.slice(0, q);
@@ -259,6 +262,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       search,
       query: new URLSearchParams(search),
       body: body === 'too-large' ? Buffer.alloc(0) : body,
+      arrivedAt,
       log: { authKind: 'none' },
     };
     const started = Date.now();
