@@ -140,7 +140,13 @@ export function readForComparison(env: { ctx: CommandContext; client: BatchExpor
     abandon: () => reader.abandon(),
     async compareWith(want) {
       wanted = want;
-      for (const w of waiting.splice(0)) compareBatch(w.batch, w.current, want);
+      // The batches that came in while the archive was parsed, one at a time with the event loop
+      // let run in between: all at once they held it ~0.2 s while paced exports were due.
+      while (waiting.length > 0) {
+        const w = waiting.shift()!;
+        compareBatch(w.batch, w.current, want);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       if (names.size > 0) {
         const progress = await env.ctx.ui.progress('Comparing with the workspace');
         try {

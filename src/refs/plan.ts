@@ -9,7 +9,7 @@
  * Maps are applied once, not chained: with a→b and b→c, a becomes b.
  */
 import { MAP_KINDS, type EnvironmentMap, type MapKind } from '../config/types.js';
-import { inventory } from './inventory.js';
+import { inventoryYielding } from './inventory.js';
 import { CHECKED_KINDS, REBIND_TYPES, connectionRebindType } from './kinds.js';
 import { buildEntryRewriter, type PlannedEdit } from './rewrite.js';
 import type { ImportResource, Reference, ReferenceKind, ReferencePlan, ReferenceProblem, ReferenceSource, Substitution } from './types.js';
@@ -174,7 +174,7 @@ function plannedEdits(references: Reference[], map: EnvironmentMap): PlannedEdit
 
 export async function planReferences(input: PlanInput): Promise<ReferencePlan> {
   const { model, map, connections } = input;
-  const references = inventory(model);
+  const references = await inventoryYielding(model);
   const substitutions = substitutionsOf(references, map);
   const checked = connections === undefined ? { problems: [], missing: [] } : missingConnections(references, map, connections);
   return {
