@@ -15,6 +15,7 @@ import type * as YauzlTypes from 'yauzl';
 import { ArchiveError, LocalFileError, type Refusal } from '../errors.js';
 import { RATIO_CHECK_MIN_BYTES, type ArchiveLimits } from './limits.js';
 import { entryNameProblem } from './safe-path.js';
+import { centralDirectoryOf, type CentralEntry } from './central-directory.js';
 
 // yauzl is CommonJS and costs ~50 ms to load: load it only when an archive is read.
 const requireCjs = createRequire(import.meta.url);
@@ -128,7 +129,7 @@ class EntryHeaders {
   private readonly seenExact = new Set<string>();
   private readonly seenFolded = new Map<string, string>();
 
-  problemOf(name: { text: string; valid: boolean }, entry: YauzlTypes.Entry): string | undefined {
+  problemOf(name: { text: string; valid: boolean }, entry: EntryKind): string | undefined {
     const nameProblem = name.valid ? entryNameProblem(name.text) : 'entry name is not valid UTF-8';
     if (nameProblem !== undefined) return nameProblem;
     const kindProblem = entryKindProblem(entry);
@@ -154,37 +155,22 @@ class EntryHeaders {
 export async function zipEntryNamesIfPlausible(zipPath: string, limits: ArchiveLimits): Promise<string[] | undefined> {
   const info = await stat(zipPath).catch(() => undefined);
   if (!info?.isFile() || info.size > limits.maxZipBytes) return undefined;
-  const yauzl = requireCjs('yauzl') as typeof YauzlTypes;
-  // Read whole (at most maxZipBytes): through the file, yauzl makes one read call per entry,
-  // which took ~0.5 s for 3,300 entries.
   const whole = await readFile(zipPath).catch(() => undefined);
-  const zipfile = whole && await openZip(yauzl, zipPath, whole).catch(() => undefined);
-  if (!zipfile) return undefined;
-  let zipError: Error | undefined;
-  zipfile.on('error', (err: Error) => {
-    zipError ??= err;
-  });
-  try {
-    if (zipfile.entryCount > limits.maxEntries) return undefined;
-    const headers = new EntryHeaders();
-    const names: string[] = [];
-    let declared = 0;
-    for (;;) {
-      const entry = await nextEntry(zipfile, () => zipError).catch(() => undefined);
-      if (entry === undefined) return undefined;
-      if (entry === null) break;
-      const name = decodeEntryName(entry.fileNameRaw);
-      if (headers.problemOf(name, entry) !== undefined) return undefined;
-      if (name.text.endsWith('/')) continue;
-      declared += entry.uncompressedSize;
-      const ratioCap = Math.max(RATIO_CHECK_MIN_BYTES, Math.max(entry.compressedSize, 1) * limits.maxCompressionRatio);
-      if (entry.uncompressedSize > Math.min(limits.maxEntryBytes, ratioCap) || declared > limits.maxUnpackedBytes) return undefined;
-      names.push(name.text);
-    }
-    return names.length > 0 ? names : undefined;
-  } finally {
-    zipfile.close();
+  const entries = whole && centralDirectoryOf(whole);
+  if (!entries || entries.length > limits.maxEntries) return undefined;
+  const headers = new EntryHeaders();
+  const names: string[] = [];
+  let declared = 0;
+  for (const entry of entries) {
+    const name = decodeEntryName(entry.nameRaw);
+    if (headers.problemOf(name, entry) !== undefined) return undefined;
+    if (name.text.endsWith('/')) continue;
+    declared += entry.uncompressedSize;
+    const ratioCap = Math.max(RATIO_CHECK_MIN_BYTES, Math.max(entry.compressedSize, 1) * limits.maxCompressionRatio);
+    if (entry.uncompressedSize > Math.min(limits.maxEntryBytes, ratioCap) || declared > limits.maxUnpackedBytes) return undefined;
+    names.push(name.text);
   }
+  return names.length > 0 ? names : undefined;
 }
 
 /** A problem found while inflating one entry (mapped to a refusal by the caller). */
@@ -323,8 +309,11 @@ const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
 
+/** What an entry's kind is judged on (a yauzl entry, or a record of centralDirectoryOf). */
+type EntryKind = Pick<CentralEntry, 'externalFileAttributes' | 'compressionMethod' | 'isEncrypted'>;
+
 /** Why an entry is not a plain file or directory we can read, or undefined. */
-function entryKindProblem(entry: YauzlTypes.Entry): string | undefined {
+function entryKindProblem(entry: EntryKind): string | undefined {
   const fileType = (entry.externalFileAttributes >>> 16) & S_IFMT;
   if (fileType === S_IFLNK) return 'symbolic link entry';
   if (fileType !== 0 && fileType !== S_IFREG && fileType !== S_IFDIR) {
