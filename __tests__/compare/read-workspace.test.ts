@@ -43,7 +43,7 @@ describe('workspace batch reader', () => {
       await reader.end();
       expect(calls).toEqual([...Array(20).fill(100), 50]);
       expect(seen.sort()).toEqual(names);
-      expect(mostInFlight).toBeLessThanOrEqual(4);
+      expect(mostInFlight).toBeLessThanOrEqual(8);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
