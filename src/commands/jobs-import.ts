@@ -33,7 +33,7 @@ import { settleAfterFailure } from '../import/after-failure.js';
 import { isFinished } from '../import/finished.js';
 import { nothingToImport, refuseUnlessReady } from '../import/ready.js';
 import { checkStagingBucket } from '../import/staging-check.js';
-import { checkPlanStillHolds } from '../import/saved-plan.js';
+import { checkPlanStillHolds, digestArchiveForPlan } from '../import/saved-plan.js';
 import { PLAN_FLAGS, type SavedPlan } from '../import/saved-plan-format.js';
 
 export interface JobsImportOptions {
@@ -147,6 +147,7 @@ async function importRun(run: ImportRun, release: { journal?: ReleaseJournal; lo
   // the plan, so a refusal of the plan still comes first.
   const bucketChecked = settings.dryRun ? checkStagingBucket(run) : undefined;
   bucketChecked?.catch(() => undefined);
+  if (settings.planOut !== undefined) digestArchiveForPlan(run);
   run.plan = await planAgainstWorkspace(run, early);
   if (settings.savedPlan) checkPlanStillHolds(run, settings.savedPlan);
   if (settings.dryRun) {
