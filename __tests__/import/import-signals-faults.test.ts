@@ -4,7 +4,8 @@
  * staged objects, exit 130/143, and name the task when the import had already started (item 5).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { InterruptedError } from '../../src/errors.js';
 import { clearWorkspace, devArchive, importCli, importEnv, importRequests, journalOf, removeDir, stagedKeys, startImportEmulator, tempDir, STAGING, type Emulator } from './helpers.js';
@@ -113,3 +114,20 @@ describe('signals', () => {
 });
 
 void path;
+
+describe('after a kill (SIGKILL leaves no chance to clean up)', () => {
+  test("the next import removes the work directory of a run that no longer runs, and leaves a running one's", async () => {
+    const tmp = await tempDir('work-tmp');
+    try {
+      const gone = spawnSync('true').pid!;
+      await mkdir(path.join(tmp, `dataarts-import-work-${gone}-Ab12Cd`, 'part-1'), { recursive: true });
+      await mkdir(path.join(tmp, `dataarts-import-work-${process.pid}-Zz99Yy`));
+      await mkdir(path.join(tmp, 'dataarts-import-work-notapid'));
+      const r = await runCli(['jobs', 'import', zip, '--obs-path', STAGING], { env: importEnv(emu, 'prod', { TMPDIR: tmp }), cwd: dir });
+      expect(r.code).toBe(0);
+      expect((await readdir(tmp)).sort()).toEqual([`dataarts-import-work-${process.pid}-Zz99Yy`, 'dataarts-import-work-notapid']);
+    } finally {
+      await removeDir(tmp);
+    }
+  });
+});

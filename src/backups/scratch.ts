@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CleanupRegistry } from '../util/cleanup.js';
 import { LocalFileError } from '../errors.js';
-import { processAlive } from '../util/process-alive.js';
+import { makeRunTempDir } from '../util/run-temp-dir.js';
 
 export interface Scratch {
   dir: string;
@@ -20,10 +20,9 @@ export interface Scratch {
 const PREFIX = 'dataarts-scratch-';
 
 export async function createScratch(cleanup: CleanupRegistry, tmp = os.tmpdir()): Promise<Scratch> {
-  await removeLeftScratch(tmp);
   let dir: string;
   try {
-    dir = await fs.mkdtemp(path.join(tmp, `${PREFIX}${process.pid}-`));
+    dir = await makeRunTempDir(tmp, PREFIX);
   } catch (err) {
     throw new LocalFileError('create', path.join(tmp, `${PREFIX}${process.pid}-…`), err, { hint: 'An obs:// repository needs a little local temporary space (TMPDIR).' });
   }
@@ -43,14 +42,3 @@ export async function createScratch(cleanup: CleanupRegistry, tmp = os.tmpdir())
     },
   };
 }
-
-/** Scratch directories of runs whose process is gone (killed): removed. */
-async function removeLeftScratch(tmp: string): Promise<void> {
-  const names = await fs.readdir(tmp).catch(() => [] as string[]);
-  for (const name of names) {
-    const m = new RegExp(`^${PREFIX}(\\d+)-[A-Za-z0-9]{6}$`).exec(name);
-    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
-    await fs.rm(path.join(tmp, name), { recursive: true, force: true }).catch(() => undefined);
-  }
-}
-

@@ -5,9 +5,10 @@
  * src/import/; this runner puts them in order, records what each returns in the release journal
  * (src/import/journal.ts) and owns the run's temp directory. `--resume` is jobs-import-resume.ts.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { makeRunTempDir } from '../util/run-temp-dir.js';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { normalizeTimeZone } from '../archive/timezone.js';
@@ -117,7 +118,8 @@ export async function runJobsImport(ctx: CommandContext, opts: JobsImportOptions
   await checkOutputsFirst(ctx, settings);
   const ahead = await jobNamesAhead(settings);
   // TMPDIR from the run's environment (the process's in real use), so a caller can place temp files.
-  const workDir = await mkdtemp(join(ctx.deps.env.TMPDIR || tmpdir(), 'dataarts-import-work-'));
+  // Named after this process: a later run removes it if this one is killed (SIGKILL).
+  const workDir = await makeRunTempDir(ctx.deps.env.TMPDIR || tmpdir(), 'dataarts-import-work-');
   const releaseWorkDir = ctx.deps.cleanup.add(() => rm(workDir, { recursive: true, force: true }));
   try {
     const { archive, session, early } = await readArchiveAndOpen({ ctx, settings, open, workDir }, ahead);
