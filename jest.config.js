@@ -15,11 +15,13 @@ export default {
   },
   // Most suites wait on loopback HTTP, child processes and temporary files rather than the CPU,
   // so more workers than cores pays: on 2 cores, 1 worker (jest's default there) took ~77 s, 3
-  // took 25–28 s. Tests bind port 0, use their own temporary directories and bound work on CPU
+  // took 25–28 s (2026-11); with today's suite (841 tests, many waiting on paced calls and task
+  // polls), 4 workers took 62.5 / 64.0 s against 74.9 / 73.3 s for 3 and 71.1 s for 5 (quiet,
+  // 2026-12-02). Tests bind port 0, use their own temporary directories and bound work on CPU
   // time, not wall time (__tests__/helpers/cpu-time.ts), so they hold up in parallel.
   // `--maxWorkers=N` on the command line still overrides this. Workers stay child processes, not
   // worker threads: process.cpuUsage() would count every thread's work.
-  maxWorkers: Math.max(3, os.availableParallelism() + 1),
+  maxWorkers: Math.max(4, os.availableParallelism() + 2),
   // Generous: with 3 workers on a shared 2-core machine a heavy test can wait its turn for the CPU;
   // work bounds are asserted inside the tests, and a hang still fails.
   testTimeout: 60000,
