@@ -83,6 +83,8 @@ describe('jobs import refuses hostile archives before any upload', () => {
     const entries = [...Array.from({ length: 300 }, (_, i) => ok(`j${String(i).padStart(3, '0')}`)), { name: 'jobs/zz/zz.job', data: '{"name": "zz", nodes: [' }];
     const file = await writeFileIn(dir, 'late.zip', await buildZip(entries));
     await expectRefused(file, /jobs\/zz\/zz\.job.*JSON/, 'entries');
+    // The head start: the workspace listing was already asked for when the entries were refused.
+    expect(emu.requests.some((q) => q.method === 'GET' && q.path.endsWith('/jobs'))).toBe(true);
     const after = emu.requests.length;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(emu.requests.length).toBe(after);

@@ -16,6 +16,7 @@ import { IMPORT_LIMITS, type ArchiveLimits } from './limits.js';
 import { entryNameProblem } from './safe-path.js';
 import { compareEntryNames } from './zip-write.js';
 import { readZipEntries, type ZipEntryData } from './zip-read.js';
+import { runSteps, runStepsYielding } from '../util/steps.js';
 
 export type ArchiveLayout = 'batch' | 'single';
 export type ArchiveFileKind = 'job' | 'script' | 'resource';
@@ -107,7 +108,7 @@ export async function readArchive(pathToZipOrDir: string, limits: ArchiveLimits 
     files = await readZipEntries(pathToZipOrDir, limits);
     zipBytes = info.size;
   }
-  return drainYielding(modelSteps(pathToZipOrDir, files, zipBytes));
+  return runStepsYielding(modelSteps(pathToZipOrDir, files, zipBytes));
 }
 
 /** Files parsed between two yields to the event loop while an archive is read (readArchive). */
@@ -133,26 +134,14 @@ export async function readArchiveEntries(pathToZipOrDir: string, limits: Archive
 
 /** Builds the model from already-read entries (exposed for callers that hold entries in memory). */
 export function buildModel(source: string, files: ZipEntryData[], zipBytes?: number): ArchiveModel {
-  const steps = modelSteps(source, files, zipBytes);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(modelSteps(source, files, zipBytes));
 }
 
 /**
- * The model built a step at a time, each step FILES_PER_STEP files parsed, with the event loop let
- * run in between: at 2,500 jobs the parse is a few hundred milliseconds, and an import reading the
- * workspace meanwhile (its head start) must be able to start its paced calls on time.
+ * The model built a step at a time, each step FILES_PER_STEP files parsed: readArchive lets the
+ * event loop run in between (at 2,500 jobs the parse is a few hundred milliseconds, and an import
+ * reading the workspace meanwhile must start its paced calls on time).
  */
-async function drainYielding(steps: Generator<void, ArchiveModel>): Promise<ArchiveModel> {
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 function* modelSteps(source: string, files: ZipEntryData[], zipBytes?: number): Generator<void, ArchiveModel> {
   let parsed = 0;
   const problems: Refusal[] = [];

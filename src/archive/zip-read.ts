@@ -16,6 +16,7 @@ import { ArchiveError, LocalFileError, type Refusal } from '../errors.js';
 import { RATIO_CHECK_MIN_BYTES, type ArchiveLimits } from './limits.js';
 import { entryNameProblem } from './safe-path.js';
 import { centralDirectoryOf, type CentralEntry } from './central-directory.js';
+import { nextTurn } from '../util/steps.js';
 
 // yauzl is CommonJS and costs ~50 ms to load: load it only when an archive is read.
 const requireCjs = createRequire(import.meta.url);
@@ -112,7 +113,7 @@ export async function forEachZipEntry(
       unpackedTotal += data.length;
       if (refusals.length === 0) await onEntry(name.text, data);
       // Inflating in memory never waits on I/O: let timers and sockets run now and then.
-      if (entryIndex % ENTRIES_PER_STEP === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (entryIndex % ENTRIES_PER_STEP === 0) await nextTurn();
     }
     if (fileCount === 0 && refusals.length === 0) fail(zipPath, 'empty archive: no file entries');
     if (refusals.length > 0) throw archiveRefused(zipPath, refusals);

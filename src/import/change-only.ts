@@ -16,6 +16,7 @@ import { jobAfterImportCall, scriptAfterImportCall, type ImportCallEffects } fro
 import { WorkspaceBatchReader } from '../compare/read-workspace.js';
 import type { CommandContext } from '../context.js';
 import type { BatchExporter } from '../export/batches.js';
+import { nextTurn } from '../util/steps.js';
 
 /** One compared job: its changes (empty = equal) and the fingerprint of the workspace version. */
 export interface Comparison {
@@ -72,7 +73,7 @@ export async function wantedDefinitions(
   const resources = carried('.resource');
   const sets: Definitions[] = [definitionsOf({ jobs: [], scripts: model.scripts.filter((f) => scripts.has(f.name)), resources: model.resources.filter((f) => resources.has(f.name)) })];
   for (let i = 0; i < jobs.length; i += PARSE_CHUNK) {
-    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (i > 0) await nextTurn();
     sets.push(definitionsOf({ jobs: jobs.slice(i, i + PARSE_CHUNK), scripts: [], resources: [] }));
   }
   return applyImportEffects(mergeDefinitions(sets), effects);
@@ -145,7 +146,7 @@ export function readForComparison(env: { ctx: CommandContext; client: BatchExpor
       while (waiting.length > 0) {
         const w = waiting.shift()!;
         compareBatch(w.batch, w.current, want);
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
       }
       if (names.size > 0) {
         const progress = await env.ctx.ui.progress('Comparing with the workspace');

@@ -22,6 +22,7 @@ import { clip } from '../compare/show-change.js';
 const SHOWN = 10;
 import type { ImportRun } from './run.js';
 import { PLAN_FLAGS, PLAN_FORMAT, type SavedPlan, type SavedPlanJob } from './saved-plan-format.js';
+import { nextTurn } from '../util/steps.js';
 
 /** sha256 of the archive's entries (names and bytes, sorted): the same for a zip and its directory. */
 export function entriesSha256(model: ArchiveModel): string {
@@ -66,7 +67,7 @@ const planDigests = new WeakMap<ImportRun, Promise<{ sha256: string | null; entr
  */
 export function digestArchiveForPlan(run: ImportRun): void {
   const digests = (async () => {
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     const entries = entriesSha256(run.model);
     return { sha256: await fileSha256(run.settings.archive), entriesSha256: entries };
   })();
