@@ -84,6 +84,17 @@ describe('jobs import pre-checks', () => {
     expect(emu.requests.findIndex((q) => q.path.endsWith('/stop'))).toBeLessThan(firstPut);
   });
 
+  test('no staging location (no --obs-path, no obsStagingPath): a usage error naming both, before any request', async () => {
+    const zip = await devArchive(emu, dir);
+    emu.requests.length = 0;
+    const r = await importCli(emu, [zip]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no OBS location to stage the archive in');
+    expect(r.stderr).toContain('--obs-path');
+    // Not even the head start's reads of the workspace.
+    expect(emu.requests).toEqual([]);
+  });
+
   test('--stop-running leaves stopped jobs alone', async () => {
     const zip = await devArchive(emu, dir);
     const r = await importCli(emu, [zip, '--obs-path', STAGING, '--duplicate-policy', 'overwrite', '--include-unchanged', '--stop-running']);

@@ -7,11 +7,11 @@ import { UsageError } from '../errors.js';
 import type { Session } from '../api/session.js';
 import { readCheckedArchive } from './archive-read.js';
 import { startWorkspaceRead, type WorkspaceRead } from './planning.js';
-import type { ArchiveHolder, ImportSettings } from './run.js';
+import { stagingOf, type ArchiveHolder, type ImportSettings } from './run.js';
 
 /** A real import needs somewhere to stage: --obs-path, or the profile's obsStagingPath. */
 function checkStagingGiven(settings: ImportSettings, session: Session): void {
-  if (settings.dryRun || settings.obsPath || session.config.obsStagingPath) return;
+  if (settings.dryRun || stagingOf(settings, session)) return;
   throw new UsageError('no OBS location to stage the archive in', {
     hint: 'Give --obs-path obs://BUCKET/PREFIX/ or set obsStagingPath in the profile of the config file.',
   });

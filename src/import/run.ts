@@ -109,6 +109,12 @@ function outlineOf(model: ArchiveModel): ArchiveOutline {
   };
 }
 
+/** Where parts are staged: --obs-path, else the profile's obsStagingPath; undefined when neither. */
+export function stagingOf(settings: Pick<ImportSettings, 'obsPath'>, session: Session): StagingLocation | undefined {
+  const profilePath = session.config.obsStagingPath;
+  return settings.obsPath ?? (profilePath ? parseObsPath(profilePath) : undefined);
+}
+
 export class ImportRun {
   readonly ctx: CommandContext;
   readonly settings: ImportSettings;
@@ -128,8 +134,7 @@ export class ImportRun {
     this.outline = outlineOf(this.model);
     this.session = init.session;
     this.workDir = init.workDir;
-    const profilePath = init.session.config.obsStagingPath;
-    this.staging = init.settings.obsPath ?? (profilePath ? parseObsPath(profilePath) : undefined);
+    this.staging = stagingOf(init.settings, init.session);
   }
 
   /** The archive as read, with every file's bytes; planning and the dry run's plan file use it. */
