@@ -2,7 +2,8 @@
 import os from 'node:os';
 
 export default {
-  testEnvironment: 'node',
+  // jest's node environment; the worker's exit is why it is ours (see the file).
+  testEnvironment: '<rootDir>/__tests__/helpers/test-environment.js',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
