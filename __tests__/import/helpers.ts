@@ -8,10 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { DeterministicZipWriter, compareEntryNames } from '../../src/archive/zip-write.js';
-import { rawZip } from '../archive/helpers.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { emulatorEnv } from '../helpers/emulator-env.js';
 
@@ -89,17 +87,6 @@ export async function writeZip(file: string, entries: Map<string, Buffer>): Prom
   const writer = DeterministicZipWriter.open(file);
   for (const name of [...entries.keys()].sort(compareEntryNames)) writer.add(name, entries.get(name)!);
   await writer.finish();
-  return file;
-}
-
-/**
- * A zip of `entries` as they are (stored, not deflated; native CRC-32): for inputs of many
- * megabytes of incompressible data, where deflating them only to be inflated again by the tool
- * cost about a second of CPU per 14 MB. Entries keep the given order.
- */
-export async function writeStoredZip(file: string, entries: Map<string, Buffer>): Promise<string> {
-  await rm(file, { force: true });
-  await writeFile(file, rawZip([...entries].map(([name, data]) => ({ name, method: 0, crc: zlib.crc32(data), compressed: data, uncompressedSize: data.length }))));
   return file;
 }
 

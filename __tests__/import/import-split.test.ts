@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
+import zlib from 'node:zlib';
 import { readZipEntries } from '../../src/archive/zip-read.js';
 import { IMPORT_READ_LIMITS } from '../../src/import/limits.js';
-import { jobText, scriptText } from '../archive/helpers.js';
-import { importCli, importRequests, obsPuts, removeDir, stagedKeys, startImportEmulator, tempDir, writeStoredZip, STAGING, type Emulator } from './helpers.js';
+import { jobText, rawZip, scriptText } from '../archive/helpers.js';
+import { importCli, importRequests, obsPuts, removeDir, stagedKeys, startImportEmulator, tempDir, writeFileIn, STAGING, type Emulator } from './helpers.js';
 
 const LIMIT = 10 * 1024 * 1024;
 let emu: Emulator;
@@ -33,7 +34,7 @@ beforeAll(async () => {
     entries.set(`jobs/${name}.job`, Buffer.from(jobText(name, { scripts: [`own_${i}`, 'shared_common'] })));
     entries.set(`scripts/own_${i}.script`, Buffer.from(scriptText(`own_${i}`, randomBytes(360 * 1024).toString('base64'))));
   }
-  zip = await writeStoredZip(path.join(dir, 'big.zip'), entries);
+  zip = await writeFileIn(dir, 'big.zip', rawZip([...entries].map(([name, data]) => ({ name, method: 0, crc: zlib.crc32(data), compressed: data, uncompressedSize: data.length }))));
 });
 afterAll(async () => {
   await emu.close();
