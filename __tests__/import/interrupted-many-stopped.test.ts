@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { importEnv, removeDir, startImportEmulator, tempDir, workspaceEntries, writeZip, STAGING, type Emulator } from './helpers.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dataarts.js');
-const JOBS = 30;
+// Enough that listing every one would break the line: 20 names make a 270-character line, and
+// the run is ~0.45 CPU-s cheaper than with 30 (each stopped job is several requests both sides).
+const JOBS = 20;
 
 let emu: Emulator;
 let dir: string;
