@@ -4,7 +4,7 @@
  * other error, never a hang, never a file written anywhere.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ArchiveError } from '../../src/errors.js';
 import { readArchive } from '../../src/archive/model.js';
@@ -132,10 +132,10 @@ describe('fuzzing readArchive', () => {
       if (outcome === 'accepted') outcomes.accepted! += 1;
       else if (outcome instanceof ArchiveError && outcome.exitCode === 4 && outcome.refusals.length > 0) outcomes.refused! += 1;
       else throw new Error(`${label}: threw something other than ArchiveError: ${String((outcome as Error)?.stack ?? outcome)}`);
-      // The reader writes nothing: the temp dir holds only this case's input.
-      expect(await readdir(dir)).toEqual([`case-${i}.zip`]);
-      await rm(file);
     }
+    // The reader writes nothing: the temp dir holds the cases' inputs and nothing else (checked once,
+    // not after each case: a readdir and an rm per case cost more than a fifth of the test's CPU).
+    expect((await readdir(dir)).sort()).toEqual(Array.from({ length: CASES }, (_, i) => `case-${i}.zip`).sort());
     expect(outcomes.refused).toBeGreaterThan(CASES / 4);
     // eslint-disable-next-line no-console
     console.log(`fuzz: ${CASES} cases in ${Date.now() - started} ms: ${outcomes.accepted} accepted, ${outcomes.refused} refused`);

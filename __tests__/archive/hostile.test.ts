@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { ArchiveError } from '../../src/errors.js';
 import { cpuTime } from '../helpers/cpu-time.js';
 import { EXPORT_BATCH_LIMITS, IMPORT_LIMITS } from '../../src/archive/limits.js';
@@ -35,6 +36,13 @@ async function refused(zip: Buffer | string): Promise<ArchiveError> {
 }
 
 const good = jobText('a');
+
+/**
+ * Zeros deflate at ~1028:1 whatever their size past 2 MiB (4 MiB → 4,080 bytes), so a 4 MiB bomb
+ * trips the 1000:1 cap as a 40 MiB one does, after inflating ~4 MB instead of ~40 MB (the cap is
+ * only checked past RATIO_CHECK_MIN_BYTES, 1 MiB).
+ */
+const RATIO_BOMB_MIB = 4;
 
 describe('unsafe names, each named with its reason', () => {
   test.each([
@@ -126,7 +134,8 @@ describe('sizes, bombs, corruption', () => {
   });
 
   test('compression-ratio cap under the looser batch limits', async () => {
-    const bomb = await buildBomb('jobs/a/a.job', 40);
+    // RATIO_BOMB_MIB of zeros: under every other batch cap, so only the ratio cap can refuse it.
+    const bomb = await buildBomb('jobs/a/a.job', RATIO_BOMB_MIB);
     const file = await writeZip(dir, 'ratio.zip', bomb);
     const err = await forEachZipEntry(file, EXPORT_BATCH_LIMITS, () => undefined).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(ArchiveError);
@@ -134,9 +143,15 @@ describe('sizes, bombs, corruption', () => {
   });
 
   test('total unpacked size counted across entries', async () => {
-    // 3 MiB of numbered lines, deflating ~10:1 (under the ratio cap); cheaper than random text.
-    const big = Buffer.from(Array.from({ length: 160_000 }, (_, i) => `select ${i * 7919 % 100_003} from t;`).join('\n').slice(0, 3 * 1024 * 1024));
-    const zip = await buildZip([0, 1, 2, 3].map((i) => ({ name: `jobs/j${i}/j${i}.job`, data: big })));
+    // 3 MiB of numbered lines, deflating ~6:1 (under the ratio cap); cheaper than random text. A
+    // 64 KiB block of them repeated: its copies lie beyond deflate's 32 KiB window, so the whole
+    // deflates as the lines do, and filling is cheap (building 160,000 lines cost ~0.15 s of CPU).
+    const lines = Buffer.from(Array.from({ length: 4000 }, (_, i) => `select ${i * 7919 % 100_003} from t;`).join('\n'));
+    const big = Buffer.alloc(3 * 1024 * 1024, lines.subarray(0, 64 * 1024));
+    // The same deflated bytes in four entries (deflated once, not once per entry by yazl).
+    const compressed = zlib.deflateRawSync(big, { level: 1 });
+    const crc = zlib.crc32(big);
+    const zip = rawZip([0, 1, 2, 3].map((i) => ({ name: `jobs/j${i}/j${i}.job`, method: 8, crc, compressed, uncompressedSize: big.length })));
     expect((await refused(zip)).refusals[0]!.reason).toMatch(/more than the limit of 10485760 bytes in total/);
   });
 
@@ -209,7 +224,7 @@ describe('the streaming path (archives over 64 MiB are read through the file, no
   });
 
   test('ratio cap', async () => {
-    const file = await writeZip(dir, 'stream-ratio.zip', await buildBomb('a.job', 40));
+    const file = await writeZip(dir, 'stream-ratio.zip', await buildBomb('a.job', RATIO_BOMB_MIB));
     const err = await forEachZipEntry(file, EXPORT_BATCH_LIMITS, () => undefined, streaming).then(() => undefined, (e: unknown) => e);
     expect((err as ArchiveError).refusals[0]!.reason).toMatch(/compression ratio over 1000:1/);
   });
