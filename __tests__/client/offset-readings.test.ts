@@ -1,7 +1,7 @@
 /**
  * The listing, export and import paths against an emulator reading the list `offset` each way
  * the reference leaves possible (§7, §19): record offset, page number from 0, page number from 1.
- * Pages are capped at 10 so every list takes several pages (45 jobs: 5 pages); the list must be
+ * Pages are capped at 5 so every list takes several pages (25 jobs: 6 pages); the list must be
  * exactly the workspace. (Export batches of at most 100 names do not depend on the reading: they
  * are in export.test.ts, with 250 jobs.)
  * (Run any suite in another reading with DATAARTS_TEST_LIST_OFFSET=page0|page1: the shared helpers
@@ -20,8 +20,8 @@ import { ExitCode } from '../../src/errors.js';
 import { readArchive } from '../../src/archive/model.js';
 import type { JobsListDocument } from '../../src/commands/jobs-list.js';
 
-const JOBS = 45;
-const CAP = 10;
+const JOBS = 25;
+const CAP = 5;
 
 describe.each(['record', 'page0', 'page1'] as const)('emulator reading offset as %s', (listOffset) => {
   let emu: Emulator;

@@ -31,6 +31,8 @@ function bash(script: string, env: Record<string, string>, cwd: string): Promise
 }
 
 let emu: Emulator;
+/** For the cases about one command's own output: 1,200 jobs only where the listing must overflow a pipe. */
+let small: Emulator;
 let dir: string;
 
 // Child processes on a busy machine: allow more than the default 30 s.
@@ -38,10 +40,12 @@ jest.setTimeout(90_000);
 
 beforeAll(async () => {
   emu = await startEmulator({ seedJobs: 1200 });
+  small = await startEmulator({ seedJobs: 3 });
   dir = mkdtempSync(path.join(os.tmpdir(), 'dataarts-pipes-'));
 });
 afterAll(async () => {
   await emu.close();
+  await small.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -74,7 +78,7 @@ describe('a reader that goes away early', () => {
   });
 
   test.concurrent('jobs export --json | head -c 1: the work is finished (archive written), exit 0', async () => {
-    const r = await bash('$D jobs export job_00001 job_00002 job_00003 -o x.zip --json --no-progress | head -c 1', emulatorEnv(emu), dir);
+    const r = await bash('$D jobs export job_00001 job_00002 job_00003 -o x.zip --json --no-progress | head -c 1', emulatorEnv(small), dir);
     expect(r.stdout).toBe('{');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -83,7 +87,7 @@ describe('a reader that goes away early', () => {
   });
 
   test.concurrent('a failing command keeps its own exit code when its reader is gone (the pipe is not reported)', async () => {
-    const r = await bash('$D jobs export nosuchjob --json | true', emulatorEnv(emu), dir);
+    const r = await bash('$D jobs export nosuchjob --json | true', emulatorEnv(small), dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown job: nosuchjob');
     expect(r.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
