@@ -4,6 +4,8 @@ import os from 'node:os';
 export default {
   // jest's node environment; the worker's exit is why it is ours (see the file).
   testEnvironment: '<rootDir>/__tests__/helpers/test-environment.js',
+  // jest's order (longest first), with durations for a checkout whose jest cache has none (see the file).
+  testSequencer: '<rootDir>/__tests__/helpers/test-sequencer.js',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
