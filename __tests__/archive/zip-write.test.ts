@@ -144,7 +144,7 @@ describe('DeterministicZipWriter', () => {
     const lib = path.join(dir, 'lib');
     await mkdir(path.join(lib, 'archive'), { recursive: true });
     await writeFile(path.join(lib, 'package.json'), '{"type":"module"}');
-    for (const file of ['errors.ts', 'archive/safe-path.ts', 'archive/zip-write.ts']) {
+    for (const file of ['errors.ts', 'archive/safe-path.ts', 'archive/zip-format.ts', 'archive/zip-write.ts']) {
       const out = await transformFile(path.join(repoRoot, 'src', file), {
         jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' },
       });

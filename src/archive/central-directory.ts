@@ -6,6 +6,7 @@
  * nothing itself; it only lists. yauzl took 100–170 ms to list 6,300 entries (an asynchronous
  * step per entry); this takes a few.
  */
+import { CENTRAL_HEADER, END_OF_CENTRAL_DIRECTORY, LOCAL_HEADER, U16_MAX, U32_MAX } from './zip-format.js';
 
 /** One record of the central directory, with what the entry checks need. */
 export interface CentralEntry {
@@ -17,15 +18,12 @@ export interface CentralEntry {
   isEncrypted(): boolean;
 }
 
-const EOCD_SIGNATURE = 0x06054b50;
-const EOCD_BYTES = 22;
-const CENTRAL_SIGNATURE = 0x02014b50;
-const CENTRAL_BYTES = 46;
-const LOCAL_HEADER_BYTES = 30;
-const MAX_COMMENT = 0xffff;
-/** A 16-bit count or 32-bit size at its maximum means the real value is in a zip64 record. */
-const ZIP64_COUNT = 0xffff;
-const ZIP64_SIZE = 0xffffffff;
+const { signature: EOCD_SIGNATURE, bytes: EOCD_BYTES } = END_OF_CENTRAL_DIRECTORY;
+const { signature: CENTRAL_SIGNATURE, bytes: CENTRAL_BYTES } = CENTRAL_HEADER;
+const LOCAL_HEADER_BYTES = LOCAL_HEADER.bytes;
+const MAX_COMMENT = U16_MAX;
+const ZIP64_COUNT = U16_MAX;
+const ZIP64_SIZE = U32_MAX;
 /** Strong encryption (general purpose flag bit 6): the full reader refuses it, by name. */
 const STRONG_ENCRYPTION = 0x40;
 

@@ -16,6 +16,7 @@ import { ArchiveError, LocalFileError, type Refusal } from '../errors.js';
 import { RATIO_CHECK_MIN_BYTES, type ArchiveLimits } from './limits.js';
 import { entryNameProblem } from './safe-path.js';
 import { centralDirectoryOf, type CentralEntry } from './central-directory.js';
+import { LOCAL_HEADER } from './zip-format.js';
 import { nextTurn } from '../util/steps.js';
 
 // yauzl is CommonJS and costs ~50 ms to load: load it only when an archive is read.
@@ -210,8 +211,7 @@ interface InflateBudget {
   unpackedSoFar: number;
 }
 
-const LOCAL_HEADER_SIGNATURE = 0x04034b50;
-const LOCAL_HEADER_BYTES = 30;
+const { signature: LOCAL_HEADER_SIGNATURE, bytes: LOCAL_HEADER_BYTES } = LOCAL_HEADER;
 
 /**
  * Where an entry's data starts, read from the local header in the buffer itself: the same checks

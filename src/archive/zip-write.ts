@@ -23,6 +23,7 @@ import { rm } from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { ArchiveError } from '../errors.js';
 import { entryNameProblem } from './safe-path.js';
+import { CENTRAL_HEADER, END_OF_CENTRAL_DIRECTORY, LOCAL_HEADER, U16_MAX, U32_MAX, ZIP64_END_LOCATOR, ZIP64_END_OF_CENTRAL_DIRECTORY } from './zip-format.js';
 
 export const FIXED_FILE_MODE = 0o100644;
 export const DEFLATE_LEVEL = 6;
@@ -35,8 +36,6 @@ const VERSION_NEEDED = 20;
 const VERSION_NEEDED_ZIP64 = 45;
 const METHOD_STORE = 0;
 const METHOD_DEFLATE = 8;
-const U16_MAX = 0xffff;
-const U32_MAX = 0xffffffff;
 const FLUSH_BYTES = 1024 * 1024;
 
 /**
@@ -92,7 +91,7 @@ interface CentralRecord { name: string; method: number; crc: number; compressedS
 /** One central directory record at `at` of `block` (every byte written). */
 function writeCentralRecord(block: Buffer, at: number, r: CentralRecord, shape: { nameLength: number; zip64Offset: boolean }): void {
   const { nameLength, zip64Offset } = shape;
-  block.writeUInt32LE(0x02014b50, at);
+  block.writeUInt32LE(CENTRAL_HEADER.signature, at);
   block.writeUInt16LE(VERSION_MADE_BY, at + 4);
   block.writeUInt16LE(zip64Offset ? VERSION_NEEDED_ZIP64 : VERSION_NEEDED, at + 6);
   block.writeUInt16LE(FLAG_UTF8_NAME, at + 8);
@@ -108,9 +107,9 @@ function writeCentralRecord(block: Buffer, at: number, r: CentralRecord, shape: 
   block.writeUInt16LE(0, at + 36); // internal attributes
   block.writeUInt32LE((FIXED_FILE_MODE << 16) >>> 0, at + 38);
   block.writeUInt32LE(zip64Offset ? U32_MAX : r.offset, at + 42);
-  writeName(block, at + 46, r.name, nameLength);
+  writeName(block, at + CENTRAL_HEADER.bytes, r.name, nameLength);
   if (zip64Offset) {
-    const extra = at + 46 + nameLength;
+    const extra = at + CENTRAL_HEADER.bytes + nameLength;
     block.writeUInt16LE(0x0001, extra);
     block.writeUInt16LE(8, extra + 2);
     block.writeBigUInt64LE(BigInt(r.offset), extra + 4);
@@ -186,9 +185,9 @@ export class DeterministicZipWriter {
     const crc = zlib.crc32(data) >>> 0;
 
     // The local header and name go straight into the output block (see `block`).
-    const local = this.reserve(30 + nameLength);
+    const local = this.reserve(LOCAL_HEADER.bytes + nameLength);
     const at = this.used;
-    local.writeUInt32LE(0x04034b50, at);
+    local.writeUInt32LE(LOCAL_HEADER.signature, at);
     local.writeUInt16LE(VERSION_NEEDED, at + 4);
     local.writeUInt16LE(FLAG_UTF8_NAME, at + 6);
     local.writeUInt16LE(method, at + 8);
@@ -199,7 +198,7 @@ export class DeterministicZipWriter {
     local.writeUInt32LE(data.length, at + 22);
     local.writeUInt16LE(nameLength, at + 26);
     local.writeUInt16LE(0, at + 28);
-    writeName(local, at + 30, name, nameLength);
+    writeName(local, at + LOCAL_HEADER.bytes, name, nameLength);
 
     // The central record outlives the entry: it keeps the name as the caller's string, not as bytes.
     // A small Buffer.from() is a slice of a shared 8 KiB pool and would pin it (measured: ~40 MB for
@@ -207,7 +206,7 @@ export class DeterministicZipWriter {
     // 30,000 entries (a Buffer, an ArrayBuffer and a native backing store each); the string is
     // shared with the caller's own records (changed for the export benchmark).
     this.central.push({ name, method, crc, compressedSize: body.length, size: data.length, offset: this.offset });
-    this.advance(30 + nameLength);
+    this.advance(LOCAL_HEADER.bytes + nameLength);
     this.emit(body);
     if (this.entryDigests) this.written.push({ name, size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
   }
@@ -252,7 +251,7 @@ export class DeterministicZipWriter {
     for (const r of this.central) {
       const zip64Offset = r.offset >= U32_MAX;
       const nameLength = Buffer.byteLength(r.name, 'utf8');
-      const size = 46 + nameLength + (zip64Offset ? 12 : 0);
+      const size = CENTRAL_HEADER.bytes + nameLength + (zip64Offset ? 12 : 0);
       writeCentralRecord(this.reserve(size), this.used, r, { nameLength, zip64Offset });
       this.advance(size);
     }
@@ -263,8 +262,8 @@ export class DeterministicZipWriter {
     const needZip64 = count >= U16_MAX || centralStart >= U32_MAX || centralSize >= U32_MAX;
     if (needZip64) {
       const zip64EndOffset = this.offset;
-      const record = Buffer.alloc(56);
-      record.writeUInt32LE(0x06064b50, 0);
+      const record = Buffer.alloc(ZIP64_END_OF_CENTRAL_DIRECTORY.bytes);
+      record.writeUInt32LE(ZIP64_END_OF_CENTRAL_DIRECTORY.signature, 0);
       record.writeBigUInt64LE(44n, 4); // size of the rest of the record
       record.writeUInt16LE(VERSION_MADE_BY, 12);
       record.writeUInt16LE(VERSION_NEEDED_ZIP64, 14);
@@ -273,15 +272,15 @@ export class DeterministicZipWriter {
       record.writeBigUInt64LE(BigInt(count), 32);
       record.writeBigUInt64LE(BigInt(centralSize), 40);
       record.writeBigUInt64LE(BigInt(centralStart), 48);
-      const locator = Buffer.alloc(20);
-      locator.writeUInt32LE(0x07064b50, 0);
+      const locator = Buffer.alloc(ZIP64_END_LOCATOR.bytes);
+      locator.writeUInt32LE(ZIP64_END_LOCATOR.signature, 0);
       locator.writeBigUInt64LE(BigInt(zip64EndOffset), 8);
       locator.writeUInt32LE(1, 16); // total number of disks
       this.emit(record);
       this.emit(locator);
     }
-    const end = Buffer.alloc(22);
-    end.writeUInt32LE(0x06054b50, 0);
+    const end = Buffer.alloc(END_OF_CENTRAL_DIRECTORY.bytes);
+    end.writeUInt32LE(END_OF_CENTRAL_DIRECTORY.signature, 0);
     end.writeUInt16LE(needZip64 ? U16_MAX : count, 8);
     end.writeUInt16LE(needZip64 ? U16_MAX : count, 10);
     end.writeUInt32LE(needZip64 ? U32_MAX : centralSize, 12);
