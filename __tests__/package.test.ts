@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startEmulator, type Emulator } from '../src/emulator/index.js';
+import { startEmulator, type Emulator } from './helpers/emulator.js';
 import { emulatorEnv } from './helpers/emulator-env.js';
 
 const run = promisify(execFile);

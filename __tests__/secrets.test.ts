@@ -17,7 +17,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EMULATOR_DEFAULTS, startEmulator, type Emulator } from '../src/emulator/index.js';
+import { EMULATOR_DEFAULTS, startEmulator, type Emulator } from './helpers/emulator.js';
 import { readZipEntries } from '../src/archive/zip-read.js';
 import { IMPORT_LIMITS } from '../src/archive/limits.js';
 import { runCli, type CliResult } from './helpers/cli.js';

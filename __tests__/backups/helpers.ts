@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { emulatorEnv } from '../helpers/emulator-env.js';
 

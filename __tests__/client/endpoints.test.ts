@@ -1,6 +1,6 @@
 /** Only the endpoints a run needs are required: AK/SK with a DataArts endpoint needs no region. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { runCli } from '../helpers/cli.js';
 
 let emu: Emulator;

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { openSession, type Session } from '../../src/api/session.js';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { ConfigError, ExitCode, ServiceError, exitCodeFor } from '../../src/errors.js';
 import { makeContext } from '../config/context.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { runCli } from '../helpers/cli.js';
 import { runCliAt } from './run-at.js';
 import type { JobsListDocument } from '../../src/commands/jobs-list.js';
@@ -171,5 +171,38 @@ describe('faults on the wire', () => {
     expect(r.stderr).toContain('after 3 attempts');
     const doc = JSON.parse(r.stdout) as { error: { exitCode: number } };
     expect(doc.error.exitCode).toBe(6);
+  });
+});
+
+describe('DATAARTS_RATE_SCALE paces the run', () => {
+  /** `jobs list` over one-job pages of an emulator holding the reference's own limits (30 list calls/s). */
+  async function listPaged(jobs: number, scale: string, attempts: string): Promise<{ code: number; stderr: string; arrivals: number[]; throttled: number }> {
+    const paged = await startEmulator({ seedJobs: jobs, listPageCap: 1, rateScale: 1 });
+    try {
+      const env = { ...baseEnv(), DATAARTS_ENDPOINT: paged.url, DATAARTS_IAM_ENDPOINT: paged.url, DATAARTS_OBS_ENDPOINT: paged.url, HUAWEICLOUD_SDK_AK: paged.credentials.ak, HUAWEICLOUD_SDK_SK: paged.credentials.sk, DATAARTS_RATE_SCALE: scale, DATAARTS_RETRY_MAX_ATTEMPTS: attempts };
+      const r = await runCli(['jobs', 'list', '--json'], { env, cwd });
+      const lists = paged.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/jobs'));
+      return { code: r.code, stderr: r.stderr, arrivals: lists.filter((q) => q.status === 200).map((q) => q.time), throttled: lists.filter((q) => q.status === 429).length };
+    } finally {
+      await paged.close();
+    }
+  }
+
+  test('0.5: list calls start at least 1/(15 × 0.95) s apart, half the documented pace', async () => {
+    const { code, arrivals, throttled } = await listPaged(10, '0.5', '1');
+    expect(code).toBe(0);
+    expect(throttled).toBe(0);
+    // From the second call on (the first one's arrival waits on the connection being opened):
+    // 70 ms apart; at the documented pace they would be 35 ms apart.
+    const gaps = arrivals.slice(2).map((t, i) => t - arrivals[i + 1]!);
+    expect(gaps).toHaveLength(8);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(60);
+  });
+
+  test('3 against the documented limits: the run outpaces them and is throttled (429 APIG.0308)', async () => {
+    const { code, stderr, throttled } = await listPaged(45, '3', '1');
+    expect(throttled).toBeGreaterThan(0);
+    expect(code).toBe(6);
+    expect(stderr).toContain('APIG.0308');
   });
 });

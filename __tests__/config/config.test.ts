@@ -91,6 +91,20 @@ describe('precedence: flag > environment > profile > default', () => {
     const cfg = await load({ env: { DATAARTS_RETRY_MAX_ATTEMPTS: '2', DATAARTS_RETRY_BASE_MS: '1' } });
     expect(cfg.retry).toMatchObject({ maxAttempts: 2, baseDelayMs: 1 });
   });
+
+  test('rateScale: 1 by default, then the file, the profile, DATAARTS_RATE_SCALE', async () => {
+    expect((await load({})).rateScale).toBe(1);
+    await writeFile(path.join(work, '.dataartsrc.json'), JSON.stringify({ rateScale: 0.5, defaultProfile: 'dev', profiles: { dev: { projectId: 'p', region: 'r', rateScale: 0.25 }, prod: { projectId: 'p', region: 'r' } } }));
+    expect((await load({})).rateScale).toBe(0.25);
+    expect((await load({ env: { DATAARTS_PROFILE: 'prod' } })).rateScale).toBe(0.5);
+    expect((await load({ env: { DATAARTS_RATE_SCALE: '2.5' } })).rateScale).toBe(2.5);
+  });
+
+  test.each(['0', '-1', 'fast', '1e3', '1001', '0.0'])('DATAARTS_RATE_SCALE=%j is refused naming the variable and the range', async (value) => {
+    const err = await failure(load({ env: { DATAARTS_RATE_SCALE: value } }));
+    expect(err.message).toContain('DATAARTS_RATE_SCALE must be a number above 0 and at most 1000');
+    expect(err.key).toBe('DATAARTS_RATE_SCALE');
+  });
 });
 
 describe('finding the file', () => {
@@ -131,6 +145,8 @@ describe('errors name the file and the key (exit 3)', () => {
     ['an unknown key', { profiles: { dev: { regoin: 'x' } } }, 'profiles.dev.regoin'],
     ['a wrong type', { profiles: { dev: { projectId: 42 } } }, 'profiles.dev.projectId'],
     ['a bad retry value', { profiles: { dev: { retry: { maxAttempts: 0 } } } }, 'profiles.dev.retry.maxAttempts'],
+    ['a zero rateScale', { profiles: { dev: { rateScale: 0 } } }, 'profiles.dev.rateScale'],
+    ['a rateScale as text', { rateScale: '2' }, 'rateScale'],
     ['an unknown environment kind', { environments: { prod: { conections: {} } } }, 'environments.prod.conections'],
     ['a non-URL endpoint', { profiles: { dev: { endpoint: 'dlf.example' } } }, 'profiles.dev.endpoint'],
     ['a defaultProfile that does not exist', { defaultProfile: 'nope', profiles: {} }, 'defaultProfile'],

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { runCli } from '../helpers/cli.js';
-import { EMULATOR_DEFAULTS, startEmulator } from '../../src/emulator/index.js';
+import { EMULATOR_DEFAULTS, startEmulator } from '../helpers/emulator.js';
 import { formatSdkDate } from '../../src/auth/sign-sdk.js';
 
 const require = createRequire(import.meta.url);

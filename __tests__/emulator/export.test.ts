@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import yauzl from 'yauzl';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { buildZip } from '../../src/emulator/zip.js';
 import { call } from './helpers.js';
 import { cpuTime } from '../helpers/cpu-time.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
 import { signSdkRequest } from '../../src/auth/sign-sdk.js';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { call } from './helpers.js';
 
 /** A raw signed request that reports what happened on the socket (reset, short body). */
@@ -27,7 +27,7 @@ describe('emulator: rate limits and faults', () => {
   afterEach(() => emu.close());
 
   test('more than 10 show calls in a second → 429 APIG.0308; list allows 30', async () => {
-    emu = await startEmulator({ seedJobs: 3 });
+    emu = await startEmulator({ seedJobs: 3, rateScale: 1 });
     const shows = await Promise.all(Array.from({ length: 14 }, () => call(emu, 'GET', 'jobs/job_00001')));
     const limited = shows.filter((r) => r.status === 429);
     // 14 at once: 10 pass, 4 are throttled (fewer only if the machine spreads them over > 1 s).
@@ -39,6 +39,16 @@ describe('emulator: rate limits and faults', () => {
     expect(lists.every((r) => r.status === 200)).toBe(true);
     await new Promise((r) => setTimeout(r, 1050));
     expect((await call(emu, 'GET', 'jobs/job_00001')).status).toBe(200);
+  });
+
+  test('rateScale 3: 30 show calls in a second pass, the 31st is refused naming the documented limit', async () => {
+    emu = await startEmulator({ seedJobs: 3, rateScale: 3 });
+    const shows = await Promise.all(Array.from({ length: 34 }, () => call(emu, 'GET', 'jobs/job_00001')));
+    const limited = shows.filter((r) => r.status === 429);
+    expect(shows.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(30);
+    expect(limited.length).toBeGreaterThanOrEqual(1);
+    expect(limited.length).toBeLessThanOrEqual(4);
+    expect(limited[0]!.json).toMatchObject({ error_code: 'APIG.0308', error_msg: expect.stringContaining('limit:10,time:1 second') });
   });
 
   test('5xx and 429 faults answer JSON errors and never change state', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { buildZip, readZip, ZipUnreadableError } from '../../src/emulator/zip.js';
 import { call, obsPut, waitForTask } from './helpers.js';
 

@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ObsClient from 'esdk-obs-nodejs';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { obsAuthorization } from '../../src/auth/sign-obs.js';
 import { ObsClient as OurObsClient } from '../../src/api/obs.js';
 import { HttpClient } from '../../src/api/http.js';

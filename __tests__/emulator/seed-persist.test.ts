@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '../helpers/emulator.js';
 import { persistTo } from '../../src/emulator/persist.js';
 import { EmulatorState } from '../../src/emulator/state.js';
 import { call, obsPut } from './helpers.js';

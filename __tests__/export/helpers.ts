@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../helpers/emulator.js';
 import { readZipEntries } from '../../src/archive/zip-read.js';
 import { EXPORT_BATCH_LIMITS } from '../../src/archive/limits.js';
 import { emulatorEnv } from '../helpers/emulator-env.js';

@@ -12,7 +12,7 @@ import { archiveOrder, planBatches } from '../../src/export/batches.js';
 import { compareEntryNames } from '../../src/archive/zip-write.js';
 import type { JobSummary, JobType } from '../../src/api/dataarts.js';
 import { ServiceError } from '../../src/errors.js';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { runCli } from '../helpers/cli.js';
 import { emulatorEnv } from '../helpers/emulator-env.js';
 

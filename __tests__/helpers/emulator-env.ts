@@ -1,5 +1,6 @@
 /** The environment a user would set to point the CLI at an emulator (AK/SK; fast retries for tests). */
 import type { Emulator } from '../../src/emulator/index.js';
+import { TEST_RATE_SCALE } from './emulator.js';
 
 export function emulatorEnv(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -10,6 +11,8 @@ export function emulatorEnv(emu: Emulator, extra: Record<string, string> = {}): 
     HUAWEICLOUD_SDK_AK: emu.credentials.ak,
     HUAWEICLOUD_SDK_SK: emu.credentials.sk,
     DATAARTS_RETRY_BASE_MS: '2',
+    // Paced to the emulator's limits as a user would be to the service's (none enforced: the tests' scale).
+    DATAARTS_RATE_SCALE: String(emu.rateScale ?? TEST_RATE_SCALE),
     ...extra,
   };
 }

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../helpers/emulator.js';
 import { DeterministicZipWriter, compareEntryNames } from '../../src/archive/zip-write.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { emulatorEnv } from '../helpers/emulator-env.js';

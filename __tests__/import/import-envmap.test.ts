@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '../helpers/emulator.js';
 import { readZipEntries } from '../../src/archive/zip-read.js';
 import { IMPORT_READ_LIMITS } from '../../src/import/limits.js';
 import { devArchive, importCli, obsPuts, removeDir, tempDir, STAGING, type Emulator } from './helpers.js';

@@ -5,7 +5,7 @@
  * pure outcome mapping with `unknown`.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startEmulator, type Emulator, type TaskShape } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator, type TaskShape } from '../helpers/emulator.js';
 import { normalizeJobStatus, normalizeSystemTask } from '../../src/api/dataarts.js';
 import { taskJobOutcomes } from '../../src/import/outcomes.js';
 import { call } from '../emulator/helpers.js';

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { readZipEntries } from '../../src/archive/zip-read.js';
 import { IMPORT_LIMITS } from '../../src/archive/limits.js';
 import { dailyLoadJob, dliSqlScript, loadSqlScript, streamInJob } from './fixtures.js';

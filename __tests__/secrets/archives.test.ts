@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { CLEAN_REFERENCE_JOB, PLANTED_SECRETS, SECRET_JOBS } from '../../src/emulator/seed-secrets.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { emulatorEnv } from '../helpers/emulator-env.js';

@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { runCli } from '../helpers/cli.js';
 import { emulatorEnv } from '../helpers/emulator-env.js';
 

@@ -4,7 +4,7 @@
  * reported at once as a configuration error.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../helpers/emulator.js';
 import { colorLevel } from '../../src/output/ui.js';
 import { count } from '../../src/output/plural.js';
 import { runCli } from '../helpers/cli.js';

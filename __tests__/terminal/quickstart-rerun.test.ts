@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { launcherCommand } from '../../src/commands/quickstart-launcher.js';
-import { startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '../helpers/emulator.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('the command the user has', () => {

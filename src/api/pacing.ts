@@ -32,6 +32,11 @@ export interface PacerOptions {
   /** Requests in flight at once, all classes together. */
   maxConcurrent: number;
   rates?: Partial<Record<Exclude<ApiClass, 'none'>, number>>;
+  /**
+   * Multiplies every class's rate (config `rateScale`): below 1 leaves room for other tools on the
+   * same account, above 1 suits raised limits or an emulator started with --no-rate-limit.
+   */
+  scale?: number;
   now?: () => number;
   /** How to wait (tests give a clock of their own). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -49,7 +54,9 @@ export class Pacer {
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: PacerOptions) {
-    this.rates = { ...API_CLASS_RATES, ...(options.rates ?? {}) };
+    const scale = options.scale ?? 1;
+    const rates = { ...API_CLASS_RATES, ...(options.rates ?? {}) };
+    this.rates = { dlf10: rates.dlf10 * scale, dlf30: rates.dlf30 * scale };
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
   }

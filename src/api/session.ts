@@ -41,7 +41,7 @@ export async function openSession(ctx: CommandContext): Promise<Session> {
 
   let transport: Promise<Transport> | undefined;
   const getTransport = () => (transport ??= createTransport({ env: ctx.deps.env, timeouts: config.timeouts, caFile: config.caFile }));
-  const pacer = new Pacer({ maxConcurrent: MAX_CONCURRENT_REQUESTS });
+  const pacer = new Pacer({ maxConcurrent: MAX_CONCURRENT_REQUESTS, scale: config.rateScale });
   const http = new HttpClient({
     transport: getTransport,
     pacer,

@@ -7,7 +7,7 @@ import type { CommandContext } from '../context.js';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../auth/redact.js';
 import { checkSecretFilePermissions, findConfigFile, parseDataFile, resolveUserPath } from './file-access.js';
-import { isHttpUrl, validateConfigFile, validateCredentialsFile, type ConfigFile, type ProfileFile } from './schema.js';
+import { isHttpUrl, RATE_SCALE_MAX, validateConfigFile, validateCredentialsFile, type ConfigFile, type ProfileFile } from './schema.js';
 import type { Credentials, EnvironmentMap, ResolvedConfig, RetryPolicy, Timeouts } from './types.js';
 
 type Env = Record<string, string | undefined>;
@@ -147,6 +147,7 @@ export async function loadConfig(ctx: CommandContext, options: LoadConfigOptions
     environments: mergeEnvironments(file.environments, profile.environments),
     retry: retryPolicy(env, file, profile),
     timeouts: { ...DEFAULT_TIMEOUTS, ...file.timeouts, ...profile.timeouts },
+    rateScale: envRateScale(env) ?? profile.rateScale ?? file.rateScale ?? 1,
   };
 }
 
@@ -163,6 +164,15 @@ function envInteger(env: Env, name: string, min: number): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v.value) || Number(v.value) < min) throw new ConfigError(`${name} must be an integer >= ${min}, got ${JSON.stringify(v.value)}`, { key: name });
   return Number(v.value);
+}
+
+/** DATAARTS_RATE_SCALE: a decimal number, bounded as the config key is (schema.ts). */
+function envRateScale(env: Env): number | undefined {
+  const v = fromEnv(env, ['DATAARTS_RATE_SCALE']);
+  if (v === undefined) return undefined;
+  const n = /^\d+(\.\d+)?$/.test(v.value) ? Number(v.value) : NaN;
+  if (!(n > 0 && n <= RATE_SCALE_MAX)) throw new ConfigError(`DATAARTS_RATE_SCALE must be a number above 0 and at most ${RATE_SCALE_MAX}, got ${JSON.stringify(v.value)}`, { key: 'DATAARTS_RATE_SCALE', hint: 'For example 0.5 to use half of the documented per-user limits.' });
+  return n;
 }
 
 function retryPolicy(env: Env, file: ConfigFile, profile: ProfileFile): RetryPolicy {

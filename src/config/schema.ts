@@ -32,6 +32,7 @@ export interface ProfileFile {
   environments?: Record<string, EnvironmentMap>;
   retry?: RetryFile;
   timeouts?: TimeoutsFile;
+  rateScale?: number;
 }
 
 export interface ConfigFile {
@@ -40,6 +41,7 @@ export interface ConfigFile {
   environments: Record<string, EnvironmentMap>;
   retry?: RetryFile;
   timeouts?: TimeoutsFile;
+  rateScale?: number;
 }
 
 export interface CredentialsFile {
@@ -75,6 +77,8 @@ const PROFILE_STRING_KEYS = [
 ] as const;
 const RETRY_KEYS = ['maxAttempts', 'baseDelayMs', 'maxDelayMs', 'throttleFloorMs'] as const;
 const TIMEOUT_KEYS = ['connectMs', 'headersMs', 'bodyMs'] as const;
+/** `rateScale` bounds: above 0 (0 would never send), at most 1000 (a typo, not a plan, beyond that). */
+export const RATE_SCALE_MAX = 1000;
 
 /** Key names whose presence makes a file secret (it must then be readable by its owner only). */
 export const SECRET_KEYS = new Set(['sk', 'securityToken', 'password']);
@@ -99,6 +103,11 @@ class Checker {
 
   string(value: unknown, path: string): string {
     if (typeof value !== 'string' || value.trim() === '') this.fail(path, `must be a non-empty string, got ${describe(value)}`);
+    return value;
+  }
+
+  rateScale(value: unknown, path: string): number {
+    if (typeof value !== 'number' || !(value > 0 && value <= RATE_SCALE_MAX)) this.fail(path, `must be a number above 0 and at most ${RATE_SCALE_MAX}, got ${describe(value)}`);
     return value;
   }
 
@@ -156,7 +165,7 @@ function checkTimeouts(c: Checker, value: unknown, path: string): TimeoutsFile {
 
 function checkProfile(c: Checker, value: unknown, path: string): ProfileFile {
   const obj = c.object(value, path);
-  c.onlyKeys(obj, path, [...PROFILE_STRING_KEYS, 'environments', 'retry', 'timeouts']);
+  c.onlyKeys(obj, path, [...PROFILE_STRING_KEYS, 'environments', 'retry', 'timeouts', 'rateScale']);
   const profile: ProfileFile = {};
   for (const key of PROFILE_STRING_KEYS) if (obj[key] !== undefined) profile[key] = c.string(obj[key], join(path, key));
   for (const key of ['endpoint', 'iamEndpoint', 'obsEndpoint'] as const) {
@@ -165,6 +174,7 @@ function checkProfile(c: Checker, value: unknown, path: string): ProfileFile {
   if (obj.environments !== undefined) profile.environments = checkEnvironments(c, obj.environments, join(path, 'environments'));
   if (obj.retry !== undefined) profile.retry = checkRetry(c, obj.retry, join(path, 'retry'));
   if (obj.timeouts !== undefined) profile.timeouts = checkTimeouts(c, obj.timeouts, join(path, 'timeouts'));
+  if (obj.rateScale !== undefined) profile.rateScale = c.rateScale(obj.rateScale, join(path, 'rateScale'));
   return profile;
 }
 
@@ -173,7 +183,7 @@ export function validateConfigFile(raw: unknown, file: string): ConfigFile {
   const c = new Checker(file);
   if (raw === undefined || raw === null) return { profiles: {}, environments: {} };
   const obj = c.object(raw, '');
-  c.onlyKeys(obj, '', ['defaultProfile', 'profiles', 'environments', 'retry', 'timeouts']);
+  c.onlyKeys(obj, '', ['defaultProfile', 'profiles', 'environments', 'retry', 'timeouts', 'rateScale']);
   const config: ConfigFile = { profiles: {}, environments: {} };
   if (obj.defaultProfile !== undefined) config.defaultProfile = c.string(obj.defaultProfile, 'defaultProfile');
   if (obj.profiles !== undefined) {
@@ -182,6 +192,7 @@ export function validateConfigFile(raw: unknown, file: string): ConfigFile {
   if (obj.environments !== undefined) config.environments = checkEnvironments(c, obj.environments, 'environments');
   if (obj.retry !== undefined) config.retry = checkRetry(c, obj.retry, 'retry');
   if (obj.timeouts !== undefined) config.timeouts = checkTimeouts(c, obj.timeouts, 'timeouts');
+  if (obj.rateScale !== undefined) config.rateScale = c.rateScale(obj.rateScale, 'rateScale');
   if (config.defaultProfile !== undefined && !(config.defaultProfile in config.profiles)) {
     c.fail('defaultProfile', `names a profile that does not exist (${Object.keys(config.profiles).join(', ') || 'no profiles defined'})`);
   }

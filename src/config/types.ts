@@ -67,4 +67,9 @@ export interface ResolvedConfig {
   environments: Record<string, EnvironmentMap>;
   retry: RetryPolicy;
   timeouts: Timeouts;
+  /**
+   * Multiplies the reference's per-user rate limits the client paces itself to (config
+   * `rateScale`, env DATAARTS_RATE_SCALE; 1 = the documented 10/s and 30/s).
+   */
+  rateScale: number;
 }

@@ -65,6 +65,11 @@ export interface EmulatorOptions {
   bumpIdOnImport?: string[];
   latencyMs?: number;
   rateLimits?: boolean;
+  /**
+   * Multiplies every per-user limit (default 1, the reference's table), for a client paced with
+   * the same DATAARTS_RATE_SCALE: the limits stay enforced, at a pace a test can afford.
+   */
+  rateScale?: number;
   faults?: FaultSettings;
   importDelayMs?: number;
   tokenTtlMs?: number;
@@ -91,6 +96,8 @@ export interface Emulator {
   credentials: { projectId: string; ak: string; sk: string; username: string; password: string; domain: string; bucket: string };
   state: EmulatorState;
   requests: RequestLogEntry[];
+  /** What the per-user limits are multiplied by; undefined when they are not enforced. */
+  rateScale: number | undefined;
   setFaults(f: EmulatorOptions['faults'] | undefined): void;
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -180,7 +187,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!loaded && options.seedSecrets) seedSecretJobs(state, options.seedWorkspace ?? EMULATOR_DEFAULTS.defaultWorkspace);
 
   const faults = new FaultInjector(new Prng(seed ^ 0x5eed), options.faults);
-  const limiter = new RateLimiter();
+  const limiter = new RateLimiter(options.rateScale ?? 1);
   const listCache = new dlf.JobListCache();
   const requests: RequestLogEntry[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -319,6 +326,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     credentials,
     state,
     requests,
+    rateScale: rateLimits ? options.rateScale ?? 1 : undefined,
     setFaults: (f) => faults.set(f),
     setLatency: (ms) => {
       latencyMs = ms;

@@ -25,9 +25,13 @@ export const API_LIMITS: Record<string, number> = {
 export class RateLimiter {
   private readonly windows = new Map<string, number[]>();
 
+  /** `scale` multiplies every limit (the emulator's `rateScale`); the 429 still names the real one. */
+  constructor(private readonly scale = 1) {}
+
   /** Record a request; returns the limit it exceeded, or undefined when allowed. */
   admit(user: string, api: string, now: number): number | undefined {
-    const limit = API_LIMITS[api] ?? 10;
+    const documented = API_LIMITS[api] ?? 10;
+    const limit = Math.max(1, Math.floor(documented * this.scale));
     const key = `${user}\u0000${api}`;
     const times = this.windows.get(key) ?? [];
     let drop = 0;
@@ -35,7 +39,7 @@ export class RateLimiter {
     if (drop > 0) times.splice(0, drop);
     if (times.length >= limit) {
       this.windows.set(key, times);
-      return limit;
+      return documented;
     }
     times.push(now);
     this.windows.set(key, times);
