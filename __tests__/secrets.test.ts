@@ -17,7 +17,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EMULATOR_DEFAULTS, startEmulator, type Emulator } from './helpers/emulator.js';
+import { EMULATOR_DEFAULTS, startEmulator, TEST_RATE_SCALE, type Emulator } from './helpers/emulator.js';
 import { readZipEntries } from '../src/archive/zip-read.js';
 import { IMPORT_LIMITS } from '../src/archive/limits.js';
 import { runCli, type CliResult } from './helpers/cli.js';
@@ -107,6 +107,7 @@ function baseEnv(endpoint: string, projectId: string, workspace = 'dev'): Record
     DATAARTS_RETRY_BASE_MS: '2',
     DATAARTS_RETRY_MAX_MS: '20',
     DATAARTS_RETRY_THROTTLE_MS: '10',
+    DATAARTS_RATE_SCALE: String(TEST_RATE_SCALE),
   };
 }
 /** Temporary AK/SK with a security token: SK signs, the token travels in X-Security-Token. */

@@ -34,6 +34,7 @@ function baseEnv(): Record<string, string> {
     DATAARTS_RETRY_BASE_MS: '5',
     DATAARTS_RETRY_MAX_MS: '50',
     DATAARTS_RETRY_THROTTLE_MS: '20',
+    DATAARTS_RATE_SCALE: String(emu.rateScale),
   };
 }
 function akskEnv(): Record<string, string> {

@@ -77,6 +77,7 @@ function env(endpoint: string, extra: Record<string, string> = {}): Record<strin
     DATAARTS_RETRY_BASE_MS: '5',
     DATAARTS_RETRY_MAX_MS: '50',
     DATAARTS_RETRY_THROTTLE_MS: '20',
+    DATAARTS_RATE_SCALE: String(emu.rateScale),
     ...extra,
   };
 }
