@@ -69,6 +69,10 @@ describe('dataarts emulator command and the official signer', () => {
     expect(doc.iamUser.username).toBe(EMULATOR_DEFAULTS.username);
     // The start-up document lists the workspaces and their connections.
     expect(doc.workspaces).toEqual([{ id: 'default', jobs: 0, connections: [] }]);
+    // Limits enforced: the CLI keeps its documented pace (no DATAARTS_RATE_SCALE); none: 100 times it.
+    expect(doc.env.DATAARTS_RATE_SCALE).toBeUndefined();
+    const unlimited = await runCli(['emulator', '--json', '--no-rate-limit'], { signal: controller.signal });
+    expect(JSON.parse(unlimited.stdout).env.DATAARTS_RATE_SCALE).toBe('100');
     const bad = await runCli(['emulator', '--fault-rate', '0.1', '--fault-kinds', 'boom']);
     expect(bad.code).toBe(2);
     const host = await runCli(['emulator', '--host', '0.0.0.0']);

@@ -55,6 +55,9 @@ function shellQuote(s: string): string {
 }
 
 /** The environment a client needs, as shell lines and as a JSON document. */
+/** What the printed environment paces the CLI to when the emulator enforces no limits. */
+const UNLIMITED_RATE_SCALE = 100;
+
 export function connectionInfo(emu: Emulator) {
   const c = emu.credentials;
   return {
@@ -66,6 +69,8 @@ export function connectionInfo(emu: Emulator) {
       DATAARTS_PROJECT_ID: c.projectId,
       HUAWEICLOUD_SDK_AK: c.ak,
       HUAWEICLOUD_SDK_SK: c.sk,
+      // With no limits to respect (--no-rate-limit), the CLI need not pace itself to the service's.
+      ...(emu.rateScale === undefined ? { DATAARTS_RATE_SCALE: String(UNLIMITED_RATE_SCALE) } : {}),
     },
     iamUser: { username: c.username, password: c.password, domain: c.domain },
     obsStaging: `obs://${c.bucket}/`,
