@@ -54,10 +54,10 @@ function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:@=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The environment a client needs, as shell lines and as a JSON document. */
 /** What the printed environment paces the CLI to when the emulator enforces no limits. */
 const UNLIMITED_RATE_SCALE = 100;
 
+/** The environment a client needs, as shell lines and as a JSON document. */
 export function connectionInfo(emu: Emulator) {
   const c = emu.credentials;
   return {
