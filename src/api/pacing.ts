@@ -31,7 +31,6 @@ export const RATE_SAFETY = 0.95;
 export interface PacerOptions {
   /** Requests in flight at once, all classes together. */
   maxConcurrent: number;
-  rates?: Partial<Record<Exclude<ApiClass, 'none'>, number>>;
   /**
    * Multiplies every class's rate (config `rateScale`): below 1 leaves room for other tools on the
    * same account, above 1 suits raised limits or an emulator started with --no-rate-limit.
@@ -55,8 +54,7 @@ export class Pacer {
 
   constructor(private readonly options: PacerOptions) {
     const scale = options.scale ?? 1;
-    const rates = { ...API_CLASS_RATES, ...(options.rates ?? {}) };
-    this.rates = { dlf10: rates.dlf10 * scale, dlf30: rates.dlf30 * scale };
+    this.rates = { dlf10: API_CLASS_RATES.dlf10 * scale, dlf30: API_CLASS_RATES.dlf30 * scale };
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
   }

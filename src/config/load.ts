@@ -7,7 +7,7 @@ import type { CommandContext } from '../context.js';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../auth/redact.js';
 import { checkSecretFilePermissions, findConfigFile, parseDataFile, resolveUserPath } from './file-access.js';
-import { isHttpUrl, RATE_SCALE_MAX, validateConfigFile, validateCredentialsFile, type ConfigFile, type ProfileFile } from './schema.js';
+import { isHttpUrl, rateScaleProblem, validateConfigFile, validateCredentialsFile, type ConfigFile, type ProfileFile } from './schema.js';
 import type { Credentials, EnvironmentMap, ResolvedConfig, RetryPolicy, Timeouts } from './types.js';
 
 type Env = Record<string, string | undefined>;
@@ -166,12 +166,13 @@ function envInteger(env: Env, name: string, min: number): number | undefined {
   return Number(v.value);
 }
 
-/** DATAARTS_RATE_SCALE: a decimal number, bounded as the config key is (schema.ts). */
+/** DATAARTS_RATE_SCALE: a plain decimal number, bounded as the config key is (schema.ts). */
 function envRateScale(env: Env): number | undefined {
   const v = fromEnv(env, ['DATAARTS_RATE_SCALE']);
   if (v === undefined) return undefined;
   const n = /^\d+(\.\d+)?$/.test(v.value) ? Number(v.value) : NaN;
-  if (!(n > 0 && n <= RATE_SCALE_MAX)) throw new ConfigError(`DATAARTS_RATE_SCALE must be a number above 0 and at most ${RATE_SCALE_MAX}, got ${JSON.stringify(v.value)}`, { key: 'DATAARTS_RATE_SCALE', hint: 'For example 0.5 to use half of the documented per-user limits.' });
+  const problem = rateScaleProblem(n);
+  if (problem) throw new ConfigError(`DATAARTS_RATE_SCALE ${problem}, got ${JSON.stringify(v.value)}`, { key: 'DATAARTS_RATE_SCALE', hint: 'For example 0.5 to use half of the documented per-user limits.' });
   return n;
 }
 

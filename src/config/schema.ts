@@ -78,7 +78,11 @@ const PROFILE_STRING_KEYS = [
 const RETRY_KEYS = ['maxAttempts', 'baseDelayMs', 'maxDelayMs', 'throttleFloorMs'] as const;
 const TIMEOUT_KEYS = ['connectMs', 'headersMs', 'bodyMs'] as const;
 /** `rateScale` bounds: above 0 (0 would never send), at most 1000 (a typo, not a plan, beyond that). */
-export const RATE_SCALE_MAX = 1000;
+const RATE_SCALE_MAX = 1000;
+/** What is wrong with a `rateScale` (config key or DATAARTS_RATE_SCALE), or undefined when it is fine. */
+export function rateScaleProblem(value: unknown): string | undefined {
+  return typeof value === 'number' && value > 0 && value <= RATE_SCALE_MAX ? undefined : `must be a number above 0 and at most ${RATE_SCALE_MAX}`;
+}
 
 /** Key names whose presence makes a file secret (it must then be readable by its owner only). */
 export const SECRET_KEYS = new Set(['sk', 'securityToken', 'password']);
@@ -107,8 +111,9 @@ class Checker {
   }
 
   rateScale(value: unknown, path: string): number {
-    if (typeof value !== 'number' || !(value > 0 && value <= RATE_SCALE_MAX)) this.fail(path, `must be a number above 0 and at most ${RATE_SCALE_MAX}, got ${describe(value)}`);
-    return value;
+    const problem = rateScaleProblem(value);
+    if (problem) this.fail(path, `${problem}, got ${describe(value)}`);
+    return value as number;
   }
 
   integer(value: unknown, path: string, min: number): number {
