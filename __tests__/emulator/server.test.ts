@@ -23,6 +23,18 @@ describe('emulator: routing, auth, jobs', () => {
     expect(emu.requests.at(-1)).toMatchObject({ status: 401, errorCode: 'APIG.0301', authKind: 'aksk' });
   });
 
+  test('the request log keeps only the newest entries (a long-running emulator stays its size); onRequest sees every one', async () => {
+    const seen: string[] = [];
+    const small = await startEmulator({ requestLogLimit: 3, onRequest: (e) => seen.push(e.query.limit!) });
+    try {
+      for (let i = 1; i <= 7; i++) expect((await call(small, 'GET', 'jobs', { query: { limit: i } })).status).toBe(200);
+      expect(small.requests.map((e) => e.query.limit)).toEqual(['5', '6', '7']);
+      expect(seen).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    } finally {
+      await small.close();
+    }
+  });
+
   test('a clock more than 15 minutes off is refused with the clock-skew message', async () => {
     const r = await call(emu, 'GET', 'jobs', { date: new Date(Date.now() - 20 * 60 * 1000) });
     expect(r.status).toBe(401);

@@ -77,7 +77,15 @@ export interface EmulatorOptions {
   credentials?: Partial<{ projectId: string; ak: string; sk: string; username: string; password: string; domain: string }>;
   /** Called with every request log entry as it is recorded (the CLI's --request-log). */
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * How many entries `requests` keeps, the newest (default REQUEST_LOG_LIMIT): a `dataarts
+   * emulator` left running for a day of rehearsals stays the same size. `onRequest` sees every one.
+   */
+  requestLogLimit?: number;
 }
+
+/** Enough for any one test's requests (the largest reads a few hundred) at a few MB at most. */
+export const REQUEST_LOG_LIMIT = 10_000;
 
 export interface RequestLogEntry {
   time: number;
@@ -95,6 +103,7 @@ export interface Emulator {
   url: string;
   credentials: { projectId: string; ak: string; sk: string; username: string; password: string; domain: string; bucket: string };
   state: EmulatorState;
+  /** The newest requests, oldest first (at most `requestLogLimit`); tests may empty it. */
   requests: RequestLogEntry[];
   /** What the per-user limits are multiplied by; undefined when they are not enforced. */
   rateScale: number | undefined;
@@ -190,6 +199,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const limiter = new RateLimiter(options.rateScale ?? 1);
   const listCache = new dlf.JobListCache();
   const requests: RequestLogEntry[] = [];
+  const requestLogLimit = options.requestLogLimit ?? REQUEST_LOG_LIMIT;
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
   const later = (ms: number, fn: () => void) => {
@@ -286,6 +296,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ...(ex.log.body === undefined ? {} : { body: ex.log.body }),
       };
       requests.push(entry);
+      // One out for one in: V8 trims an array's front in place, so this stays cheap at the limit.
+      if (requests.length > requestLogLimit) requests.shift();
       options.onRequest?.(entry);
     };
     res.on('close', record);
