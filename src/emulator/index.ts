@@ -85,7 +85,7 @@ export interface EmulatorOptions {
 }
 
 /** Enough for any one test's requests (the largest reads a few hundred) at a few MB at most. */
-export const REQUEST_LOG_LIMIT = 10_000;
+const REQUEST_LOG_LIMIT = 10_000;
 
 export interface RequestLogEntry {
   time: number;
